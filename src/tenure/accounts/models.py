@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class LifecycleStage(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ADOPTING = "adopting", "Adopting"
+    MATURE = "mature", "Mature"
+    RENEWING = "renewing", "Renewing"
+    CHURNED = "churned", "Churned"
+
+
+# The ids other systems know an account by. Matching on them ignores case.
+EXTERNAL_ID_FIELDS = ("crm_id", "billing_id", "product_group_id")
+
+
+class Account(models.Model):
+    """A customer company."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, default="", help_text="Stored in lower case.")
+    crm_id = models.CharField("CRM id", max_length=100, null=True, blank=True)
+    billing_id = models.CharField(max_length=100, null=True, blank=True)
+    product_group_id = models.CharField(
+        max_length=100, null=True, blank=True, help_text="The groupId the product sends in analytics events."
+    )
+    industry = models.CharField(max_length=100, blank=True, default="")
+    segment = models.CharField(max_length=50, blank=True, default="", help_text="Segment or tier.")
+    stage = models.CharField(
+        "lifecycle stage", max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.ONBOARDING
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="owner CSM",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+    )
+    custom = models.JSONField("custom attributes", default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("crm_id"), name="account_crm_id_unique_ci"),
+            models.UniqueConstraint(Lower("billing_id"), name="account_billing_id_unique_ci"),
+            models.UniqueConstraint(Lower("product_group_id"), name="account_product_group_id_unique_ci"),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="account_domain_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["segment"]), models.Index(fields=["stage"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RelationshipRole(models.TextChoices):
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+    CHAMPION = "champion", "Champion"
+    ADMIN = "admin", "Admin"
+    USER = "user", "User"
+    BILLING = "billing", "Billing"
+
+
+class CommunityRole(models.TextChoices):
+    MAVEN = "maven", "Maven"
+    PROMOTER = "promoter", "Promoter"
+    DETRACTOR = "detractor", "Detractor"
+
+
+class Contact(models.Model):
+    """A person at a customer. Roles are flags so "the sponsors of this account" is one indexed query."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="", help_text="Stored in lower case.")
+    title = models.CharField(max_length=200, blank=True, default="")
+    is_executive_sponsor = models.BooleanField("executive sponsor", default=False)
+    is_champion = models.BooleanField("champion", default=False)
+    is_admin = models.BooleanField("admin", default=False)
+    is_user = models.BooleanField("user", default=False)
+    is_billing = models.BooleanField("billing", default=False)
+    is_maven = models.BooleanField("maven", default=False)
+    is_promoter = models.BooleanField("promoter", default=False)
+    is_detractor = models.BooleanField("detractor", default=False)
+    product_user_id = models.CharField(
+        max_length=200, null=True, blank=True, help_text="The userId the product sends in analytics events."
+    )
+    left_on = models.DateField(null=True, blank=True, help_text="When the person left the customer.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~models.Q(email=""), name="contact_email_unique"),
+            models.UniqueConstraint(Lower("product_user_id"), name="contact_product_user_id_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"contact {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in RelationshipRole.values if getattr(self, f"is_{r}")]
+
+    @property
+    def community_roles(self) -> list[str]:
+        return [r for r in CommunityRole.values if getattr(self, f"is_{r}")]

@@ -1,0 +1,65 @@
+"""The JSON API under /api/, documented at /api/docs. Each room contributes its router."""
+
+from django.core.exceptions import ValidationError
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from tenure.users.services import user_for_token
+
+
+class SessionAuth(APIKeyCookie):
+    """A logged-in browser session; unsafe methods need the CSRF token, as on any form."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer tnr_…`, issued by `tenure token create`."""
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def require_writer(request) -> None:
+    if not request.auth.can_write:
+        raise HttpError(403, "your role is read-only: you cannot change records")
+
+
+api = NinjaAPI(
+    title="Tenure API",
+    version="1",
+    description="Accounts, contacts, subscriptions, tickets and touches. Authenticate with a session or "
+    "`Authorization: Bearer <token>` (create one with `tenure token create USERNAME NAME`).",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+def _add_routers() -> None:
+    from tenure.accounts.api import accounts_router, contacts_router
+    from tenure.billing.api import router as subscriptions_router
+    from tenure.engagement.api import router as touches_router
+    from tenure.support.api import router as tickets_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/subscriptions", subscriptions_router)
+    api.add_router("/tickets", tickets_router)
+    api.add_router("/touches", touches_router)
+
+
+_add_routers()

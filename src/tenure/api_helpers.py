@@ -1,0 +1,23 @@
+"""Small pieces every room's API router shares."""
+
+from django.shortcuts import get_object_or_404
+from ninja.errors import HttpError
+
+
+def changes_from(payload) -> dict:
+    """Only the fields the client actually sent, so PATCH leaves the rest alone."""
+    return payload.dict(exclude_unset=True)
+
+
+def resolve(model, pk: int | None, field: str):
+    """Turn an id in a payload into its row, or answer 422 naming the field."""
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise HttpError(422, f"{field}: no {model._meta.verbose_name} with id {pk}")
+    return obj
+
+
+def get_or_404(model, pk: int):
+    return get_object_or_404(model, pk=pk)

@@ -1,0 +1,177 @@
+"""Configuration from environment variables, with embedded defaults that need no servers.
+
+Every setting a deployment may change is read here, once. Unset, Tenure runs on a SQLite file under
+``var/`` with jobs in a second SQLite file, which is all the demo and a laptop need.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env(name: str, default: str = "") -> str:
+    # NAME_FILE wins so secrets can come from mounted files rather than the process environment.
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name, "")
+    if value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def envint(name: str, default: int) -> int:
+    value = env(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+
+
+def _default_data_dir() -> Path:
+    # In a source checkout keep data beside the code; an installed copy uses the working directory.
+    checkout = Path(__file__).resolve().parents[2]
+    root = checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+    return root / "var"
+
+
+DEVELOPMENT_SECRET_KEY = "tenure-development-key-not-for-production"
+
+TENURE_ENV = env("TENURE_ENV", "development")
+PRODUCTION = TENURE_ENV == "production"
+DATA_DIR = Path(env("TENURE_DATA_DIR", str(_default_data_dir())))
+SECRET_KEY = env("TENURE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+DEBUG = envbool("TENURE_DEBUG", not PRODUCTION)
+
+if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured("TENURE_ENV=production needs TENURE_SECRET_KEY: the development key is public")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("TENURE_ENV=production refuses TENURE_DEBUG=true: debug pages leak data")
+
+ALLOWED_HOSTS = [h.strip() for h in env("TENURE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("TENURE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = envbool("TENURE_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "tenure.users",
+    "tenure.accounts",
+    "tenure.billing",
+    "tenure.support",
+    "tenure.engagement",
+    "tenure.integrations",
+    "tenure.web",
+    "tenure.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tenure.urls"
+WSGI_APPLICATION = "tenure.wsgi.application"
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "accounts:list"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenure.web.context.navigation",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tenure.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("TENURE_DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # WAL lets pages read while an import or a job writes; IMMEDIATE avoids lock upgrades mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs: huey on SQLite beside the database, or on Redis when TENURE_QUEUE_URL is set.
+QUEUE_URL = env("TENURE_QUEUE_URL", "")
+if QUEUE_URL:
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "tenure", "url": QUEUE_URL, "immediate": False}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "tenure",
+        "filename": str(DATA_DIR / "jobs.sqlite3"),
+        "immediate": envbool("TENURE_JOBS_IMMEDIATE", False),
+    }
+HUEY["consumer"] = {"workers": envint("TENURE_WORKERS", 2), "worker_type": "thread"}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TENURE_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Serve straight from the packages' static folders: no collectstatic step before the first start.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("TENURE_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,61 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from tenure.accounts.models import Account, Contact
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+UNRESOLVED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+
+
+class Ticket(models.Model):
+    """A support request: reactive work that tells us where the customer struggles."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    external_id = models.CharField(max_length=100, null=True, blank=True, help_text="The helpdesk's ticket id.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True, default="")
+    category = models.CharField(max_length=100, blank=True, default="")
+    priority = models.CharField(max_length=10, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    status = models.CharField(max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(
+        "CSAT", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Customer satisfaction with this ticket, 1 to 5.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("external_id"), name="ticket_external_id_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(csat__isnull=True) | models.Q(csat__gte=1, csat__lte=5), name="ticket_csat_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "status"]), models.Index(fields=["opened_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status not in UNRESOLVED_STATUSES

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tenure.api import api
+
+
+def _public(patterns):
+    # The API authenticates each call itself (session or token) and answers 401, never a login redirect.
+    for p in patterns:
+        if hasattr(p, "url_patterns"):
+            _public(p.url_patterns)
+        else:
+            p.callback.login_required = False
+    return patterns
+
+
+api_urls = api.urls
+_public(api_urls[0])
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", api_urls),
+    path("import/", include("tenure.integrations.urls")),
+    path("", include("tenure.web.urls")),
+    path("accounts/", include("tenure.accounts.urls")),
+]
+
+admin.site.site_header = "Tenure administration"
+admin.site.site_title = "Tenure"

@@ -1,0 +1,66 @@
+import os
+import shutil
+
+import pytest
+from django.test import Client
+
+from tenure.users.models import Role
+from tests.factories import make_user
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def csm(db):
+    return make_user(Role.CSM, username="alice", first_name="Alice", last_name="Archer")
+
+
+@pytest.fixture
+def leader(db):
+    return make_user(Role.LEADER, username="lena")
+
+
+@pytest.fixture
+def reader(db):
+    return make_user(Role.READ_ONLY, username="rita")
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def csm_client(csm):
+    return _logged_in(csm)
+
+
+@pytest.fixture
+def reader_client(reader):
+    return _logged_in(reader)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests, but Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed: apt-get install -y chromium")
+    return path
+
+
+@pytest.fixture
+def browser_page(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=args)
+        page = browser.new_page(viewport={"width": 1366, "height": 850})
+        try:
+            yield page
+        finally:
+            browser.close()
