@@ -1,6 +1,7 @@
 from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from tenure.accounts import services
 from tenure.accounts.models import Account, Contact, LifecycleStage
@@ -50,7 +51,7 @@ def _account_fields(data: dict) -> dict:
 @accounts_router.post("", response={201: AccountOut})
 def create_account(request, payload: AccountCreate):
     require_writer(request)
-    return 201, services.create_account(**_account_fields(payload.dict()))
+    return Status(201, services.create_account(**_account_fields(payload.dict())))
 
 
 @accounts_router.patch("/{int:account_id}", response=AccountOut)
@@ -98,7 +99,7 @@ def _contact_fields(data: dict) -> dict:
 @contacts_router.post("", response={201: ContactOut})
 def create_contact(request, payload: ContactCreate):
     require_writer(request)
-    return 201, services.create_contact(**_contact_fields(payload.dict()))
+    return Status(201, services.create_contact(**_contact_fields(payload.dict())))
 
 
 @contacts_router.patch("/{int:contact_id}", response=ContactOut)

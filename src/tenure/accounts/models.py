@@ -45,11 +45,21 @@ class Account(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("crm_id"), name="account_crm_id_unique_ci"),
-            models.UniqueConstraint(Lower("billing_id"), name="account_billing_id_unique_ci"),
-            models.UniqueConstraint(Lower("product_group_id"), name="account_product_group_id_unique_ci"),
             models.UniqueConstraint(
-                fields=["domain"], condition=~models.Q(domain=""), name="account_domain_unique"
+                Lower("crm_id"), name="account_crm_id_unique_ci",
+                violation_error_message="another account already has this CRM id",
+            ),
+            models.UniqueConstraint(
+                Lower("billing_id"), name="account_billing_id_unique_ci",
+                violation_error_message="another account already has this billing id",
+            ),
+            models.UniqueConstraint(
+                Lower("product_group_id"), name="account_product_group_id_unique_ci",
+                violation_error_message="another account already has this product group id",
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="account_domain_unique",
+                violation_error_message="another account already has this domain",
             ),
         ]
         indexes = [models.Index(fields=["segment"]), models.Index(fields=["stage"])]
@@ -97,8 +107,14 @@ class Contact(models.Model):
     class Meta:
         ordering = ["name", "email"]
         constraints = [
-            models.UniqueConstraint(fields=["email"], condition=~models.Q(email=""), name="contact_email_unique"),
-            models.UniqueConstraint(Lower("product_user_id"), name="contact_product_user_id_unique_ci"),
+            models.UniqueConstraint(
+                fields=["email"], condition=~models.Q(email=""), name="contact_email_unique",
+                violation_error_message="another contact already has this email",
+            ),
+            models.UniqueConstraint(
+                Lower("product_user_id"), name="contact_product_user_id_unique_ci",
+                violation_error_message="another contact already has this product user id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from tenure.accounts.models import Account
 from tenure.api import require_writer
@@ -41,7 +42,7 @@ def create_subscription(request, payload: SubscriptionCreate):
     require_writer(request)
     data = payload.dict()
     data["account"] = resolve(Account, data.pop("account_id"), "account_id")
-    return 201, services.create_subscription(source="api", **data)
+    return Status(201, services.create_subscription(source="api", **data))
 
 
 @router.patch("/{int:subscription_id}", response=SubscriptionOut)

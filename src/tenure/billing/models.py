@@ -47,10 +47,14 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["-start_date", "pk"]
         constraints = [
-            models.UniqueConstraint(Lower("external_id"), name="subscription_external_id_unique_ci"),
+            models.UniqueConstraint(
+                Lower("external_id"), name="subscription_external_id_unique_ci",
+                violation_error_message="another subscription already has this external id",
+            ),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
                 name="subscription_ends_after_start",
+                violation_error_message="the end date is before the start date",
             ),
         ]
         indexes = [models.Index(fields=["status", "end_date"])]

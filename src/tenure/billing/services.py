@@ -32,7 +32,7 @@ def _prepare(fields: dict) -> dict:
         raise ValidationError({f: "not a subscription field" for f in sorted(unknown)})
     if "mrr" in fields and fields["mrr"] is not None:
         fields["mrr"] = parse_money(fields["mrr"])
-    if "currency" in fields and fields["currency"]:
+    if fields.get("currency"):
         fields["currency"] = fields["currency"].strip().upper()
     if "external_id" in fields:
         fields["external_id"] = (fields["external_id"] or "").strip() or None
@@ -46,9 +46,9 @@ def snapshot(sub: Subscription, effective_on: dt.date, source: str) -> Subscript
 
 
 def _validate(sub: Subscription) -> None:
-    sub.full_clean()
-    if sub.end_date and sub.end_date < sub.start_date:
+    if sub.end_date and sub.start_date and sub.end_date < sub.start_date:
         raise ValidationError({"end_date": "is before the start date"})
+    sub.full_clean()
 
 
 @transaction.atomic

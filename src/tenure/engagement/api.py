@@ -1,6 +1,7 @@
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from tenure.accounts.models import Account, Contact
 from tenure.api import require_writer
@@ -54,7 +55,7 @@ def create_touch(request, payload: TouchCreate):
     require_writer(request)
     data = _fields(payload.dict())
     data["account"] = resolve(Account, data.pop("account_id"), "account_id")
-    return 201, services.record_touch(author=request.auth, **data)
+    return Status(201, services.record_touch(author=request.auth, **data))
 
 
 @router.patch("/{int:touch_id}", response=TouchOut)

@@ -1,5 +1,6 @@
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from tenure.accounts.models import Account, Contact
 from tenure.api import require_writer
@@ -49,7 +50,7 @@ def _fields(data: dict) -> dict:
 @router.post("", response={201: TicketOut})
 def create_ticket(request, payload: TicketCreate):
     require_writer(request)
-    return 201, services.create_ticket(**_fields(payload.dict()))
+    return Status(201, services.create_ticket(**_fields(payload.dict())))
 
 
 @router.patch("/{int:ticket_id}", response=TicketOut)

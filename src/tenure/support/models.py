@@ -46,7 +46,10 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
-            models.UniqueConstraint(Lower("external_id"), name="ticket_external_id_unique_ci"),
+            models.UniqueConstraint(
+                Lower("external_id"), name="ticket_external_id_unique_ci",
+                violation_error_message="another ticket already has this external id",
+            ),
             models.CheckConstraint(
                 condition=models.Q(csat__isnull=True) | models.Q(csat__gte=1, csat__lte=5), name="ticket_csat_1_to_5"
             ),
