@@ -35,7 +35,7 @@ def test_serve_migrates_an_empty_data_dir_and_answers(tmp_path):
         status = None
         while time.monotonic() < deadline:
             try:
-                status, body = _get(f"http://127.0.0.1:{port}/health/")
+                status, _ = _get(f"http://127.0.0.1:{port}/health/")
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)

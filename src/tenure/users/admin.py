@@ -16,6 +16,7 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active", "is_superuser")
+    search_fields = ("username", "email", "first_name", "last_name")
 
 
 @admin.register(ApiToken)
