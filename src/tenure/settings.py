@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tenure.billing",
     "tenure.support",
     "tenure.engagement",
+    "tenure.usage",
     "tenure.integrations",
     "tenure.web",
     "tenure.demo",
@@ -165,6 +166,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+
+# Usage: the event names that count as a login (case-insensitive), comma-separated.
+TENURE_LOGIN_EVENTS = env("TENURE_LOGIN_EVENTS", "Logged In,Signed In,Login").split(",")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

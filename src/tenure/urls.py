@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", api_urls),
+    path("v1/", include("tenure.usage.urls_ingest")),
     path("import/", include("tenure.integrations.urls")),
     path("", include("tenure.web.urls")),
     path("accounts/", include("tenure.accounts.urls")),

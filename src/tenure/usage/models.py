@@ -1,0 +1,178 @@
+"""Product usage: write keys, raw events (append-only) and the rollups everything else reads."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from tenure.accounts.models import Account, Contact
+
+
+class WriteKey(models.Model):
+    """Authenticates a source (the vendor's product) sending events. Only the hash is stored."""
+
+    PREFIX = "wk_"
+
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(max_length=12, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def new_raw_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(24)
+
+
+class MessageType(models.TextChoices):
+    TRACK = "track"
+    IDENTIFY = "identify"
+    GROUP = "group"
+    PAGE = "page"
+    SCREEN = "screen"
+    ALIAS = "alias"
+
+
+class Event(models.Model):
+    """One accepted message, as received. Append-only; read only by rebuilds, never by pages.
+
+    The only index besides the key is the unique message id, which de-duplicates retries.
+    """
+
+    message_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=10, choices=MessageType.choices)
+    event = models.CharField(max_length=200, blank=True, default="", help_text="Rolled-up name: track event, page:…")
+    user_id = models.CharField(max_length=200, blank=True, default="")
+    anonymous_id = models.CharField(max_length=200, blank=True, default="")
+    account_id = models.BigIntegerField(null=True, blank=True, help_text="Resolved account, not a foreign key.")
+    timestamp = models.DateTimeField(help_text="When it happened, corrected for the client's clock skew.")
+    original_timestamp = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    write_key_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(help_text="The whole message after batch context was merged in.")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event} {self.message_id}"
+
+
+class RejectedMessage(models.Model):
+    """A message in an accepted batch that failed validation: kept with its reason, never silently dropped."""
+
+    received_at = models.DateTimeField()
+    write_key_id = models.BigIntegerField(null=True, blank=True)
+    index = models.PositiveIntegerField(help_text="Position in the batch.")
+    reason = models.CharField(max_length=300)
+    payload = models.TextField()
+
+    class Meta:
+        ordering = ["-received_at", "index"]
+
+
+class ProductUser(models.Model):
+    """A user id the product sends, tied to its account (by group calls) and contact (by identify)."""
+
+    user_id = models.CharField(max_length=200)
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, help_text="Set by alias: this id is now that one."
+    )
+    traits = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("user_id"), name="product_user_id_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.user_id
+
+
+class Feature(models.Model):
+    """The feature catalog: every event name seen, with the name people use for it."""
+
+    event = models.CharField(max_length=200, unique=True)
+    friendly_name = models.CharField(max_length=200, blank=True, default="")
+    module = models.CharField(max_length=100, blank=True, default="")
+    is_key = models.BooleanField("key feature", default=False)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["module", "event"]
+
+    def __str__(self) -> str:
+        return self.friendly_name or self.event
+
+    @property
+    def label(self) -> str:
+        return self.friendly_name or self.event
+
+
+class DailyFeatureUsage(models.Model):
+    """Account × day × event: how often, and by how many distinct users."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    event = models.CharField(max_length=200)
+    count = models.PositiveIntegerField(default=0)
+    users = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day", "event"], name="daily_feature_usage_key")]
+
+
+class DailyUserFeature(models.Model):
+    """Account × user × day × event, the ground for distinct users per feature over any window."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    user_key = models.CharField(max_length=210)
+    day = models.DateField()
+    event = models.CharField(max_length=200)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "event", "user_key"], name="daily_user_feature_key")
+        ]
+
+
+class DailyUserActivity(models.Model):
+    """Account × user × day: the ground for active users over any window."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    user_key = models.CharField(max_length=210)
+    day = models.DateField()
+    events = models.PositiveIntegerField(default=0)
+    logins = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day", "user_key"], name="daily_user_activity_key")]
+
+
+class DailyAccountActivity(models.Model):
+    """Account × day: active users, logins and events."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    active_users = models.PositiveIntegerField(default=0)
+    logins = models.PositiveIntegerField(default=0)
+    events = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="daily_account_activity_key")]

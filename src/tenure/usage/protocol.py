@@ -1,0 +1,218 @@
+"""The Segment HTTP Tracking API wire format: decoding, limits and validation. Pure: no database.
+
+Segment's rules we follow: 32 KB per message, 500 KB per batch request; batch-level ``context`` and
+``integrations`` merge into every message; ``userId`` or ``anonymousId`` must be present (either may be null,
+not both); the client clock is corrected with ``sentAt``: timestamp = receivedAt - (sentAt - timestamp).
+"""
+
+import base64
+import binascii
+import datetime as dt
+import gzip
+import json
+import uuid
+import zlib
+from dataclasses import dataclass, field
+
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_REQUEST_BYTES = 500 * 1024
+TYPES = ("track", "identify", "group", "page", "screen", "alias")
+
+
+class ProtocolError(Exception):
+    """A whole request refused: answered with this status and ``{"code": ..., "message": ...}``."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class InvalidMessage(Exception):
+    """One message that cannot be stored as usage; the reason names the problem."""
+
+
+@dataclass
+class Message:
+    type: str
+    message_id: str
+    user_id: str
+    anonymous_id: str
+    event: str  # the name rollups count: the track event, "page:<name>", "screen:<name>"; "" otherwise
+    timestamp: dt.datetime  # corrected for clock skew
+    original_timestamp: dt.datetime | None
+    sent_at: dt.datetime | None
+    received_at: dt.datetime
+    group_id: str = ""
+    previous_id: str = ""
+    traits: dict = field(default_factory=dict)
+    properties: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+    payload: dict = field(default_factory=dict)
+
+    @property
+    def user_key(self) -> str:
+        """Who counts as one user in rollups: the user id, or the anonymous id when there is none."""
+        return self.user_id or f"anon:{self.anonymous_id}"
+
+
+def decode_body(raw: bytes, content_encoding: str = "") -> dict:
+    """Bytes of a request body to its JSON object, enforcing the request size limit after decompression."""
+    encoding = (content_encoding or "").strip().lower()
+    if encoding == "gzip":
+        try:
+            # Read one byte past the limit so a small gzip bomb cannot inflate without bound.
+            decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            raw = decompressor.decompress(raw, MAX_REQUEST_BYTES + 1)
+        except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+            raise ProtocolError(400, "invalid_gzip", "the body is not valid gzip") from None
+    elif encoding not in ("", "identity"):
+        raise ProtocolError(400, "unsupported_encoding", f"Content-Encoding {content_encoding!r} is not supported")
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ProtocolError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+def write_key_from(authorization: str, body: dict) -> str:
+    """The write key: HTTP Basic user name (empty password), or ``writeKey`` in the body."""
+    if authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise ProtocolError(401, "invalid_auth", "the Authorization header is not valid Basic auth") from None
+        key = decoded.split(":", 1)[0]
+        if key:
+            return key
+    key = body.get("writeKey")
+    if isinstance(key, str) and key:
+        return key
+    raise ProtocolError(401, "missing_write_key", "no write key: send it as the Basic auth user name or writeKey")
+
+
+def messages_in(body: dict, endpoint: str) -> list[dict]:
+    """The raw messages of a request, with the batch's context, integrations and sentAt merged in."""
+    if endpoint == "batch":
+        batch = body.get("batch")
+        if not isinstance(batch, list):
+            raise ProtocolError(400, "missing_batch", "a batch request needs a 'batch' array of messages")
+        context = body.get("context") if isinstance(body.get("context"), dict) else {}
+        integrations = body.get("integrations") if isinstance(body.get("integrations"), dict) else {}
+        merged = []
+        for msg in batch:
+            if not isinstance(msg, dict):
+                merged.append(msg)
+                continue
+            msg = dict(msg)
+            msg_context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
+            msg["context"] = {**context, **msg_context}
+            msg_integrations = msg.get("integrations") if isinstance(msg.get("integrations"), dict) else {}
+            if integrations or msg_integrations:
+                msg["integrations"] = {**integrations, **msg_integrations}
+            if "sentAt" not in msg and "sentAt" in body:
+                msg["sentAt"] = body["sentAt"]
+            merged.append(msg)
+        return merged
+    msg = {k: v for k, v in body.items() if k != "writeKey"}
+    msg.setdefault("type", endpoint)
+    if msg["type"] != endpoint:
+        raise ProtocolError(400, "wrong_type", f"a message of type {msg['type']!r} was sent to /v1/{endpoint}")
+    return [msg]
+
+
+def parse_time(value, name: str) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidMessage(f"{name} must be an ISO 8601 string")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidMessage(f"{name} {value!r} is not an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _text(msg: dict, key: str, *, limit: int = 200) -> str:
+    value = msg.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InvalidMessage(f"{key} must be a string")
+    text = str(value).strip()
+    if len(text) > limit:
+        raise InvalidMessage(f"{key} is longer than {limit} characters")
+    return text
+
+
+def _object(msg: dict, key: str) -> dict:
+    value = msg.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidMessage(f"{key} must be an object")
+    return value
+
+
+def corrected_time(client: dt.datetime | None, sent_at: dt.datetime | None, received_at: dt.datetime) -> dt.datetime:
+    if client is None:
+        return received_at
+    if sent_at is None:
+        return client
+    return received_at - (sent_at - client)
+
+
+def parse_message(msg, received_at: dt.datetime) -> Message:
+    """Validate one message (after batch merging) into a Message, or raise InvalidMessage naming the problem."""
+    if not isinstance(msg, dict):
+        raise InvalidMessage("a message must be a JSON object")
+    size = len(json.dumps(msg, separators=(",", ":")).encode())
+    if size > MAX_MESSAGE_BYTES:
+        raise InvalidMessage(f"the message is {size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
+    kind = msg.get("type")
+    if kind not in TYPES:
+        raise InvalidMessage(f"type {kind!r} is not one of {', '.join(TYPES)}")
+    user_id = _text(msg, "userId")
+    anonymous_id = _text(msg, "anonymousId")
+    previous_id = _text(msg, "previousId")
+    if kind == "alias":
+        if not (user_id and previous_id):
+            raise InvalidMessage("alias needs both previousId and userId")
+    elif not (user_id or anonymous_id):
+        raise InvalidMessage("userId or anonymousId is required (either may be null, not both)")
+    message_id = _text(msg, "messageId") or f"tenure-{uuid.uuid4()}"
+    event = ""
+    if kind == "track":
+        event = _text(msg, "event")
+        if not event:
+            raise InvalidMessage("track needs an event name")
+    elif kind in ("page", "screen"):
+        name = _text(msg, "name") or str(_object(msg, "properties").get("path") or "")[:190]
+        event = f"{kind}:{name}" if name else kind
+    group_id = _text(msg, "groupId")
+    if kind == "group" and not group_id:
+        raise InvalidMessage("group needs a groupId")
+    client_time = parse_time(msg.get("originalTimestamp"), "originalTimestamp") or parse_time(
+        msg.get("timestamp"), "timestamp"
+    )
+    sent_at = parse_time(msg.get("sentAt"), "sentAt")
+    return Message(
+        type=kind,
+        message_id=message_id,
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        event=event,
+        timestamp=corrected_time(client_time, sent_at, received_at),
+        original_timestamp=client_time,
+        sent_at=sent_at,
+        received_at=received_at,
+        group_id=group_id,
+        previous_id=previous_id,
+        traits=_object(msg, "traits"),
+        properties=_object(msg, "properties"),
+        context=_object(msg, "context"),
+        payload=msg,
+    )

@@ -1,0 +1,286 @@
+"""Product usage: write keys, ingestion (identity, raw events, rollups) and the usage facts pages read."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from tenure.accounts import services as accounts
+from tenure.accounts.models import Account, Contact
+from tenure.usage import store
+from tenure.usage.models import ProductUser, RejectedMessage, WriteKey
+from tenure.usage.protocol import InvalidMessage, Message, parse_message
+
+USAGE_TYPES = ("track", "page", "screen")
+
+
+# ---- write keys ---------------------------------------------------------------------------------------------
+
+def create_write_key(name: str, created_by=None) -> tuple[WriteKey, str]:
+    """Create a write key and return it with its raw value, which is shown once and never stored."""
+    if not name.strip():
+        raise ValidationError({"name": "a write key needs a name"})
+    raw = WriteKey.new_raw_key()
+    key = WriteKey.objects.create(
+        name=name.strip(), key_hash=WriteKey.hash(raw), key_prefix=raw[:8], created_by=created_by
+    )
+    return key, raw
+
+
+def revoke_write_key(key: WriteKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+
+
+def authenticate_write_key(raw: str) -> WriteKey | None:
+    key = WriteKey.objects.filter(key_hash=WriteKey.hash(raw), revoked_at__isnull=True).first()
+    if key is not None:
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+            WriteKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+# ---- ingestion ----------------------------------------------------------------------------------------------
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    unattributed: int = 0  # stored, but no account could be found for them yet
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "success": True,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "unattributed": self.unattributed,
+            "rejected": [{"index": i, "message": reason} for i, reason in self.rejected],
+        }
+
+
+def login_events() -> set[str]:
+    return {e.strip().lower() for e in settings.TENURE_LOGIN_EVENTS if e.strip()}
+
+
+def event_day(ts: dt.datetime) -> dt.date:
+    return timezone.localtime(ts).date()
+
+
+class _Identities:
+    """The product users a request touches, loaded once, resolved in message order."""
+
+    def __init__(self, messages: list[Message]):
+        first_seen: dict[str, tuple[str, dt.datetime]] = {}
+        for m in messages:
+            for key in (m.user_key, m.previous_id):
+                if key and (key.lower() not in first_seen or m.timestamp < first_seen[key.lower()][1]):
+                    first_seen[key.lower()] = (key, m.timestamp)
+        self.users: dict[str, ProductUser] = {
+            u._key: u
+            for u in ProductUser.objects.annotate(_key=Lower("user_id"))
+            .filter(_key__in=list(first_seen))
+            .select_related("account", "contact", "merged_into__account")
+        }
+        # New users in one statement, not one round trip each.
+        new = [ProductUser(user_id=key, first_seen=at, last_seen=at)
+               for lower, (key, at) in first_seen.items() if lower not in self.users]
+        for user in ProductUser.objects.bulk_create(new):
+            self.users[user.user_id.lower()] = user
+        self.seen: set[int] = set()
+        group_ids = {m.group_id.lower() for m in messages if m.group_id}
+        group_ids |= {str(m.context.get("groupId")).lower() for m in messages if m.context.get("groupId")}
+        self.accounts = accounts.find_accounts_by("product_group_id", group_ids)
+
+    def user(self, key: str) -> ProductUser:
+        return self.users[key.lower()]
+
+    def save_seen(self) -> None:
+        seen = [u for u in self.users.values() if u.pk in self.seen]
+        ProductUser.objects.bulk_update(seen, ["first_seen", "last_seen"], batch_size=500)
+
+    def account_for_group(self, group_id: str, traits: dict) -> Account:
+        account = self.accounts.get(group_id.lower())
+        fields = _account_fields_from_traits(traits, account)
+        if account is None:
+            fields.setdefault("name", group_id)
+            account = accounts.create_account(product_group_id=group_id, **fields)
+            self.accounts[group_id.lower()] = account
+        elif fields:
+            accounts.update_account(account, **fields)
+        return account
+
+    def account_of(self, user: ProductUser) -> Account | None:
+        if user.account is not None:
+            return user.account
+        if user.merged_into is not None:
+            return user.merged_into.account
+        return None
+
+
+_ACCOUNT_TRAITS = {"name": "name", "industry": "industry", "website": "domain", "domain": "domain"}
+
+
+def _account_fields_from_traits(traits: dict, account: Account | None) -> dict:
+    """Group traits to account changes: known ones to fields, the rest into custom attributes."""
+    fields, custom = {}, {}
+    for key, value in traits.items():
+        target = _ACCOUNT_TRAITS.get(key)
+        if target and isinstance(value, str) and value.strip():
+            fields[target] = value.strip()
+        elif key not in _ACCOUNT_TRAITS and isinstance(value, (str, int, float, bool)):
+            custom[key] = value
+    if "domain" in fields:
+        domain = accounts.normalize_domain(fields["domain"])
+        taken = Account.objects.filter(domain=domain).exclude(pk=getattr(account, "pk", None)).exists()
+        if taken or not domain:
+            fields.pop("domain")
+    if custom:
+        merged = {**(account.custom if account else {}), **custom}
+        if account is None or merged != account.custom:
+            fields["custom"] = merged
+    if account is not None:
+        fields = {k: v for k, v in fields.items() if k == "custom" or getattr(account, k) != (
+            accounts.normalize_domain(v) if k == "domain" else v)}
+    return fields
+
+
+def _contact_fields_from_traits(traits: dict) -> dict:
+    fields = {}
+    name = traits.get("name") or " ".join(
+        str(traits[k]) for k in ("firstName", "lastName") if isinstance(traits.get(k), str) and traits[k]
+    )
+    if isinstance(name, str) and name.strip():
+        fields["name"] = name.strip()[:200]
+    if isinstance(traits.get("email"), str) and "@" in traits["email"]:
+        fields["email"] = accounts.normalize_email(traits["email"])
+    if isinstance(traits.get("title"), str):
+        fields["title"] = traits["title"].strip()[:200]
+    return fields
+
+
+def _sync_contact(user: ProductUser, account: Account) -> None:
+    """Create or update the contact behind a product user once we know both the person and their account."""
+    fields = _contact_fields_from_traits(user.traits)
+    contact = user.contact or Contact.objects.filter(product_user_id__iexact=user.user_id).first()
+    if contact is None and fields.get("email"):
+        contact = Contact.objects.filter(email=fields["email"]).first()
+    if contact is None:
+        if not fields:
+            return
+        contact = accounts.create_contact(account=account, product_user_id=user.user_id, roles=["user"], **fields)
+    else:
+        if fields.get("email") and Contact.objects.filter(email=fields["email"]).exclude(pk=contact.pk).exists():
+            fields.pop("email")
+        changes = {k: v for k, v in fields.items() if getattr(contact, k) != v}
+        if not contact.product_user_id:
+            changes["product_user_id"] = user.user_id
+        if changes:
+            accounts.update_contact(contact, **changes)
+    user.contact = contact
+
+
+def _apply_identity(m: Message, ids: _Identities) -> int | None:
+    """Apply one message's effect on identity; return the account id its usage belongs to, if any."""
+    if m.type == "alias":
+        old = ids.user(m.previous_id)
+        new = ids.user(m.user_id)
+        if old.pk != new.pk:
+            old.merged_into = new
+            new.account = new.account or old.account
+            new.contact = new.contact or old.contact
+            new.traits = {**old.traits, **new.traits}
+            old.save()
+            new.save()
+        return None
+    user = ids.user(m.user_key)
+    user.last_seen = max(user.last_seen, m.timestamp)
+    user.first_seen = min(user.first_seen, m.timestamp)
+    ids.seen.add(user.pk)
+    account = None
+    if m.type == "group":
+        account = ids.account_for_group(m.group_id, m.traits)
+        user.account = account
+    elif m.context.get("groupId"):
+        account = ids.account_for_group(str(m.context["groupId"]), {})
+    if m.type == "identify":
+        traits = {**m.context.get("traits", {}), **m.traits} if isinstance(m.context.get("traits"), dict) else m.traits
+        user.traits = {**user.traits, **traits}
+    account = account or ids.account_of(user)
+    if m.type in ("identify", "group"):
+        if m.user_id and account is not None:
+            _sync_contact(user, account)
+        user.save()
+    return account.pk if account else None
+
+
+def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at: dt.datetime | None = None,
+           ) -> IngestResult:
+    """Validate, store and roll up one request's messages in one transaction.
+
+    A message that fails validation is kept in RejectedMessage with its reason and reported back; the rest
+    are stored. A message id already stored is a retry: it is counted as a duplicate and changes nothing.
+    """
+    received_at = received_at or timezone.now()
+    result = IngestResult()
+    parsed: list[Message] = []
+    rejected: list[RejectedMessage] = []
+    for index, raw in enumerate(raw_messages):
+        try:
+            parsed.append(parse_message(raw, received_at))
+        except InvalidMessage as e:
+            result.rejected.append((index, str(e)))
+            rejected.append(RejectedMessage(
+                received_at=received_at, write_key_id=getattr(write_key, "pk", None), index=index,
+                reason=str(e)[:300], payload=json.dumps(raw, default=str)[:100_000],
+            ))
+    # A message id twice in one request is a retry too: keep the first.
+    unique, seen_ids = [], set()
+    for m in parsed:
+        if m.message_id in seen_ids:
+            result.duplicates += 1
+        else:
+            seen_ids.add(m.message_id)
+            unique.append(m)
+
+    logins = login_events()
+    with transaction.atomic(durable=True):
+        RejectedMessage.objects.bulk_create(rejected)
+        already = store.existing_message_ids(m.message_id for m in unique)
+        fresh = [m for m in unique if m.message_id not in already]
+        result.duplicates += len(unique) - len(fresh)
+        ids = _Identities(fresh)
+        rows = []
+        for m in fresh:
+            account_id = _apply_identity(m, ids)
+            rows.append({
+                "message_id": m.message_id, "type": m.type, "event": m.event, "user_id": m.user_id,
+                "anonymous_id": m.anonymous_id, "account_id": account_id, "timestamp": m.timestamp,
+                "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
+                "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
+            })
+        ids.save_seen()
+        inserted = store.insert_events(rows)
+        result.accepted = len(inserted)
+        result.duplicates += len(rows) - len(inserted)
+        usage, features = [], {}
+        for m, row in zip(fresh, rows, strict=True):
+            if m.message_id not in inserted or m.type not in USAGE_TYPES:
+                continue
+            if row["account_id"] is None:
+                result.unattributed += 1
+                continue
+            usage.append((row["account_id"], event_day(m.timestamp), m.event, m.user_key,
+                          m.event.lower() in logins))
+            first, last = features.get(m.event, (m.timestamp, m.timestamp))
+            features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
+        store.add_to_rollups(usage)
+        store.touch_features(features)
+    return result

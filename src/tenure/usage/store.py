@@ -1,0 +1,147 @@
+"""How raw events and rollups are written. The only module that knows their SQL.
+
+Raw events are appended with ON CONFLICT DO NOTHING on the message id, so a retried request is stored once;
+rollups are upserted by adding the new counts, never by rescanning raw events. The statements are the same
+on SQLite (3.35+) and PostgreSQL.
+"""
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+from tenure.usage.models import (
+    DailyAccountActivity,
+    DailyFeatureUsage,
+    DailyUserActivity,
+    DailyUserFeature,
+    Event,
+    Feature,
+)
+
+EVENT_COLUMNS = (
+    "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp",
+    "original_timestamp", "sent_at", "received_at", "write_key_id", "payload",
+)
+_ROWS_PER_INSERT = 400  # 12 columns x 400 rows stays well under SQLite's bound-variable limit
+
+
+def _adapt(value):
+    if connection.vendor == "sqlite":
+        if isinstance(value, dt.datetime):
+            return connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, dt.date):
+            return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def insert_events(rows: Sequence[dict]) -> set[str]:
+    """Append events; return the message ids that were new (the rest were already stored)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
+    inserted: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"] * len(chunk))
+            params = []
+            for row in chunk:
+                for c in EVENT_COLUMNS:
+                    value = row.get(c)
+                    params.append(json.dumps(value) if c == "payload" else _adapt(value))
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT (message_id) DO NOTHING "
+                f"RETURNING message_id",
+                params,
+            )
+            inserted.update(r[0] for r in cursor.fetchall())
+    return inserted
+
+
+def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
+    ids = list(set(message_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), 900):
+        found.update(Event.objects.filter(message_id__in=ids[start : start + 900]).values_list("message_id", flat=True))
+    return found
+
+
+def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...]) -> None:
+    """INSERT rows (key columns then `add` columns); on conflict add the new amounts to the stored ones."""
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    cols = [*key, *add]
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+        f"ON CONFLICT ({', '.join(q(c) for c in key)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [tuple(_adapt(v) for v in row) for row in rows])
+
+
+def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[tuple]) -> None:
+    """Set `target` to the number of rows in the per-user table that share the key: distinct users."""
+    if not keys:
+        return
+    q = connection.ops.quote_name
+    table, source = q(model._meta.db_table), q(source_model._meta.db_table)
+    match = " AND ".join(f"s.{q(c)} = %s" for c in key)
+    where = " AND ".join(f"{q(c)} = %s" for c in key)
+    sql = f"UPDATE {table} SET {q(target)} = (SELECT COUNT(*) FROM {source} s WHERE {match}) WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [tuple(_adapt(v) for v in (*k, *k)) for k in keys])
+
+
+def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None:
+    """Fold new usage events, as (account_id, day, event, user_key, is_login), into every rollup.
+
+    The shared per-account rows are upserted first: on PostgreSQL that locks them until commit, so two
+    requests touching the same account and day recount distinct users one after the other, never both
+    from a stale view.
+    """
+    feature, user_feature, account_day = Counter(), Counter(), Counter()
+    account_logins, user_day, user_logins = Counter(), Counter(), Counter()
+    for account_id, day, event, user_key, is_login in usage:
+        feature[(account_id, day, event)] += 1
+        user_feature[(account_id, day, event, user_key)] += 1
+        account_day[(account_id, day)] += 1
+        user_day[(account_id, day, user_key)] += 1
+        if is_login:
+            account_logins[(account_id, day)] += 1
+            user_logins[(account_id, day, user_key)] += 1
+    feature_keys = sorted(feature)
+    day_keys = sorted(account_day)
+    _upsert(DailyFeatureUsage, ("account_id", "day", "event"), [(*k, feature[k], 0) for k in feature_keys],
+            ("count", "users"))
+    _upsert(DailyAccountActivity, ("account_id", "day"),
+            [(*k, account_day[k], account_logins[k], 0) for k in day_keys], ("events", "logins", "active_users"))
+    _upsert(DailyUserFeature, ("account_id", "day", "event", "user_key"),
+            [(*k, n) for k, n in sorted(user_feature.items())], ("count",))
+    _upsert(DailyUserActivity, ("account_id", "day", "user_key"),
+            [(*k, n, user_logins[k]) for k, n in sorted(user_day.items())], ("events", "logins"))
+    _recount(DailyFeatureUsage, ("account_id", "day", "event"), "users", DailyUserFeature, feature_keys)
+    _recount(DailyAccountActivity, ("account_id", "day"), "active_users", DailyUserActivity, day_keys)
+
+
+def touch_features(seen: dict[str, tuple[dt.datetime, dt.datetime]]) -> None:
+    """Add event names to the feature catalog and widen their first/last seen times."""
+    if not seen:
+        return
+    q = connection.ops.quote_name
+    table = q(Feature._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (event, friendly_name, module, is_key, first_seen, last_seen) "
+        f"VALUES (%s, '', '', %s, %s, %s) ON CONFLICT (event) DO UPDATE SET "
+        f"first_seen = CASE WHEN excluded.first_seen < {table}.first_seen "
+        f"THEN excluded.first_seen ELSE {table}.first_seen END, "
+        f"last_seen = CASE WHEN excluded.last_seen > {table}.last_seen "
+        f"THEN excluded.last_seen ELSE {table}.last_seen END"
+    )
+    rows = [(event, False, _adapt(first), _adapt(last)) for event, (first, last) in sorted(seen.items())]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

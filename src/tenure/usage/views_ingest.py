@@ -1,0 +1,54 @@
+"""The Segment-compatible event endpoints: POST /v1/batch, /v1/track, /v1/identify, /v1/group, /v1/page,
+/v1/screen and /v1/alias. Authenticated by write key, never by session or login."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tenure.usage import services
+from tenure.usage.protocol import (
+    MAX_REQUEST_BYTES,
+    InvalidMessage,
+    ProtocolError,
+    decode_body,
+    messages_in,
+    parse_message,
+    write_key_from,
+)
+
+ENDPOINTS = ("batch", "track", "identify", "group", "page", "screen", "alias")
+
+
+def _error(e: ProtocolError) -> JsonResponse:
+    response = JsonResponse({"code": e.code, "message": e.message}, status=e.status)
+    if e.status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="tenure events"'
+    return response
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def receive(request, endpoint: str):
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB")
+        body = decode_body(request.body, request.headers.get("Content-Encoding", ""))
+        raw_key = write_key_from(request.headers.get("Authorization", ""), body)
+        write_key = services.authenticate_write_key(raw_key)
+        if write_key is None:
+            raise ProtocolError(401, "invalid_write_key", "the write key is unknown or revoked")
+        messages = messages_in(body, endpoint)
+        if endpoint != "batch":
+            # A single-message call is the message: an invalid one is refused, not stored as rejected.
+            try:
+                parse_message(messages[0], timezone.now())
+            except InvalidMessage as e:
+                raise ProtocolError(400, "invalid_message", str(e)) from None
+    except ProtocolError as e:
+        return _error(e)
+    result = services.ingest(messages, write_key=write_key)
+    return JsonResponse(result.as_json())
