@@ -54,8 +54,10 @@ def _add_routers() -> None:
     from tenure.billing.api import router as subscriptions_router
     from tenure.engagement.api import router as touches_router
     from tenure.support.api import router as tickets_router
+    from tenure.usage.api import router as usage_router
 
     api.add_router("/accounts", accounts_router)
+    api.add_router("/accounts", usage_router)
     api.add_router("/contacts", contacts_router)
     api.add_router("/subscriptions", subscriptions_router)
     api.add_router("/tickets", tickets_router)

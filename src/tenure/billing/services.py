@@ -92,3 +92,15 @@ def _default_effective_date(sub: Subscription, changes: dict) -> dt.date:
 
 def history(sub: Subscription) -> list[SubscriptionChange]:
     return list(sub.history.all())
+
+
+def seats_by_account(account_ids, on: dt.date | None = None) -> dict[int, int]:
+    """Seats bought per account across its live subscriptions (on a day, when given: those whose term covers it)."""
+    from django.db.models import Q, Sum
+
+    from tenure.billing.models import LIVE_STATUSES
+
+    qs = Subscription.objects.filter(account_id__in=list(account_ids), status__in=LIVE_STATUSES)
+    if on is not None:
+        qs = qs.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+    return {row["account_id"]: row["seats"] or 0 for row in qs.values("account_id").annotate(seats=Sum("seats"))}
