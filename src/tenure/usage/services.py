@@ -274,13 +274,22 @@ def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at
         for m, row in zip(fresh, rows, strict=True):
             if m.message_id not in inserted or m.type not in USAGE_TYPES:
                 continue
+            first, last = features.get(m.event, (m.timestamp, m.timestamp))
+            features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
             if row["account_id"] is None:
                 result.unattributed += 1
                 continue
             usage.append((row["account_id"], event_day(m.timestamp), m.event, m.user_key,
                           m.event.lower() in logins))
-            first, last = features.get(m.event, (m.timestamp, m.timestamp))
-            features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
         store.add_to_rollups(usage)
         store.touch_features(features)
     return result
+
+
+def describe_feature(feature, *, friendly_name: str, module: str, is_key: bool):
+    """Name a feature for people, group it into a module, and mark whether it is a key feature."""
+    feature.friendly_name = friendly_name.strip()[:200]
+    feature.module = module.strip()[:100]
+    feature.is_key = is_key
+    feature.save(update_fields=["friendly_name", "module", "is_key"])
+    return feature

@@ -3,5 +3,6 @@ def navigation(request):
     items = [
         ("accounts:list", "Accounts"),
         ("integrations:import", "Import"),
+        ("usage:setup", "Usage setup"),
     ]
     return {"nav_items": items}
