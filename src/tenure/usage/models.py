@@ -93,8 +93,8 @@ class ProductUser(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, help_text="Set by alias: this id is now that one."
     )
     traits = models.JSONField(default=dict, blank=True)
+    # When the id first arrived. Later activity is in DailyUserActivity, not written back here per event.
     first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("user_id"), name="product_user_id_unique_ci")]

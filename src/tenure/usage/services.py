@@ -75,7 +75,11 @@ def event_day(ts: dt.datetime) -> dt.date:
 
 
 class _Identities:
-    """The product users a request touches, loaded once, resolved in message order."""
+    """The product users a request touches, resolved in message order.
+
+    Usage messages need only each user's account id, read in one light query; full ProductUser rows are
+    loaded only for the identify, group and alias messages that change them.
+    """
 
     def __init__(self, messages: list[Message]):
         first_seen: dict[str, tuple[str, dt.datetime]] = {}
@@ -83,28 +87,31 @@ class _Identities:
             for key in (m.user_key, m.previous_id):
                 if key and (key.lower() not in first_seen or m.timestamp < first_seen[key.lower()][1]):
                     first_seen[key.lower()] = (key, m.timestamp)
-        self.users: dict[str, ProductUser] = {
-            u._key: u
-            for u in ProductUser.objects.annotate(_key=Lower("user_id"))
-            .filter(_key__in=list(first_seen))
-            .select_related("account", "contact", "merged_into__account")
-        }
+        self.pks: dict[str, int] = {}
+        self.account_ids: dict[str, int | None] = {}
+        rows = (
+            ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(first_seen))
+            .values_list("_key", "pk", "account_id", "merged_into__account_id")
+        )
+        for key, pk, account_id, merged_account_id in rows:
+            self.pks[key] = pk
+            self.account_ids[key] = account_id or merged_account_id
         # New users in one statement, not one round trip each.
-        new = [ProductUser(user_id=key, first_seen=at, last_seen=at)
-               for lower, (key, at) in first_seen.items() if lower not in self.users]
+        new = [ProductUser(user_id=key, first_seen=at) for lower, (key, at) in first_seen.items()
+               if lower not in self.pks]
         for user in ProductUser.objects.bulk_create(new):
-            self.users[user.user_id.lower()] = user
-        self.seen: set[int] = set()
+            self.pks[user.user_id.lower()] = user.pk
+            self.account_ids[user.user_id.lower()] = None
+        self.loaded: dict[str, ProductUser] = {}
         group_ids = {m.group_id.lower() for m in messages if m.group_id}
         group_ids |= {str(m.context.get("groupId")).lower() for m in messages if m.context.get("groupId")}
         self.accounts = accounts.find_accounts_by("product_group_id", group_ids)
 
     def user(self, key: str) -> ProductUser:
-        return self.users[key.lower()]
-
-    def save_seen(self) -> None:
-        seen = [u for u in self.users.values() if u.pk in self.seen]
-        ProductUser.objects.bulk_update(seen, ["first_seen", "last_seen"], batch_size=500)
+        key = key.lower()
+        if key not in self.loaded:
+            self.loaded[key] = ProductUser.objects.select_related("account", "contact").get(pk=self.pks[key])
+        return self.loaded[key]
 
     def account_for_group(self, group_id: str, traits: dict) -> Account:
         account = self.accounts.get(group_id.lower())
@@ -116,13 +123,6 @@ class _Identities:
         elif fields:
             accounts.update_account(account, **fields)
         return account
-
-    def account_of(self, user: ProductUser) -> Account | None:
-        if user.account is not None:
-            return user.account
-        if user.merged_into is not None:
-            return user.merged_into.account
-        return None
 
 
 _ACCOUNT_TRAITS = {"name": "name", "industry": "industry", "website": "domain", "domain": "domain"}
@@ -190,8 +190,7 @@ def _sync_contact(user: ProductUser, account: Account) -> None:
 def _apply_identity(m: Message, ids: _Identities) -> int | None:
     """Apply one message's effect on identity; return the account id its usage belongs to, if any."""
     if m.type == "alias":
-        old = ids.user(m.previous_id)
-        new = ids.user(m.user_id)
+        old, new = ids.user(m.previous_id), ids.user(m.user_id)
         if old.pk != new.pk:
             old.merged_into = new
             new.account = new.account or old.account
@@ -199,25 +198,29 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
             new.traits = {**old.traits, **new.traits}
             old.save()
             new.save()
+            ids.account_ids[m.previous_id.lower()] = new.account_id
+            ids.account_ids[m.user_id.lower()] = new.account_id
         return None
-    user = ids.user(m.user_key)
-    user.last_seen = max(user.last_seen, m.timestamp)
-    user.first_seen = min(user.first_seen, m.timestamp)
-    ids.seen.add(user.pk)
-    account = None
+    key = m.user_key.lower()
+    if m.type in USAGE_TYPES:
+        if m.context.get("groupId"):
+            return ids.account_for_group(str(m.context["groupId"]), {}).pk
+        return ids.account_ids.get(key)
+    user = ids.user(key)
     if m.type == "group":
         account = ids.account_for_group(m.group_id, m.traits)
         user.account = account
-    elif m.context.get("groupId"):
-        account = ids.account_for_group(str(m.context["groupId"]), {})
-    if m.type == "identify":
-        traits = {**m.context.get("traits", {}), **m.traits} if isinstance(m.context.get("traits"), dict) else m.traits
-        user.traits = {**user.traits, **traits}
-    account = account or ids.account_of(user)
-    if m.type in ("identify", "group"):
-        if m.user_id and account is not None:
-            _sync_contact(user, account)
-        user.save()
+        ids.account_ids[key] = account.pk
+    else:  # identify
+        context_traits = m.context.get("traits") if isinstance(m.context.get("traits"), dict) else {}
+        user.traits = {**user.traits, **context_traits, **m.traits}
+        if m.context.get("groupId"):
+            account = ids.account_for_group(str(m.context["groupId"]), {})
+        else:
+            account = user.account or (user.merged_into.account if user.merged_into_id else None)
+    if m.user_id and account is not None:
+        _sync_contact(user, account)
+    user.save()
     return account.pk if account else None
 
 
@@ -266,7 +269,6 @@ def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at
                 "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
                 "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
             })
-        ids.save_seen()
         inserted = store.insert_events(rows)
         result.accepted = len(inserted)
         result.duplicates += len(rows) - len(inserted)

@@ -28,17 +28,32 @@ EVENT_COLUMNS = (
 _ROWS_PER_INSERT = 400  # 12 columns x 400 rows stays well under SQLite's bound-variable limit
 
 
-def _adapt(value):
-    if connection.vendor == "sqlite":
-        if isinstance(value, dt.datetime):
-            return connection.ops.adapt_datetimefield_value(value)
-        if isinstance(value, dt.date):
-            return connection.ops.adapt_datefield_value(value)
+def _sqlite_time(value: dt.datetime | None) -> str | None:
+    # What Django's SQLite backend stores for an aware datetime: naive UTC text. Inlined: this runs per event.
+    return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _sqlite_value(value):
+    if isinstance(value, dt.datetime):
+        return _sqlite_time(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
+
+
+def _rows(rows) -> list[tuple]:
+    """Parameters as the backend wants them: SQLite gets dates as ISO text, as Django itself stores them."""
+    if connection.vendor != "sqlite":
+        return [tuple(r) for r in rows]
+    return [tuple(_sqlite_value(v) for v in r) for r in rows]
+
+
+_TIME_COLUMNS = {"timestamp", "original_timestamp", "sent_at", "received_at"}
 
 
 def insert_events(rows: Sequence[dict]) -> set[str]:
     """Append events; return the message ids that were new (the rest were already stored)."""
+    sqlite = connection.vendor == "sqlite"
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     inserted: set[str] = set()
@@ -50,7 +65,11 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
             for row in chunk:
                 for c in EVENT_COLUMNS:
                     value = row.get(c)
-                    params.append(json.dumps(value) if c == "payload" else _adapt(value))
+                    if c == "payload":
+                        value = json.dumps(value)
+                    elif sqlite and c in _TIME_COLUMNS:
+                        value = _sqlite_time(value)
+                    params.append(value)
             cursor.execute(
                 f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT (message_id) DO NOTHING "
                 f"RETURNING message_id",
@@ -81,7 +100,7 @@ def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...]
         f"ON CONFLICT ({', '.join(q(c) for c in key)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(_adapt(v) for v in row) for row in rows])
+        cursor.executemany(sql, _rows(rows))
 
 
 def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[tuple]) -> None:
@@ -94,7 +113,7 @@ def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[
     where = " AND ".join(f"{q(c)} = %s" for c in key)
     sql = f"UPDATE {table} SET {q(target)} = (SELECT COUNT(*) FROM {source} s WHERE {match}) WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(_adapt(v) for v in (*k, *k)) for k in keys])
+        cursor.executemany(sql, _rows((*k, *k) for k in keys))
 
 
 def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None:
@@ -142,6 +161,6 @@ def touch_features(seen: dict[str, tuple[dt.datetime, dt.datetime]]) -> None:
         f"last_seen = CASE WHEN excluded.last_seen > {table}.last_seen "
         f"THEN excluded.last_seen ELSE {table}.last_seen END"
     )
-    rows = [(event, False, _adapt(first), _adapt(last)) for event, (first, last) in sorted(seen.items())]
+    rows = [(event, False, first, last) for event, (first, last) in sorted(seen.items())]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, _rows(rows))
