@@ -1,11 +1,195 @@
-from django.shortcuts import get_object_or_404, render
+"""Account pages: the list (search, filters, sort, pages) and one account with its timeline."""
 
-from tenure.accounts.models import Account
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from tenure.accounts.forms import SORT_COLUMNS, AccountFilterForm, TouchForm
+from tenure.accounts.models import Account, CommunityRole, RelationshipRole
+from tenure.accounts.services import search_accounts
+from tenure.billing.models import LIVE_STATUSES
+from tenure.engagement.services import record_touch
+from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
+
+PER_PAGE = 50
+TIMELINE_LENGTH = 50
+TICKETS_SHOWN = 50
 
 
-def account_list(request):
-    return render(request, "accounts/list.html", {"accounts": Account.objects.all()[:50]})
+def with_live_totals(qs: QuerySet[Account]) -> QuerySet[Account]:
+    """Seats and MRR summed over live subscriptions, and the next renewal date, in the same query."""
+    live = Q(subscriptions__status__in=LIVE_STATUSES)
+    return qs.annotate(
+        live_seats=Sum("subscriptions__seats", filter=live),
+        live_mrr=Sum("subscriptions__mrr", filter=live),
+        next_renewal=Min("subscriptions__end_date", filter=live),
+    )
 
 
-def account_detail(request, pk):
-    return render(request, "accounts/detail.html", {"account": get_object_or_404(Account, pk=pk)})
+def _ordering(sort: str) -> list:
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+
+    def by(field):
+        expr = F(field)
+        # Empty values (no owner, no live subscription) sink to the bottom either way.
+        return expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+
+    columns = {
+        "name": ["name"],
+        "segment": ["segment"],
+        "stage": ["stage"],
+        "owner": ["owner__first_name", "owner__last_name", "owner__username"],
+        "seats": ["live_seats"],
+        "mrr": ["live_mrr"],
+        "renewal": ["next_renewal"],
+    }[key]
+    # name and pk break ties so pages never overlap or skip a row.
+    return [*(by(c) for c in columns), "name", "pk"]
+
+
+def account_list(request: HttpRequest) -> HttpResponse:
+    form = AccountFilterForm(request.GET or None)
+    sort = form.chosen_sort()
+    accounts = with_live_totals(search_accounts(**form.filters()).select_related("owner"))
+    accounts = accounts.order_by(*_ordering(sort))
+    page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
+
+    # Links that change only the sort or only the page keep every filter.
+    list_url = reverse("accounts:list")
+    kept = request.GET.copy()
+    for key in ("page", "sort"):
+        kept.pop(key, None)
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "numeric": key in {"seats", "mrr"},
+            "direction": "ascending" if sort == key else "descending" if sort == f"-{key}" else "",
+            "href": f"{list_url}?{_with(kept, sort=f'-{key}' if sort == key else key)}",
+        }
+        for key, label in SORT_COLUMNS.items()
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "accounts": page.object_list,
+        "sort": sort,
+        "columns": columns,
+        "page_url": f"{list_url}?{_with(kept, sort=sort)}&page=",
+        "is_filtered": bool(form.filters()),
+        "today": timezone.localdate(),
+    }
+    # An htmx request from the filters or a table link swaps just the table; a history restore needs it all.
+    partial = request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
+    template = "accounts/_account_table.html" if partial else "accounts/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
+    labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
+    contacts = list(account.contacts.all())
+    for c in contacts:
+        c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
+    contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
+    subscriptions = list(account.subscriptions.prefetch_related("history"))
+    live = [s for s in subscriptions if s.is_live]
+    mrr = sum((s.mrr for s in live), start=0)
+    renewals = [s.end_date for s in live if s.end_date]
+    currencies = {s.currency for s in live}
+    next_renewal = min(renewals, default=None)
+    renewal_days = (next_renewal - timezone.localdate()).days if next_renewal else None
+
+    priority_rank = Case(
+        *(When(priority=p, then=Value(i)) for i, p in enumerate(reversed(TicketPriority.values))),
+        output_field=IntegerField(),
+    )
+    tickets = list(
+        account.tickets.select_related("contact")
+        .annotate(
+            unresolved=Case(
+                When(status__in=UNRESOLVED_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            priority_rank=priority_rank,
+        )
+        .order_by("unresolved", "priority_rank", "-opened_at", "-pk")[: TICKETS_SHOWN + 1]
+    )
+    touches = list(
+        account.touches.select_related("author").prefetch_related("contacts")[: TIMELINE_LENGTH + 1]
+    )
+    return {
+        "account": account,
+        "custom_attributes": sorted(account.custom.items()) if isinstance(account.custom, dict) else [],
+        "contacts": contacts,
+        "active_contacts": sum(1 for c in contacts if c.is_active),
+        "subscriptions": subscriptions,
+        "numbers": {
+            "mrr": mrr,
+            "arr": mrr * 12,
+            "seats": sum(s.seats for s in live),
+            "next_renewal": next_renewal,
+            "renewal_days": renewal_days,
+            "renewal_days_ago": -renewal_days if renewal_days and renewal_days < 0 else 0,
+            "currency": currencies.pop() if len(currencies) == 1 else "",
+            "live_count": len(live),
+        },
+        "tickets": tickets[:TICKETS_SHOWN],
+        "more_tickets": len(tickets) > TICKETS_SHOWN,
+        "open_tickets": sum(1 for t in tickets if not t.is_resolved),
+        "touches": touches[:TIMELINE_LENGTH],
+        "more_touches": len(touches) > TIMELINE_LENGTH,
+        "touch_form": touch_form,
+    }
+
+
+def _get_account(pk: int) -> Account:
+    return get_object_or_404(Account.objects.select_related("owner"), pk=pk)
+
+
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _get_account(pk)
+    form = TouchForm(account=account) if request.user.can_write else None
+    return render(request, "accounts/detail.html", _account_context(account, form))
+
+
+@require_POST
+def log_touch(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.can_write:
+        raise PermissionDenied("Read-only users cannot log touches.")
+    account = _get_account(pk)
+    form = TouchForm(request.POST, account=account)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_touch(
+                account=account,
+                author=request.user,
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                summary=data["summary"],
+                sentiment=data["sentiment"],
+                contacts=data["contacts"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Touch logged.")
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
+    return render(request, "accounts/detail.html", _account_context(account, form), status=400)

@@ -1,0 +1,201 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tenure.users.models import Role
+from tests.accounts.pages import listed
+from tests.factories import make_account, make_contact, make_subscription, make_user
+
+URL = reverse("accounts:list")
+
+
+@pytest.fixture
+def book(csm):
+    """Four accounts that differ in every column the list filters or sorts by."""
+    bob = make_user(Role.CSM, username="bob", first_name="Bob", last_name="Baker")
+    acme = make_account(name="Acme", domain="acme.example", segment="enterprise", stage="mature", owner=csm,
+                        crm_id="CRM-1")
+    beta = make_account(name="Beta Labs", domain="betalabs.example", segment="smb", stage="onboarding", owner=bob,
+                        billing_id="cus_BETA")
+    cobalt = make_account(name="Cobalt", domain="cobalt.example", segment="mid-market", stage="renewing",
+                          product_group_id="grp-cobalt")
+    delta = make_account(name="Delta", domain="delta.example", segment="enterprise", stage="churned", owner=bob)
+    make_subscription(acme, seats=100, mrr=Decimal("5000"), end_date=dt.date(2026, 11, 30))
+    make_subscription(acme, seats=10, mrr=Decimal("300"), end_date=dt.date(2026, 6, 30), status="trialing")
+    make_subscription(beta, seats=5, mrr=Decimal("250"), end_date=dt.date(2026, 3, 31), status="past_due")
+    make_subscription(cobalt, seats=50, mrr=Decimal("2000"), end_date=dt.date(2027, 1, 31))
+    # Canceled subscriptions count for nothing: Delta has no live seats, MRR or renewal.
+    make_subscription(delta, seats=500, mrr=Decimal("9000"), end_date=dt.date(2026, 2, 28), status="canceled")
+    return {"acme": acme, "beta": beta, "cobalt": cobalt, "delta": delta, "bob": bob}
+
+
+def test_list_shows_every_account_by_name(csm_client, book):
+    assert listed(csm_client.get(URL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+
+
+def test_list_shows_live_totals_and_next_renewal(csm_client, book):
+    html = csm_client.get(URL).content.decode()
+    acme_row = html[html.index(">Acme<"):html.index(">Beta Labs<")]
+    assert ">110<" in acme_row  # 100 + 10 seats, trialing counts as live
+    assert ">5,300<" in acme_row
+    assert "30 Jun 2026" in acme_row  # the earliest live end date
+    delta_row = html[html.index(">Delta<"):]
+    assert "9,000" not in delta_row and ">500<" not in delta_row
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("acm", ["Acme"]),  # part of a name
+        ("BETALABS.ex", ["Beta Labs"]),  # part of a domain, any case
+        ("crm-1", ["Acme"]),  # CRM id, any case
+        ("cus_beta", ["Beta Labs"]),  # billing id
+        ("GRP-COBALT", ["Cobalt"]),  # product group id
+        ("nothing-like-this", []),
+    ],
+)
+def test_search_matches_name_domain_and_external_ids(csm_client, book, q, expected):
+    assert listed(csm_client.get(URL, {"q": q})) == expected
+
+
+def test_filter_by_owner(csm_client, book):
+    assert listed(csm_client.get(URL, {"owner": book["bob"].pk})) == ["Beta Labs", "Delta"]
+
+
+def test_filter_unassigned(csm_client, book):
+    assert listed(csm_client.get(URL, {"owner": "none"})) == ["Cobalt"]
+
+
+def test_filter_by_segment(csm_client, book):
+    assert listed(csm_client.get(URL, {"segment": "enterprise"})) == ["Acme", "Delta"]
+
+
+def test_filter_by_stage(csm_client, book):
+    assert listed(csm_client.get(URL, {"stage": "renewing"})) == ["Cobalt"]
+
+
+def test_filters_combine(csm_client, book):
+    assert listed(csm_client.get(URL, {"segment": "enterprise", "owner": book["bob"].pk})) == ["Delta"]
+    assert listed(csm_client.get(URL, {"segment": "enterprise", "q": "acme", "stage": "churned"})) == []
+
+
+def test_filter_choices_list_owners_segments_and_stages(csm_client, book):
+    html = csm_client.get(URL).content.decode()
+    assert '<option value="none">Unassigned</option>' in html
+    assert f'<option value="{book["bob"].pk}">Bob Baker</option>' in html
+    for segment in ("enterprise", "mid-market", "smb"):
+        assert f'<option value="{segment}">{segment}</option>' in html
+    assert '<option value="renewing">Renewing</option>' in html
+
+
+def test_unknown_filter_values_are_ignored_not_errors(csm_client, book):
+    response = csm_client.get(URL, {"owner": "999999", "stage": "bogus", "sort": "password", "page": "x"})
+    assert listed(response) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Acme", "Beta Labs", "Cobalt", "Delta"]),
+        ("-name", ["Delta", "Cobalt", "Beta Labs", "Acme"]),
+        ("segment", ["Acme", "Delta", "Cobalt", "Beta Labs"]),
+        ("stage", ["Delta", "Acme", "Beta Labs", "Cobalt"]),  # stage values alphabetically, then name
+        ("owner", ["Acme", "Beta Labs", "Delta", "Cobalt"]),  # Alice, Bob, Bob, unassigned last
+        ("-owner", ["Beta Labs", "Delta", "Acme", "Cobalt"]),  # unassigned last either way
+        ("seats", ["Beta Labs", "Cobalt", "Acme", "Delta"]),  # no live seats last
+        ("-seats", ["Acme", "Cobalt", "Beta Labs", "Delta"]),
+        ("mrr", ["Beta Labs", "Cobalt", "Acme", "Delta"]),
+        ("-mrr", ["Acme", "Cobalt", "Beta Labs", "Delta"]),
+        ("renewal", ["Beta Labs", "Acme", "Cobalt", "Delta"]),
+        ("-renewal", ["Cobalt", "Acme", "Beta Labs", "Delta"]),
+    ],
+)
+def test_sort_by_each_column(csm_client, book, sort, expected):
+    assert listed(csm_client.get(URL, {"sort": sort})) == expected
+
+
+def test_sorted_column_is_marked_and_its_link_reverses_the_order(csm_client, book):
+    html = csm_client.get(URL, {"sort": "mrr", "segment": "enterprise"}).content.decode()
+    assert 'aria-sort="ascending"' in html
+    assert "?segment=enterprise&amp;sort=-mrr" in html
+    # The other columns sort ascending first and keep the filter too.
+    assert "?segment=enterprise&amp;sort=name" in html
+
+
+@pytest.fixture
+def many_accounts(db):
+    # 120 accounts: three pages of 50, 50 and 20.
+    for i in range(120):
+        make_account(name=f"Customer {i:03d}", segment="smb" if i % 2 else "enterprise")
+
+
+def test_list_is_paginated_fifty_per_page(csm_client, many_accounts):
+    first = listed(csm_client.get(URL))
+    third = listed(csm_client.get(URL, {"page": 3}))
+    assert first == [f"Customer {i:03d}" for i in range(50)]
+    assert third == [f"Customer {i:03d}" for i in range(100, 120)]
+
+
+def test_page_links_keep_filters_and_sort(csm_client, many_accounts):
+    response = csm_client.get(URL, {"segment": "smb", "sort": "-name", "page": 1})
+    assert listed(response)[0] == "Customer 119"
+    html = response.content.decode()
+    assert "Showing 1\u201350 of 60 accounts" in html
+    assert "?segment=smb&amp;sort=-name&amp;page=2" in html
+    page2 = listed(csm_client.get(URL, {"segment": "smb", "sort": "-name", "page": 2}))
+    assert len(page2) == 10
+    assert page2[-1] == "Customer 001"
+
+
+def test_page_past_the_end_shows_the_last_page(csm_client, many_accounts):
+    assert listed(csm_client.get(URL, {"page": 99}))[-1] == "Customer 119"
+
+
+def test_htmx_request_gets_only_the_table(csm_client, book):
+    response = csm_client.get(URL, {"q": "acme"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert listed(response) == ["Acme"]
+    assert "<html" not in html and 'id="account-filters"' not in html
+    # The current sort travels with the filters form, so the next search keeps it.
+    assert '<input type="hidden" name="sort" value="name" form="account-filters">' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_history_restore_gets_the_whole_page(csm_client, book):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = csm_client.get(URL, headers=headers).content.decode()
+    assert "<html" in html and 'id="account-filters"' in html
+
+
+def test_filters_form_works_without_javascript(csm_client, book):
+    html = csm_client.get(URL, {"q": "cobalt"}).content.decode()
+    assert '<form id="account-filters" class="filters" method="get" action="/accounts/"' in html
+    assert 'value="cobalt"' in html  # the search box keeps what was typed
+
+
+def test_empty_result_says_so(csm_client, book):
+    html = csm_client.get(URL, {"q": "zzz"}).content.decode()
+    assert "No accounts match these filters." in html
+
+
+def test_read_only_user_can_see_the_list(reader_client, book):
+    assert listed(reader_client.get(URL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+
+
+def _populate(n: int, owner) -> None:
+    for i in range(n):
+        account = make_account(name=f"Heavy {i}", owner=owner if i % 2 else None)
+        make_subscription(account)
+        make_contact(account)
+
+
+def test_list_query_count_does_not_grow_with_rows(csm_client, csm, django_assert_max_num_queries):
+    # session, user, owner choices, segment choices, count, page: no query per row.
+    _populate(3, csm)
+    with django_assert_max_num_queries(6):
+        assert len(listed(csm_client.get(URL, {"sort": "-mrr"}))) == 3
+    _populate(60, csm)
+    with django_assert_max_num_queries(6):
+        assert len(listed(csm_client.get(URL, {"sort": "-mrr", "segment": "mid-market", "page": 2}))) == 13
