@@ -159,6 +159,16 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+
+
+def _plotly_js_dir() -> str:
+    # plotly ships its JavaScript inside the Python package: charts work air-gapped.
+    import plotly
+
+    return str(Path(plotly.__file__).parent / "package_data")
+
+
+STATICFILES_DIRS = [("vendor/plotly", _plotly_js_dir())]
 # Serve straight from the packages' static folders: no collectstatic step before the first start.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

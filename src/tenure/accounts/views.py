@@ -17,6 +17,8 @@ from tenure.accounts.services import search_accounts
 from tenure.billing.models import LIVE_STATUSES
 from tenure.engagement.services import record_touch
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
+from tenure.usage.facts import usage_summaries
+from tenure.usage.panels import account_usage_panel
 
 PER_PAGE = 50
 TIMELINE_LENGTH = 50
@@ -61,6 +63,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = with_live_totals(search_accounts(**form.filters()).select_related("owner"))
     accounts = accounts.order_by(*_ordering(sort))
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
+    summaries = usage_summaries([a.pk for a in page.object_list], timezone.localdate())
+    for a in page.object_list:
+        a.usage = summaries[a.pk]
 
     # Links that change only the sort or only the page keep every filter.
     list_url = reverse("accounts:list")
@@ -155,6 +160,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "touches": touches[:TIMELINE_LENGTH],
         "more_touches": len(touches) > TIMELINE_LENGTH,
         "touch_form": touch_form,
+        **account_usage_panel(account),
     }
 
 
