@@ -92,7 +92,8 @@ def find_accounts_by(field: str, values: Iterable[str]) -> dict[str, Account]:
     if not keys:
         return {}
     if field == "domain":
-        return {a.domain: a for a in Account.objects.filter(domain__in=keys)}
+        # The domain index covers non-empty domains only; saying so lets the database use it.
+        return {a.domain: a for a in Account.objects.filter(domain__in=keys).exclude(domain="")}
     if field not in EXTERNAL_ID_FIELDS:
         raise ValueError(f"accounts are not matched by {field}")
     qs = Account.objects.annotate(_key=Lower(field)).filter(_key__in=keys)

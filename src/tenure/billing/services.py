@@ -78,11 +78,11 @@ def update_subscription(
     _validate(sub)
     sub.save()
     if set(changes) & set(TRACKED_FIELDS):
-        snapshot(sub, effective_on or _default_effective_date(sub, changes), source).save()
+        snapshot(sub, effective_on or default_effective_date(sub, changes), source).save()
     return True
 
 
-def _default_effective_date(sub: Subscription, changes: dict) -> dt.date:
+def default_effective_date(sub: Subscription, changes: dict) -> dt.date:
     # A cancellation takes effect when the term ends, if that is already known and not in the future.
     today = timezone.localdate()
     if changes.get("status") == SubscriptionStatus.CANCELED and sub.end_date and sub.end_date <= today:

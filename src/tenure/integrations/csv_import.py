@@ -1,0 +1,830 @@
+"""CSV import: the engine that every ``tenure import KIND FILE.csv`` (and the Import page) shares.
+
+One importer per kind (accounts, contacts, subscriptions, tickets; see ``importers.py``) is registered in
+``IMPORTERS``; a new kind is a subclass of ``Importer`` decorated with ``@register``. The engine:
+
+* reads the file as a stream of lines, never whole: UTF-8 (a BOM is fine) or another ASCII-compatible
+  encoding; the delimiter (comma, semicolon or tab) is taken from the header line;
+* matches the header (line 1) to the importer's fields, ignoring case, spaces and hyphens ("CRM Id" is
+  ``crm_id``); ``--map our_field=their column`` names any other column;
+* parses and validates every row with the services' normalizers and the models' own field validation;
+* works in chunks of ``CHUNK_ROWS`` rows: one bulk lookup per key for a chunk, then ``bulk_create`` /
+  ``bulk_update``, so there is no database round trip per row;
+* imports the whole file in one transaction: a file with any bad row is rejected whole and nothing is written.
+  Errors name the line (as in the file, header = line 1), the file's column and the reason; the first
+  ``MAX_ERRORS`` are kept, the rest counted.
+
+Rules every kind follows
+------------------------
+* Keys: rows match existing records by their key columns in order, ignoring case. Two keys of one row that
+  match two different records, or one key value on two lines of the file, are errors.
+* An empty cell means "no value": optional text is blanked, optional dates and numbers become null. A value a
+  record cannot be without (a name, a status, seats …) is never erased: empty means the default on a new
+  record and "unchanged" on an existing one. An empty key cell never clears a stored key, and an external id
+  (crm_id, billing id, subscription or ticket id …) that is already stored is never changed by an import.
+* A column the file does not have leaves that field untouched.
+* Dates are ISO ``YYYY-MM-DD``; date-times ISO 8601 (``2026-03-01T09:30:00Z``; without an offset they are in
+  the configured time zone, and a plain date means midnight).
+* Importing the same file again changes nothing and reports every row as unchanged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import itertools
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import DatabaseError, connections, models, router, transaction
+from django.utils import timezone
+
+CHUNK_ROWS = 1000
+MAX_ERRORS = 50
+PREVIEW_ROWS = 10
+SOURCE = "import"  # recorded as the source of the history entries an import writes
+
+CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "error"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (encoding, header, mapping, kind). Nothing was written."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column '{self.column}'" if self.column else f"line {self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    action: str
+    values: dict[str, str]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    columns: list[str] = field(default_factory=list)  # the preview's columns: fields, then custom attributes
+    preview: list[PreviewRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    custom_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+
+    def error_lines(self) -> list[str]:
+        lines = [str(e) for e in self.errors]
+        if self.error_count > len(self.errors):
+            lines.append(f"and {self.error_count - len(self.errors)} more")
+        return lines
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: {self.rows} rows, {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+# -- cell parsers: text (stripped, never empty) -> value; they raise ValueError or ValidationError ------------
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; expected YYYY-MM-DD, such as 2026-03-01") from None
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a date-time; expected ISO 8601, such as 2026-03-01T09:30:00Z or 2026-03-01"
+        ) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def parse_int(text: str) -> int:
+    cleaned = text.replace(",", "")
+    try:
+        return int(cleaned)
+    except ValueError:
+        pass
+    try:
+        number = float(cleaned)  # spreadsheets write 25 as 25.0
+    except ValueError:
+        number = None
+    if number is not None and number.is_integer():
+        return int(number)
+    raise ValueError(f"{text!r} is not a whole number")
+
+
+def parse_bool(text: str) -> bool:
+    value = text.lower()
+    if value in {"1", "true", "yes", "y", "x"}:
+        return True
+    if value in {"0", "false", "no", "n"}:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
+def choice_parser(model_field: models.Field) -> Callable[[str], str]:
+    """Accept a choice by its value or its label, ignoring case ('Past due', 'past_due', 'PAST DUE')."""
+    known: dict[str, str] = {}
+    for value, label in model_field.choices:
+        for spelling in (str(value), str(label)):
+            known[spelling.lower()] = value
+            known[spelling.lower().replace("_", " ")] = value
+    values = ", ".join(str(v) for v, _ in model_field.choices)
+
+    def parse(text: str) -> str:
+        try:
+            return known[" ".join(text.lower().replace("_", " ").split())]
+        except KeyError:
+            raise ValueError(f"{text!r} is not one of: {values}") from None
+
+    return parse
+
+
+def model_parser(model_field: models.Field) -> Callable[[str], Any]:
+    if model_field.choices:
+        return choice_parser(model_field)
+    if isinstance(model_field, models.DateTimeField):
+        return parse_datetime
+    if isinstance(model_field, models.DateField):
+        return parse_date
+    if isinstance(model_field, models.BooleanField):
+        return parse_bool
+    if isinstance(model_field, models.IntegerField):
+        return parse_int
+    if isinstance(model_field, models.DecimalField):
+        return _parse_decimal
+    return str
+
+
+def _parse_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.replace(",", ""))
+    except ArithmeticError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
+def display(value: Any) -> str:
+    if value is None or value is KEEP:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(display(v) for v in value)
+    if isinstance(value, models.Model):
+        return getattr(value, "username", None) or str(value)
+    return str(value)
+
+
+class _Keep:
+    """An empty cell for a field a record cannot be without: the default when creating, unchanged otherwise."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+# -- fields, columns and layout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column an importer understands. ``parse`` turns non-empty text into a value; by default it comes from
+    the model field of the same name (choices, dates, numbers), or is the importer's ``parse_<name>`` method."""
+
+    name: str
+    help: str
+    parse: Callable[[str], Any] | None = None
+
+
+def column_key(name: str) -> str:
+    """'CRM Id' -> 'crm_id': how a header names a field."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def parse_mapping(lines: Iterable[str] | dict[str, str] | None) -> dict[str, str]:
+    """Read 'our_field=their column' lines (the --map options, or the Import page's mapping box)."""
+    if not lines:
+        return {}
+    if isinstance(lines, dict):
+        return {k.strip(): v.strip() for k, v in lines.items()}
+    mapping: dict[str, str] = {}
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        ours, sep, theirs = line.partition("=")
+        ours, theirs = ours.strip(), theirs.strip()
+        if not sep or not ours or not theirs:
+            raise ImportFileError(f"mapping {line!r} is not of the form our_field=their column")
+        if ours in mapping:
+            raise ImportFileError(f"mapping names the field {ours!r} twice")
+        mapping[ours] = theirs
+    return mapping
+
+
+CUSTOM_PREFIX = "custom."
+
+
+@dataclass
+class Layout:
+    """Which column of the file feeds which field."""
+
+    header: list[str]
+    fields: dict[str, int]  # field name -> column index
+    custom: dict[str, int]  # custom attribute key -> column index
+    ignored: list[str]
+    nameless: list[int]
+
+    def column(self, name: str) -> str:
+        """The file's name for the column of a field (the field's own name if the file has no such column)."""
+        index = self.fields.get(name)
+        return self.header[index] if index is not None else name
+
+    @classmethod
+    def build(cls, importer: type[Importer], raw_header: list[str], mapping: dict[str, str]) -> Layout:
+        header = [h.strip() for h in raw_header]
+        field_names = importer.field_names()
+        positions: dict[str, int] = {}
+        nameless = []
+        for index, name in enumerate(header):
+            if not name:
+                nameless.append(index)
+            elif name in positions:
+                raise ImportFileError(
+                    f"column '{name}' appears twice in the header (columns {positions[name] + 1} and {index + 1})"
+                )
+            else:
+                positions[name] = index
+        by_key: dict[str, list[int]] = {}
+        for name, index in positions.items():
+            by_key.setdefault(column_key(name), []).append(index)
+
+        fields: dict[str, int] = {}
+        custom: dict[str, int] = {}
+        used: set[int] = set()
+        for ours, theirs in mapping.items():
+            is_custom = importer.keeps_custom and ours.startswith(CUSTOM_PREFIX) and len(ours) > len(CUSTOM_PREFIX)
+            if ours not in field_names and not is_custom:
+                extra = f", or {CUSTOM_PREFIX}NAME for a custom attribute" if importer.keeps_custom else ""
+                raise ImportFileError(
+                    f"--map {ours}={theirs}: {importer.kind} have no field {ours!r}; "
+                    f"the fields are {', '.join(field_names)}{extra}"
+                )
+            index = positions.get(theirs)
+            if index is None:
+                candidates = by_key.get(column_key(theirs), [])
+                index = candidates[0] if len(candidates) == 1 else None
+            if index is None:
+                raise ImportFileError(
+                    f"--map {ours}={theirs}: the file has no column '{theirs}'; its columns are "
+                    + ", ".join(f"'{h}'" for h in header if h)
+                )
+            if is_custom:
+                custom[ours[len(CUSTOM_PREFIX):]] = index
+            else:
+                fields[ours] = index
+            used.add(index)
+
+        for name, index in positions.items():
+            if index in used:
+                continue
+            key = column_key(name)
+            if key in field_names and key not in mapping:
+                if key in fields:
+                    raise ImportFileError(
+                        f"columns '{header[fields[key]]}' and '{name}' both name the field {key}; "
+                        f"choose one with --map {key}=COLUMN"
+                    )
+                fields[key] = index
+                used.add(index)
+        ignored = []
+        for name, index in positions.items():
+            if index in used:
+                continue
+            if importer.keeps_custom:
+                custom[name] = index
+            else:
+                ignored.append(name)
+
+        for group in importer.required_columns:
+            if not any(name in fields for name in group):
+                if len(group) == 1:
+                    raise ImportFileError(
+                        f"the file has no '{group[0]}' column, which {importer.kind} need "
+                        f"(name another column with --map {group[0]}=COLUMN)"
+                    )
+                raise ImportFileError(
+                    f"the file needs one of the columns {', '.join(group)} to match {importer.kind} "
+                    f"(or --map one of them to a column of the file)"
+                )
+        # Keep the file's column order so previews read like the file.
+        ordered = dict(sorted(fields.items(), key=lambda item: item[1]))
+        return cls(header=header, fields=ordered, custom=custom, ignored=ignored, nameless=nameless)
+
+
+# -- rows and importers ------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Row:
+    line: int
+    record: list[str]
+    values: dict[str, Any] = field(default_factory=dict)
+    custom: dict[str, str] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    obj: models.Model | None = None
+    action: str = ""
+    changed: set[str] = field(default_factory=set)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    """Make an importer available as ``tenure import KIND`` and on the Import page."""
+    existing = IMPORTERS.get(importer.kind)
+    if existing is not None and existing is not importer:
+        raise ImproperlyConfigured(f"two importers for {importer.kind!r}: {existing} and {importer}")
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def get_importer(kind: str) -> type[Importer]:
+    try:
+        return IMPORTERS[kind]
+    except KeyError:
+        raise ImportFileError(f"cannot import {kind!r}; choose one of {', '.join(sorted(IMPORTERS))}") from None
+
+
+class Importer:
+    """How one kind of record is read from a row, matched, validated and written.
+
+    Subclasses declare the fields and keys, load what a chunk of rows refers to in ``load`` (bulk queries
+    only), decide each row's record in ``build`` (no queries), and may add to ``write``.
+    """
+
+    kind: ClassVar[str]  # the command's word: accounts, contacts …
+    noun: ClassVar[str]  # one record: account, contact …
+    model: ClassVar[type[models.Model]]
+    description: ClassVar[str] = ""
+    fields: ClassVar[tuple[Field, ...]]
+    key_fields: ClassVar[tuple[str, ...]] = ()  # matched in this order, ignoring case; unique within a file
+    fixed_keys: ClassVar[tuple[str, ...]] = ()  # external ids an import never changes once stored
+    required_columns: ClassVar[tuple[tuple[str, ...], ...]] = ()  # each: the file needs one of these columns
+    required_to_create: ClassVar[tuple[str, ...]] = ()
+    keeps_custom: ClassVar[bool] = False  # columns not mapped to a field go to the record's custom attributes
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self._parsers = {name: self._parser_for(name) for name in layout.fields}
+        self._empty = {name: self._empty_value(name) for name in layout.fields}
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in cls.fields]
+
+    @classmethod
+    def describe(cls) -> str:
+        lines = [f"{cls.kind}: {cls.description}"]
+        width = max(len(f.name) for f in cls.fields) + 2
+        lines += [f"  {f.name:<{width}}{f.help}" for f in cls.fields]
+        if cls.keeps_custom:
+            lines.append(f"  {'(other)':<{width}}any other column is kept in the {cls.noun}'s custom attributes")
+        return "\n".join(lines)
+
+    def _model_field(self, name: str) -> models.Field | None:
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+    def _parser_for(self, name: str) -> Callable[[str], Any]:
+        method = getattr(self, f"parse_{name}", None)
+        if method is not None:
+            return method
+        spec = next(f for f in self.fields if f.name == name)
+        if spec.parse is not None:
+            return spec.parse
+        model_field = self._model_field(name)
+        return model_parser(model_field) if model_field is not None else str
+
+    def _empty_value(self, name: str) -> Any:
+        """What an empty cell means: null, blank text, or KEEP for a value the record cannot be without."""
+        model_field = self._model_field(name)
+        if model_field is None or model_field.null:
+            return None
+        text = isinstance(model_field, models.CharField | models.TextField)
+        if text and model_field.blank and not model_field.choices:
+            return ""
+        return KEEP
+
+    # -- steps the engine calls ----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Once per import, before the first chunk (for small tables every row may refer to)."""
+
+    def read(self, row: Row) -> None:
+        """Turn the row's cells into values; no database."""
+        record, layout = row.record, self.layout
+        if len(record) != len(layout.header):
+            row.error("", f"has {len(record)} values but the header has {len(layout.header)} columns")
+            return
+        for index in layout.nameless:
+            if record[index].strip():
+                row.error("", f"column {index + 1} has a value but no name in the header")
+        for name, index in layout.fields.items():
+            text = record[index].strip()
+            if not text:
+                row.values[name] = self._empty[name]
+                continue
+            try:
+                row.values[name] = self._parsers[name](text)
+            except (ValueError, ValidationError) as exc:
+                row.error(layout.column(name), error_text(exc))
+        for key, index in layout.custom.items():
+            row.custom[key] = record[index].strip()
+        present = [k for k in self.key_fields if k in layout.fields]
+        if present and not row.errors and not any(row.values.get(k) for k in present):
+            names = " or ".join(layout.column(k) for k in present)
+            row.error(layout.column(present[0]), f"is empty; a row needs {names} to match {a(self.noun)}")
+
+    def load(self, rows: list[Row]) -> None:
+        """Bulk-load what these rows refer to: existing records by key, referenced records."""
+        raise NotImplementedError
+
+    def build(self, row: Row) -> None:
+        """Decide the row's record and action (create, update or unchanged) from what ``load`` found."""
+        raise NotImplementedError
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        if created:
+            self.model.objects.bulk_create([r.obj for r in created])
+        if updated:
+            names = set().union(*(r.changed for r in updated))
+            if any(f.name == "updated_at" for f in self.model._meta.fields):
+                now = timezone.now()
+                for r in updated:
+                    r.obj.updated_at = now
+                names.add("updated_at")
+            self._update([r.obj for r in updated], sorted(names))
+
+    def _update(self, objs: list[models.Model], names: list[str]) -> None:
+        """One ``UPDATE … WHERE pk = %s`` run with executemany for all the objects. (``bulk_update`` builds a
+        CASE expression per object and field, which cost more than the rest of the import together.)"""
+        meta = self.model._meta
+        fields = [meta.get_field(name) for name in names]
+        connection = connections[router.db_for_write(self.model)]
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+        params = [
+            [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk] for obj in objs
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+    # -- helpers for subclasses ----------------------------------------------------------------------------
+
+    def values_of(self, rows: list[Row], name: str) -> set[str]:
+        return {r.values[name] for r in rows if r.values.get(name)}
+
+    def match(self, row: Row, found: dict[str, dict[str, models.Model]]) -> models.Model | None:
+        """The existing record the row's keys point to; an error if they point to two."""
+        hits: list[tuple[str, models.Model]] = []
+        for key in self.key_fields:
+            value = row.values.get(key)
+            obj = found.get(key, {}).get(str(value).lower()) if value else None
+            if obj is not None:
+                hits.append((key, obj))
+        for key, obj in hits[1:]:
+            first_key, first = hits[0]
+            if obj.pk != first.pk:
+                row.error(
+                    self.layout.column(key),
+                    f"{row.values[key]!r} belongs to {self.noun} '{obj}', but {self.layout.column(first_key)} "
+                    f"{row.values[first_key]!r} belongs to {self.noun} '{first}'",
+                )
+                return None
+        return hits[0][1] if hits else None
+
+    def set_keys(self, row: Row, obj: models.Model, new: dict[str, Any]) -> None:
+        """Key values go into ``new``; stored external ids are never changed and empty key cells never clear."""
+        for key in self.key_fields:
+            value = row.values.get(key)
+            if not value:
+                continue
+            stored = getattr(obj, key)
+            if key in self.fixed_keys and stored:
+                if str(stored).lower() != str(value).lower():
+                    row.error(
+                        self.layout.column(key),
+                        f"{self.noun} '{obj}' already has {key} {stored!r}; an import does not change it",
+                    )
+                continue
+            new[key] = value
+
+    def apply(self, row: Row, obj: models.Model, new: dict[str, Any]) -> None:
+        """Set ``new`` values on ``obj``, validate what changed with the model's rules, and decide the action.
+
+        Foreign keys are given as primary keys (or None). KEEP values are skipped.
+        """
+        meta = self.model._meta
+        creating = obj.pk is None
+        for name in self.required_to_create if creating else ():
+            if new.get(name) in (None, "", KEEP):
+                hint = "" if name in self.layout.fields else f"; the file has no {name} column"
+                row.error(self.layout.column(name), f"is required to create a new {self.noun}{hint}")
+        if row.errors:
+            return
+        changed = set()
+        for name, value in new.items():
+            if value is KEEP:
+                continue
+            attname = meta.get_field(name).attname
+            if getattr(obj, attname) != value:
+                setattr(obj, attname, value)
+                changed.add(name)
+        relations = {f.name for f in meta.fields if f.is_relation}
+        # A new record is validated whole; an existing one only in what changed (old data never blocks a file).
+        exclude = relations if creating else {f.name for f in meta.fields} - (changed - relations)
+        if creating or changed:
+            try:
+                obj.full_clean(exclude=sorted(exclude), validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    column = "" if name == "__all__" else self.layout.column(name)
+                    for message in messages:
+                        row.error(column, message)
+                return
+        row.obj = obj
+        row.changed = changed
+        row.action = CREATED if creating else (UPDATED if changed else UNCHANGED)
+
+    def preview_values(self, row: Row) -> dict[str, str]:
+        if row.errors and len(row.record) == len(self.layout.header):  # show what the file says
+            values = {name: row.record[index].strip() for name, index in self.layout.fields.items()}
+        else:
+            values = {name: display(row.values.get(name)) for name in self.layout.fields}
+        values.update({f"{CUSTOM_PREFIX}{k}": v for k, v in row.custom.items()})
+        return values
+
+
+def a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+# -- reading the file --------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Decoded lines of a binary file, counting bytes for progress; decoding errors name the line."""
+
+    def __init__(self, fb: BinaryIO, encoding: str):
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            raise ImportFileError(f"unknown encoding {encoding!r}") from None
+        if "a,;\t\n".encode(info.name) != b"a,;\t\n":
+            raise ImportFileError(f"encoding {encoding} is not supported; save the file as CSV UTF-8")
+        self.fb = fb
+        self.encoding = info.name
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        utf8 = self.encoding == "utf-8"
+        for number, raw in enumerate(self.fb, 1):
+            self.bytes_read += len(raw)
+            if number == 1:
+                if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise ImportFileError("the file is UTF-16 text; save it as CSV UTF-8")
+                if utf8:
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                name = "UTF-8" if utf8 else self.encoding
+                raise ImportFileError(
+                    f"line {number}: byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line) is not "
+                    f"{name} text; save the file as CSV UTF-8, or name its encoding (for example "
+                    f"--encoding cp1252)"
+                ) from None
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells), skipping blank lines."""
+    previous = reader.line_num
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            hint = " (is the file UTF-16? save it as CSV UTF-8)" if "NUL" in str(exc) else ""
+            raise ImportFileError(f"line {reader.line_num}: {exc}{hint}") from None
+        line, previous = previous + 1, reader.line_num
+        if any(cell.strip() for cell in record):
+            yield line, record
+
+
+@contextlib.contextmanager
+def _opened(source: BinaryIO | str | os.PathLike) -> Iterator[tuple[BinaryIO, int | None]]:
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            fb = path.open("rb")
+        except OSError as exc:
+            raise ImportFileError(f"cannot read {path}: {exc.strerror}") from None
+        with fb:
+            yield fb, path.stat().st_size
+        return
+    size = None
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        size = os.fstat(source.fileno()).st_size
+    yield source, size
+
+
+class _Rollback(Exception):
+    pass
+
+
+Progress = Callable[[int, int, int | None], None]  # (rows so far, bytes read, file size or None)
+
+
+def import_csv(
+    kind: str,
+    source: BinaryIO | str | os.PathLike,
+    *,
+    mapping: Iterable[str] | dict[str, str] | None = None,
+    dry_run: bool = False,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Import a CSV file of ``kind`` (a path or a binary file). All or nothing: when the result has errors, or
+    ``dry_run`` is set, the transaction is rolled back and the counts say what the import would have done.
+
+    Raises ImportFileError for problems with the file as a whole.
+    """
+    importer_class = get_importer(kind)
+    mapping = parse_mapping(mapping)
+    with _opened(source) as (fb, size):
+        lines = _Lines(fb, encoding)
+        stream = iter(lines)
+        first = next(stream, None)
+        if first is None or not first.strip():
+            raise ImportFileError("the file is empty" if first is None else "line 1 is empty; it must name the columns")
+        reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or _sniff_delimiter(first))
+        try:
+            header = next(reader)
+        except csv.Error as exc:
+            raise ImportFileError(f"line 1: {exc}") from None
+        layout = Layout.build(importer_class, header, mapping)
+        run = _Run(importer_class(layout), dry_run)
+        try:
+            with transaction.atomic():
+                run.importer.prepare()
+                chunk: list[Row] = []
+                for line, record in _records(reader):
+                    chunk.append(Row(line, record))
+                    if len(chunk) >= chunk_rows:
+                        run.process(chunk)
+                        chunk = []
+                        if progress:
+                            progress(run.result.rows, lines.bytes_read, size)
+                if chunk:
+                    run.process(chunk)
+                if progress:
+                    progress(run.result.rows, lines.bytes_read, size)
+                if run.result.rows == 0:
+                    raise ImportFileError("the file has a header but no rows")
+                if dry_run or not run.result.ok:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        except DatabaseError as exc:
+            # The checks above should leave nothing for the database to refuse; if it does, say so plainly.
+            raise ImportFileError(f"the database refused the import near line {run.last_line}: {exc}") from None
+    return run.result
+
+
+class _Run:
+    def __init__(self, importer: Importer, dry_run: bool):
+        self.importer = importer
+        layout = importer.layout
+        self.result = ImportResult(
+            kind=importer.kind,
+            dry_run=dry_run,
+            columns=[*layout.fields, *(f"{CUSTOM_PREFIX}{k}" for k in layout.custom)],
+            ignored_columns=list(layout.ignored),
+            custom_columns=list(layout.custom),
+        )
+        self.seen_keys: dict[str, dict[str, int]] = {k: {} for k in importer.key_fields if k in layout.fields}
+        self.seen_records: dict[Any, int] = {}
+        self.last_line = 0
+
+    def process(self, rows: list[Row]) -> None:
+        importer, result = self.importer, self.result
+        for row in rows:
+            importer.read(row)
+        self._check_duplicates(rows)
+        live = [r for r in rows if not r.errors]
+        importer.load(live)
+        for row in live:
+            importer.build(row)
+            if row.obj is not None and row.obj.pk is not None and not row.errors:
+                first = self.seen_records.setdefault(row.obj.pk, row.line)
+                if first != row.line:
+                    row.error("", f"matches the same {importer.noun} ('{row.obj}') as line {first}")
+        for row in rows:
+            if row.errors:
+                row.action = FAILED
+                for error in row.errors:
+                    result.add_error(error)
+            elif row.action == CREATED:
+                result.created += 1
+            elif row.action == UPDATED:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if len(result.preview) < PREVIEW_ROWS:
+                result.preview.append(PreviewRow(row.line, row.action, importer.preview_values(row)))
+            row.record = []  # the chunk's text is no longer needed
+        result.rows += len(rows)
+        self.last_line = rows[-1].line
+        if result.ok:
+            importer.write([r for r in rows if r.action == CREATED], [r for r in rows if r.action == UPDATED])
+
+    def _check_duplicates(self, rows: list[Row]) -> None:
+        for row in rows:
+            if row.errors:
+                continue
+            for key, seen in self.seen_keys.items():
+                value = row.values.get(key)
+                if not value:
+                    continue
+                first = seen.setdefault(str(value).lower(), row.line)
+                if first != row.line:
+                    row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")

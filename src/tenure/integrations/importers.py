@@ -1,0 +1,443 @@
+"""The CSV importers: one per kind of record, registered for ``tenure import KIND FILE.csv``.
+
+Column names are matched ignoring case, spaces and hyphens; ``--map our_field=their column`` names others.
+The general rules (keys, empty cells, dates, all-or-nothing) are in ``csv_import``'s docstring.
+
+accounts
+    Keys, matched in this order: ``crm_id``, ``billing_id``, ``product_group_id``, ``domain`` (the file needs
+    at least one of these columns). Fields: ``name`` (required for a new account), ``industry``, ``segment``,
+    ``stage`` (onboarding, adopting, mature, renewing, churned), ``owner`` (the owner CSM's username or email).
+    Every other column is kept in the account's custom attributes under the column's name (an empty cell
+    removes the attribute); ``--map custom.KEY=column`` stores a column under another name.
+
+contacts
+    Keys: ``email``, then ``product_user_id`` (one of them needed). The account is named by one of
+    ``account_crm_id``, ``account_billing_id``, ``account_product_group_id``, ``account_domain`` (required for
+    a new contact; given for an existing one, it moves the contact). Fields: ``name``, ``title``, ``roles``
+    (relationship roles: executive_sponsor, champion, admin, user, billing, separated by ``;`` or ``,``),
+    ``community_roles`` (maven, promoter, detractor), ``left_on`` (date).
+
+subscriptions
+    Key: ``external_id``, the billing system's subscription id (required column). Account: the ``account_…``
+    columns, as for contacts. Fields: ``plan``, ``start_date`` (both required for a new subscription),
+    ``seats``, ``mrr`` (an amount: 1250, 1,250.00 or $1250), ``currency`` (USD), ``end_date`` (the
+    renewal date), ``status`` (trialing, active, past_due, canceled), ``billing_period`` (monthly, quarterly,
+    annual), and ``effective_on``: the date the row's change took effect, for the history entry (by default
+    the start date for a new subscription and, for a change, the billing service's rule: today, or the end
+    date of a subscription cancelled after its term). Every new subscription and every change of a tracked
+    field writes a history entry through ``tenure.billing.services.snapshot``, so MRR movements can be rebuilt.
+
+tickets
+    Key: ``external_id``, the helpdesk's ticket id (required column). Account: the ``account_…`` columns.
+    ``contact_email`` optionally names the contact (who must be at the ticket's account). Fields: ``subject``
+    and ``opened_at`` (both required for a new ticket), ``body``, ``category``, ``priority`` (low, normal,
+    high, urgent), ``status`` (new, open, pending, solved, closed), ``resolved_at``, ``csat`` (1 to 5). As in
+    the support service, an unresolved ticket has no resolution time and a resolved one without a
+    ``resolved_at`` is resolved now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from tenure.accounts import services as accounts
+from tenure.accounts.models import EXTERNAL_ID_FIELDS, Account, CommunityRole, Contact, RelationshipRole
+from tenure.billing import services as billing
+from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange
+from tenure.integrations.csv_import import (
+    KEEP,
+    SOURCE,
+    Field,
+    Importer,
+    Row,
+    parse_date,
+    register,
+)
+from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.users.models import User
+
+
+def _by_lower(model, field: str, values: set[str]) -> dict[str, Any]:
+    """Records whose ``field`` matches one of ``values`` ignoring case, keyed by the lower-cased value: one query
+    that uses the ``Lower(field)`` unique index."""
+    if not values:
+        return {}
+    keys = {v.lower() for v in values}
+    return {obj._key: obj for obj in model.objects.annotate(_key=Lower(field)).filter(_key__in=keys)}
+
+
+def _by_stored_lower(model, field: str, values: set[str]) -> dict[str, Any]:
+    """Records by a value stored in lower case (domain, email), keyed by it: one query.
+
+    The ``<> ''`` term lets SQLite and PostgreSQL use the partial unique index (``WHERE NOT field = ''``); with
+    ``IN`` alone both scan the table, which made each chunk slower as the table grew.
+    """
+    if not values:
+        return {}
+    qs = model.objects.filter(**{f"{field}__in": {v.lower() for v in values}}).exclude(**{field: ""})
+    return {getattr(obj, field): obj for obj in qs}
+
+
+def find_accounts(key: str, values: set[str]) -> dict[str, Account]:
+    """Accounts keyed by the lower-cased value of an external id or the domain (like accounts.services'
+    find_accounts_by, but able to use the domain index)."""
+    if key == "domain":
+        return _by_stored_lower(Account, "domain", values)
+    return _by_lower(Account, key, values)
+
+
+# -- the account a contact, subscription or ticket belongs to -------------------------------------------------
+
+ACCOUNT_REFS = {f"account_{key}": key for key in (*EXTERNAL_ID_FIELDS, "domain")}
+ACCOUNT_REF_FIELDS = (
+    Field("account_crm_id", "the account's crm_id", accounts.clean_external_id),
+    Field("account_billing_id", "the account's billing_id", accounts.clean_external_id),
+    Field("account_product_group_id", "the account's product_group_id", accounts.clean_external_id),
+    Field("account_domain", "the account's domain", accounts.normalize_domain),
+)
+
+
+class BelongsToAccount(Importer):
+    """For records that name their account by one of the ``account_…`` columns."""
+
+    def load_accounts(self, rows: list[Row]) -> None:
+        self.accounts = {
+            ref: find_accounts(key, self.values_of(rows, ref))
+            for ref, key in ACCOUNT_REFS.items()
+            if ref in self.layout.fields
+        }
+
+    def account_id(self, row: Row, obj) -> int | None:
+        """The account the row names; the record's own for an existing record that names none."""
+        column = self.layout.column
+        found, found_ref = None, None
+        for ref, key in ACCOUNT_REFS.items():
+            value = row.values.get(ref)
+            if not value:
+                continue
+            account = self.accounts[ref].get(value.lower())
+            if account is None:
+                row.error(column(ref), f"no account has the {key} {value!r}")
+                return None
+            if found is not None and account.pk != found.pk:
+                row.error(
+                    column(ref),
+                    f"{value!r} is the account '{account}', but {column(found_ref)} names the account '{found}'",
+                )
+                return None
+            found, found_ref = account, ref
+        if found is not None:
+            return found.pk
+        if obj.pk is None:
+            present = [ref for ref in ACCOUNT_REFS if ref in self.layout.fields]
+            row.error(
+                column(present[0]) if present else "",
+                f"a new {self.noun} needs its account: give account_crm_id, account_billing_id, "
+                f"account_product_group_id or account_domain",
+            )
+        return obj.account_id
+
+
+# -- accounts ---------------------------------------------------------------------------------------------
+
+
+@register
+class AccountImporter(Importer):
+    kind = "accounts"
+    noun = "account"
+    model = Account
+    description = "customer companies, matched by crm_id, billing_id, product_group_id, then domain"
+    fields = (
+        Field("crm_id", "key: the CRM's account id", accounts.clean_external_id),
+        Field("billing_id", "key: the billing system's customer id", accounts.clean_external_id),
+        Field("product_group_id", "key: the groupId the product sends in events", accounts.clean_external_id),
+        Field("domain", "key: web domain (https://www.acme.com/ is stored as acme.com)", accounts.normalize_domain),
+        Field("name", "company name (required for a new account)"),
+        Field("industry", "industry"),
+        Field("segment", "segment or tier"),
+        Field("stage", "lifecycle stage: onboarding, adopting, mature, renewing or churned"),
+        Field("owner", "the owner CSM's username or email"),
+    )
+    key_fields = ("crm_id", "billing_id", "product_group_id", "domain")
+    fixed_keys = EXTERNAL_ID_FIELDS
+    required_columns = (key_fields,)
+    required_to_create = ("name",)
+    keeps_custom = True
+
+    def prepare(self) -> None:
+        self.users_by_name: dict[str, User] = {}
+        self.users_by_email: dict[str, list[User]] = defaultdict(list)
+        if "owner" in self.layout.fields:  # users are few: one query for the whole file
+            for user in User.objects.only("id", "username", "email", "is_active", "first_name", "last_name"):
+                self.users_by_name[user.username.lower()] = user
+                if user.email:
+                    self.users_by_email[user.email.lower()].append(user)
+
+    def parse_owner(self, text: str) -> User:
+        key = text.lower()
+        user = self.users_by_name.get(key)
+        if user is None:
+            matches = self.users_by_email.get(key, [])
+            if len(matches) > 1:
+                raise ValueError(f"{text!r} is the email of {len(matches)} users; give the username")
+            user = matches[0] if matches else None
+        if user is None:
+            raise ValueError(f"no user has the username or email {text!r}")
+        if not user.is_active:
+            raise ValueError(f"{user.username} is not an active user")
+        return user
+
+    def load(self, rows: list[Row]) -> None:
+        self.found = {
+            key: find_accounts(key, self.values_of(rows, key))
+            for key in self.key_fields
+            if key in self.layout.fields
+        }
+
+    def build(self, row: Row) -> None:
+        matched = self.match(row, self.found)
+        if row.errors:
+            return
+        account = matched or Account()
+        new: dict[str, Any] = {}
+        self.set_keys(row, account, new)
+        for name in ("name", "industry", "segment", "stage"):
+            if name in self.layout.fields:
+                new[name] = row.values[name]
+        if "owner" in self.layout.fields:
+            owner = row.values["owner"]
+            new["owner"] = owner.pk if owner else None
+        if row.custom:
+            custom = dict(account.custom or {})
+            for key, value in row.custom.items():
+                if value:
+                    custom[key] = value
+                else:
+                    custom.pop(key, None)
+            new["custom"] = custom
+        if not row.errors:
+            self.apply(row, account, new)
+
+
+# -- contacts ---------------------------------------------------------------------------------------------
+
+
+@register
+class ContactImporter(BelongsToAccount):
+    kind = "contacts"
+    noun = "contact"
+    model = Contact
+    description = "people at customers, matched by email, then product_user_id"
+    fields = (
+        Field("email", "key: email address"),
+        Field("product_user_id", "key: the userId the product sends in events", accounts.clean_external_id),
+        *ACCOUNT_REF_FIELDS,
+        Field("name", "full name"),
+        Field("title", "job title"),
+        Field("roles", "relationship roles separated by ';': " + ", ".join(RelationshipRole.values)),
+        Field("community_roles", "community roles separated by ';': " + ", ".join(CommunityRole.values)),
+        Field("left_on", "the date the person left the customer (YYYY-MM-DD)"),
+    )
+    key_fields = ("email", "product_user_id")
+    fixed_keys = ("product_user_id",)
+    required_columns = (key_fields,)
+
+    def parse_email(self, text: str) -> str:
+        email = accounts.normalize_email(text)
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValueError(f"{text!r} is not an email address") from None
+        return email
+
+    def parse_roles(self, text: str) -> list[str]:
+        roles = accounts.parse_roles(text)
+        community = [r for r in roles if r in CommunityRole.values]
+        if community:
+            raise ValueError(f"{', '.join(community)}: a community role; put it in the community_roles column")
+        return roles
+
+    def parse_community_roles(self, text: str) -> list[str]:
+        roles = accounts.parse_roles(text)
+        other = [r for r in roles if r not in CommunityRole.values]
+        if other:
+            raise ValueError(
+                f"{', '.join(other)}: not a community role ({', '.join(CommunityRole.values)}); "
+                f"relationship roles go in the roles column"
+            )
+        return roles
+
+    def load(self, rows: list[Row]) -> None:
+        self.found = {
+            "email": _by_stored_lower(Contact, "email", self.values_of(rows, "email")),
+            "product_user_id": _by_lower(Contact, "product_user_id", self.values_of(rows, "product_user_id")),
+        }
+        self.load_accounts(rows)
+
+    def build(self, row: Row) -> None:
+        matched = self.match(row, self.found)
+        if row.errors:
+            return
+        contact = matched or Contact()
+        new: dict[str, Any] = {}
+        self.set_keys(row, contact, new)
+        new["account"] = self.account_id(row, contact)
+        for name in ("name", "title", "left_on"):
+            if name in self.layout.fields:
+                new[name] = row.values[name]
+        for column, choices in (("roles", RelationshipRole.values), ("community_roles", CommunityRole.values)):
+            if column in self.layout.fields:
+                chosen = row.values[column] or []
+                new.update({f"is_{r}": r in chosen for r in choices})
+        if not row.errors:
+            self.apply(row, contact, new)
+
+
+# -- subscriptions ----------------------------------------------------------------------------------------
+
+
+@register
+class SubscriptionImporter(BelongsToAccount):
+    kind = "subscriptions"
+    noun = "subscription"
+    model = Subscription
+    description = "what accounts pay for, matched by external_id (the billing system's subscription id)"
+    fields = (
+        Field("external_id", "key: the billing system's subscription id"),
+        *ACCOUNT_REF_FIELDS,
+        Field("plan", "plan name (required for a new subscription)"),
+        Field("seats", "seats purchased (a whole number)"),
+        Field("mrr", "monthly recurring revenue (1250, 1,250.00 or $1250)", billing.parse_money),
+        Field("currency", "three-letter currency code (USD)"),
+        Field("start_date", "start of the term, YYYY-MM-DD (required for a new subscription)"),
+        Field("end_date", "end or renewal date, YYYY-MM-DD"),
+        Field("status", "trialing, active, past_due or canceled"),
+        Field("billing_period", "monthly, quarterly or annual"),
+        Field("effective_on", "the date this row's change took effect, YYYY-MM-DD (for the history)", parse_date),
+    )
+    key_fields = ("external_id",)
+    fixed_keys = ("external_id",)
+    required_columns = (("external_id",),)
+    required_to_create = ("plan", "start_date")
+
+    def parse_external_id(self, text: str) -> str:
+        return text
+
+    def parse_currency(self, text: str) -> str:
+        code = text.upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"{text!r} is not a three-letter currency code such as USD")
+        return code
+
+    def load(self, rows: list[Row]) -> None:
+        self.found = {"external_id": _by_lower(Subscription, "external_id", self.values_of(rows, "external_id"))}
+        self.load_accounts(rows)
+
+    def build(self, row: Row) -> None:
+        matched = self.match(row, self.found)
+        sub = matched or Subscription()
+        new: dict[str, Any] = {}
+        self.set_keys(row, sub, new)
+        new["account"] = self.account_id(row, sub)
+        for name in TRACKED_FIELDS:
+            if name in self.layout.fields:
+                new[name] = row.values[name]
+        start = sub.start_date if new.get("start_date", KEEP) is KEEP else new["start_date"]
+        end = new.get("end_date", sub.end_date)
+        if start and end and end < start:
+            row.error(self.layout.column("end_date"), "is before the start date")
+        if row.errors:
+            return
+        self.apply(row, sub, new)
+        if row.errors:
+            return
+        tracked = row.changed & set(TRACKED_FIELDS)
+        if row.obj.pk is None:
+            row.extra["effective_on"] = row.values.get("effective_on") or sub.start_date
+        elif tracked:
+            changes = {name: getattr(sub, name) for name in tracked}
+            # The billing service's rule for when a change takes effect (it has no public name yet).
+            row.extra["effective_on"] = row.values.get("effective_on") or billing.default_effective_date(
+                sub, changes
+            )
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        super().write(created, updated)
+        SubscriptionChange.objects.bulk_create(
+            [billing.snapshot(r.obj, r.extra["effective_on"], SOURCE) for r in (*created, *updated)
+             if "effective_on" in r.extra]
+        )
+
+
+# -- tickets ----------------------------------------------------------------------------------------------
+
+
+@register
+class TicketImporter(BelongsToAccount):
+    kind = "tickets"
+    noun = "ticket"
+    model = Ticket
+    description = "support tickets, matched by external_id (the helpdesk's ticket id)"
+    fields = (
+        Field("external_id", "key: the helpdesk's ticket id"),
+        *ACCOUNT_REF_FIELDS,
+        Field("contact_email", "email of the contact who opened it (optional; must be at the account)"),
+        Field("subject", "subject (required for a new ticket)"),
+        Field("body", "text of the request"),
+        Field("category", "category"),
+        Field("priority", "low, normal, high or urgent"),
+        Field("status", "new, open, pending, solved or closed"),
+        Field("opened_at", "when it was opened, ISO 8601 (required for a new ticket)"),
+        Field("resolved_at", "when it was resolved, ISO 8601"),
+        Field("csat", "customer satisfaction with the ticket, 1 to 5"),
+    )
+    key_fields = ("external_id",)
+    fixed_keys = ("external_id",)
+    required_columns = (("external_id",),)
+    required_to_create = ("subject", "opened_at")
+
+    def parse_external_id(self, text: str) -> str:
+        return text
+
+    def parse_contact_email(self, text: str) -> str:
+        return accounts.normalize_email(text)
+
+    def load(self, rows: list[Row]) -> None:
+        self.found = {"external_id": _by_lower(Ticket, "external_id", self.values_of(rows, "external_id"))}
+        self.load_accounts(rows)
+        self.contacts = _by_stored_lower(Contact, "email", self.values_of(rows, "contact_email"))
+
+    def build(self, row: Row) -> None:
+        matched = self.match(row, self.found)
+        ticket = matched or Ticket()
+        new: dict[str, Any] = {}
+        self.set_keys(row, ticket, new)
+        account_id = new["account"] = self.account_id(row, ticket)
+        for name in ("subject", "body", "category", "priority", "status", "opened_at", "resolved_at", "csat"):
+            if name in self.layout.fields:
+                new[name] = row.values[name]
+        if "contact_email" in self.layout.fields:
+            email = row.values["contact_email"]
+            contact = self.contacts.get(email) if email else None
+            if email and contact is None:
+                row.error(self.layout.column("contact_email"), f"no contact has the email {email!r}")
+            elif contact is not None and account_id is not None and contact.account_id != account_id:
+                row.error(self.layout.column("contact_email"), "belongs to another account")
+            new["contact"] = contact.pk if contact else None
+        # The support service's rules: an unresolved ticket has no resolution time; a resolved one has one.
+        status = ticket.status if new.get("status", KEEP) is KEEP else new["status"]
+        opened = ticket.opened_at if new.get("opened_at", KEEP) is KEEP else new["opened_at"]
+        if status in UNRESOLVED_STATUSES:
+            new["resolved_at"] = None
+        elif new.get("resolved_at") is None:
+            new["resolved_at"] = ticket.resolved_at or timezone.now()
+        if new["resolved_at"] and opened and new["resolved_at"] < opened:
+            row.error(self.layout.column("resolved_at"), "is before the ticket was opened")
+        if not row.errors:
+            self.apply(row, ticket, new)

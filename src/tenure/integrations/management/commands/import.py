@@ -1,0 +1,98 @@
+"""``tenure import KIND FILE.csv``: import a CSV file, all rows or none (see tenure.integrations.importers)."""
+
+import argparse
+import time
+
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+
+from tenure.integrations.csv_import import IMPORTERS, ImportFileError, import_csv
+
+LARGE_FILE = 1024 * 1024  # show progress for files from this size
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+class _Progress:
+    """Rows done and share of the file read, at most once a second, on stderr."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.last_rows = -1
+        self.shown = False
+
+    def __call__(self, rows: int, done: int, size: int | None) -> None:
+        if (size is not None and size < LARGE_FILE) or rows == self.last_rows:
+            return
+        now = time.monotonic()
+        finished = size is not None and done >= size
+        if now - self.last < 1 and not finished:
+            return
+        self.last, self.last_rows = now, rows
+        share = f" ({100 * done // size}% of {size / 1e6:.1f} MB)" if size else ""
+        start = "\r" if self.tty else ""
+        self.stream.write(f"{start}{rows:,} rows read{share}", ending="" if self.tty else "\n")
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import records from a CSV file. The whole file is checked first and imported in one transaction: a "
+        "file with any bad row is rejected whole, with the line, column and reason of each error. "
+        "Re-importing the same file changes nothing."
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = _HelpFormatter
+        kinds = "\n\n".join(IMPORTERS[kind].describe() for kind in sorted(IMPORTERS))
+        parser.epilog = (
+            "Columns by kind (names match ignoring case, spaces and hyphens; keys match ignoring case; "
+            "dates are YYYY-MM-DD, date-times ISO 8601):\n\n" + kinds + "\n\n"
+            "Example: tenure import contacts people.csv --map email='E-mail Address' --map account_domain=Website"
+        )
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS), help="what the file holds")
+        parser.add_argument("file", help="the CSV file (UTF-8; comma, semicolon or tab separated)")
+        parser.add_argument(
+            "--map", action="append", default=[], dest="mapping", metavar="FIELD=COLUMN",
+            help="read a field from a column of another name; repeat for several fields",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report what would change; write nothing"
+        )
+        parser.add_argument("--encoding", default="utf-8", help="the file's encoding if not UTF-8 (cp1252 …)")
+        parser.add_argument("--delimiter", help="the column separator if not guessed from the header (, ; tab)")
+
+    def handle(self, *args, kind, file, mapping, dry_run, encoding, delimiter, verbosity, **options):
+        if delimiter in {"tab", "\\t"}:
+            delimiter = "\t"
+        progress = _Progress(self.stderr) if verbosity >= 1 else None
+        try:
+            result = import_csv(
+                kind, file, mapping=mapping, dry_run=dry_run, encoding=encoding, delimiter=delimiter,
+                progress=progress,
+            )
+        except ImportFileError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        finally:
+            if progress:
+                progress.end()
+        if result.ignored_columns and verbosity >= 1:
+            self.stderr.write(f"ignored columns (no such {kind} field): " + ", ".join(result.ignored_columns))
+        if not result.ok:
+            raise CommandError(
+                f"{file}: rejected, nothing was imported; {result.error_count} "
+                f"error{'s' if result.error_count != 1 else ''}:\n" + "\n".join(result.error_lines())
+            )
+        note = " (dry run: nothing was written)" if dry_run else ""
+        self.stdout.write(result.summary() + note)
