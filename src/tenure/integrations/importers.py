@@ -27,6 +27,13 @@ subscriptions
     date of a subscription cancelled after its term). Every new subscription and every change of a tracked
     field writes a history entry through ``tenure.billing.services.snapshot``, so MRR movements can be rebuilt.
 
+events
+    Past product usage, e.g. a warehouse export, loaded through the same validation, de-duplication and
+    rollups as the event API. The account is named by the ``account_…`` columns (required); ``user_id``,
+    ``event`` and ``timestamp`` (ISO 8601) are required; ``message_id`` is optional (by default one is derived
+    from the row, so importing the same file twice stores each event once); ``properties`` may hold a JSON
+    object, and any other column becomes a property of the event.
+
 tickets
     Key: ``external_id``, the helpdesk's ticket id (required column). Account: the ``account_…`` columns.
     ``contact_email`` optionally names the contact (who must be at the ticket's account). Fields: ``subject``
@@ -38,6 +45,8 @@ tickets
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -51,8 +60,10 @@ from tenure.accounts.models import EXTERNAL_ID_FIELDS, Account, CommunityRole, C
 from tenure.billing import services as billing
 from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange
 from tenure.integrations.csv_import import (
+    CREATED,
     KEEP,
     SOURCE,
+    UNCHANGED,
     Field,
     Importer,
     Row,
@@ -60,6 +71,10 @@ from tenure.integrations.csv_import import (
     register,
 )
 from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.usage import services as usage_services
+from tenure.usage import store as usage_store
+from tenure.usage.models import Event
+from tenure.usage.protocol import InvalidMessage, parse_message
 from tenure.users.models import User
 
 
@@ -441,3 +456,68 @@ class TicketImporter(BelongsToAccount):
             row.error(self.layout.column("resolved_at"), "is before the ticket was opened")
         if not row.errors:
             self.apply(row, ticket, new)
+
+
+# -- events (usage history backfill) ---------------------------------------------------------------------
+
+
+@register
+class EventImporter(BelongsToAccount):
+    kind = "events"
+    noun = "event"
+    model = Event
+    description = "past product usage: one tracked event a row, for an account named by an account_… column"
+    fields = (
+        *ACCOUNT_REF_FIELDS,
+        Field("user_id", "the product's user id (required)"),
+        Field("event", "the event name, e.g. Report Exported (required)"),
+        Field("timestamp", "when it happened, ISO 8601 (required)"),
+        Field("message_id", "a unique id; by default derived from the row, so re-imports store nothing twice"),
+        Field("properties", "a JSON object of event properties"),
+    )
+    required_columns = (tuple(ACCOUNT_REFS), ("user_id",), ("event",), ("timestamp",))
+    keeps_custom = True  # other columns become event properties
+
+    def parse_properties(self, text: str) -> dict:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise ValueError("is not a JSON object") from None
+        if not isinstance(value, dict):
+            raise ValueError("is not a JSON object")
+        return value
+
+    def load(self, rows: list[Row]) -> None:
+        self.load_accounts(rows)
+        received_at = timezone.now()
+        for row in rows:
+            account_id = self.account_id(row, Event())
+            for name in ("user_id", "event", "timestamp"):
+                if not row.values.get(name):
+                    row.error(self.layout.column(name), "is required")
+            if row.errors:
+                continue
+            properties = {**{k: v for k, v in row.custom.items() if v}, **(row.values.get("properties") or {})}
+            message_id = row.values.get("message_id") or "import-" + hashlib.sha256(json.dumps(
+                [account_id, row.values["user_id"], row.values["event"], row.values["timestamp"].isoformat(),
+                 properties], sort_keys=True, default=str).encode()).hexdigest()[:32]
+            raw = {"type": "track", "messageId": message_id, "userId": row.values["user_id"],
+                   "event": row.values["event"], "timestamp": row.values["timestamp"].isoformat(),
+                   "properties": properties, "context": {"source": "import"}}
+            try:
+                message = parse_message(raw, received_at)
+            except InvalidMessage as exc:
+                row.error("", str(exc))
+                continue
+            message.account_id = account_id
+            row.extra["message"] = message
+        self.stored = usage_store.existing_message_ids(r.extra["message"].message_id for r in rows if not r.errors)
+
+    def build(self, row: Row) -> None:
+        if row.errors:
+            return
+        row.action = UNCHANGED if row.extra["message"].message_id in self.stored else CREATED
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        usage_services.store_messages([r.extra["message"] for r in created])
+

@@ -48,6 +48,7 @@ class Message:
     properties: dict = field(default_factory=dict)
     context: dict = field(default_factory=dict)
     payload: dict = field(default_factory=dict)
+    account_id: int | None = None  # set only by the history backfill, which names the account directly
 
     @property
     def user_key(self) -> str:

@@ -226,7 +226,8 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
 
 def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at: dt.datetime | None = None,
            ) -> IngestResult:
-    """Validate, store and roll up one request's messages in one transaction.
+    """Validate, store and roll up one request's messages in one transaction of its own (durable: when this
+    returns, the request is committed).
 
     A message that fails validation is kept in RejectedMessage with its reason and reported back; the rest
     are stored. A message id already stored is a retry: it is counted as a duplicate and changes nothing.
@@ -244,47 +245,57 @@ def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at
                 received_at=received_at, write_key_id=getattr(write_key, "pk", None), index=index,
                 reason=str(e)[:300], payload=json.dumps(raw, default=str)[:100_000],
             ))
+    with transaction.atomic(durable=True):
+        RejectedMessage.objects.bulk_create(rejected)
+        store_messages(parsed, write_key=write_key, result=result)
+    return result
+
+
+def store_messages(messages: list[Message], *, write_key: WriteKey | None = None,
+                   result: IngestResult | None = None) -> IngestResult:
+    """Store valid messages inside the caller's transaction: identity, raw events (once per message id), rollups
+    and the feature catalog. The event API and the history backfill (``tenure import events``) both end here.
+
+    A message whose ``account_id`` is already set (the backfill names accounts directly) keeps it.
+    """
+    result = result or IngestResult()
     # A message id twice in one request is a retry too: keep the first.
     unique, seen_ids = [], set()
-    for m in parsed:
+    for m in messages:
         if m.message_id in seen_ids:
             result.duplicates += 1
         else:
             seen_ids.add(m.message_id)
             unique.append(m)
-
     logins = login_events()
-    with transaction.atomic(durable=True):
-        RejectedMessage.objects.bulk_create(rejected)
-        already = store.existing_message_ids(m.message_id for m in unique)
-        fresh = [m for m in unique if m.message_id not in already]
-        result.duplicates += len(unique) - len(fresh)
-        ids = _Identities(fresh)
-        rows = []
-        for m in fresh:
-            account_id = _apply_identity(m, ids)
-            rows.append({
-                "message_id": m.message_id, "type": m.type, "event": m.event, "user_id": m.user_id,
-                "anonymous_id": m.anonymous_id, "account_id": account_id, "timestamp": m.timestamp,
-                "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
-                "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
-            })
-        inserted = store.insert_events(rows)
-        result.accepted = len(inserted)
-        result.duplicates += len(rows) - len(inserted)
-        usage, features = [], {}
-        for m, row in zip(fresh, rows, strict=True):
-            if m.message_id not in inserted or m.type not in USAGE_TYPES:
-                continue
-            first, last = features.get(m.event, (m.timestamp, m.timestamp))
-            features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
-            if row["account_id"] is None:
-                result.unattributed += 1
-                continue
-            usage.append((row["account_id"], event_day(m.timestamp), m.event, m.user_key,
-                          m.event.lower() in logins))
-        store.add_to_rollups(usage)
-        store.touch_features(features)
+    already = store.existing_message_ids(m.message_id for m in unique)
+    fresh = [m for m in unique if m.message_id not in already]
+    result.duplicates += len(unique) - len(fresh)
+    ids = _Identities(fresh)
+    rows = []
+    for m in fresh:
+        account_id = m.account_id if m.account_id is not None else _apply_identity(m, ids)
+        rows.append({
+            "message_id": m.message_id, "type": m.type, "event": m.event, "user_id": m.user_id,
+            "anonymous_id": m.anonymous_id, "account_id": account_id, "timestamp": m.timestamp,
+            "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
+            "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
+        })
+    inserted = store.insert_events(rows)
+    result.accepted += len(inserted)
+    result.duplicates += len(rows) - len(inserted)
+    usage, features = [], {}
+    for m, row in zip(fresh, rows, strict=True):
+        if m.message_id not in inserted or m.type not in USAGE_TYPES:
+            continue
+        first, last = features.get(m.event, (m.timestamp, m.timestamp))
+        features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
+        if row["account_id"] is None:
+            result.unattributed += 1
+            continue
+        usage.append((row["account_id"], event_day(m.timestamp), m.event, m.user_key, m.event.lower() in logins))
+    store.add_to_rollups(usage)
+    store.touch_features(features)
     return result
 
 
