@@ -1,0 +1,185 @@
+"""Build the demo: wipe what a previous demo left, then write the plan in bulk, in one transaction.
+
+Rows are written with ``bulk_create`` in big batches rather than through each room's create_* service:
+per-row services (full_clean, one INSERT and history entry each) would take minutes for the demo's tens of
+thousands of rows. ``plan.validate_plan`` checks the rules those services enforce before anything is
+written, and the database's own constraints check them again on insert.
+
+When is it safe to wipe? Only when the database holds nothing but demo data — every account has a
+``DemoScenario`` row and the team's usernames belong to demo users — or when the caller asks for a reset
+explicitly (``tenure demo --reset``). Anything else raises ``DemoConflict`` and leaves the data alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenure.accounts.models import Account, Contact
+from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.demo.models import DemoScenario
+from tenure.demo.plan import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_SEED,
+    PASSWORD,
+    SOURCE,
+    TEAM,
+    TEAM_USERNAMES,
+    DemoPlan,
+    make_plan,
+    validate_plan,
+)
+from tenure.engagement.models import Touch
+from tenure.support.models import Ticket
+from tenure.users.models import User
+
+BATCH = 2000
+
+
+class DemoConflict(Exception):
+    """The database holds data that is not the demo's; wiping it needs an explicit reset."""
+
+
+@dataclass
+class DemoResult:
+    plan: DemoPlan
+    seconds: float
+    counts: dict[str, int]
+
+
+def non_demo_data() -> list[str]:
+    """What in the database the demo did not make (and so must not wipe without --reset)."""
+    found = []
+    strangers = Account.objects.filter(demo_scenario__isnull=True).count()
+    if strangers:
+        found.append(f"{strangers} accounts not made by the demo")
+    team = {u.username: u.email for u in TEAM}
+    for user in User.objects.filter(username__in=TEAM_USERNAMES).order_by("username"):
+        if user.email != team[user.username]:
+            found.append(f"a user named {user.username!r} not made by the demo")
+    return found
+
+
+def wipe() -> None:
+    """Delete every account (and, by cascade, what hangs off it) and the demo team's users."""
+    # The big tables first, with fast deletes, so the cascade below has little left to collect.
+    Touch.contacts.through.objects.all().delete()
+    Touch.objects.all().delete()
+    Ticket.objects.all().delete()
+    SubscriptionChange.objects.all().delete()
+    Subscription.objects.all().delete()
+    DemoScenario.objects.all().delete()
+    Contact.objects.all().delete()
+    Account.objects.all().delete()
+    User.objects.filter(username__in=TEAM_USERNAMES).delete()
+
+
+def write_plan(plan: DemoPlan) -> dict[str, int]:
+    """Insert the plan's rows; call inside a transaction on a database without demo rows."""
+    password = make_password(PASSWORD)  # hashing is slow on purpose: once for the whole team
+    users = User.objects.bulk_create(
+        User(username=u.username, first_name=u.first_name, last_name=u.last_name, email=u.email, role=u.role,
+             capacity=u.capacity, password=password, is_staff=u.role == "admin", is_superuser=u.role == "admin")
+        for u in plan.users
+    )
+    user_ids = {u.username: u.pk for u in users}
+
+    accounts = Account.objects.bulk_create(
+        [Account(name=a.name, domain=a.domain, crm_id=a.crm_id, billing_id=a.billing_id,
+                 product_group_id=a.product_group_id, industry=a.industry, segment=a.segment, stage=a.stage,
+                 owner_id=user_ids.get(a.owner), custom=a.custom) for a in plan.accounts],
+        batch_size=BATCH,
+    )
+    account_ids = _ids(accounts, plan.accounts, Account, "crm_id")
+
+    DemoScenario.objects.bulk_create(
+        [DemoScenario(account_id=account_ids[a.key], scenario=s.scenario, cause=s.cause, churned_on=s.churned_on,
+                      warning_on=s.warning_on, competitor=s.competitor, usage_trend=s.usage_trend,
+                      usage_change_on=s.usage_change_on, active_share=s.active_share, notes=s.notes)
+         for a in plan.accounts for s in [a.scenario]],
+        batch_size=BATCH,
+    )
+
+    flags = ("executive_sponsor", "champion", "admin", "user", "billing", "maven", "promoter", "detractor")
+    contacts = Contact.objects.bulk_create(
+        [Contact(account_id=account_ids[c.account], name=c.name, email=c.email, title=c.title,
+                 product_user_id=c.product_user_id, left_on=c.left_on,
+                 **{f"is_{f}": f in c.roles or f in c.community_roles for f in flags})
+         for c in plan.contacts],
+        batch_size=BATCH,
+    )
+    contact_ids = _ids(contacts, plan.contacts, Contact, "email")
+
+    subscriptions = Subscription.objects.bulk_create(
+        [Subscription(account_id=account_ids[s.account], external_id=s.external_id, **vars(s.current))
+         for s in plan.subscriptions],
+        batch_size=BATCH,
+    )
+    subscription_ids = _ids(subscriptions, plan.subscriptions, Subscription, "external_id")
+    SubscriptionChange.objects.bulk_create(
+        [SubscriptionChange(subscription_id=subscription_ids[i], effective_on=h.effective_on, source=SOURCE,
+                            **vars(h.state))
+         for i, s in enumerate(plan.subscriptions) for h in s.history],
+        batch_size=BATCH,
+    )
+
+    Ticket.objects.bulk_create(
+        [Ticket(account_id=account_ids[t.account], contact_id=contact_ids.get(t.contact), external_id=t.external_id,
+                subject=t.subject, body=t.body, category=t.category, priority=t.priority, status=t.status,
+                opened_at=t.opened_at, resolved_at=t.resolved_at, csat=t.csat) for t in plan.tickets],
+        batch_size=BATCH,
+    )
+
+    touches = Touch.objects.bulk_create(
+        [Touch(account_id=account_ids[t.account], kind=t.kind, author_id=user_ids.get(t.author),
+               occurred_at=t.occurred_at, summary=t.summary, sentiment=t.sentiment) for t in plan.touches],
+        batch_size=BATCH,
+    )
+    if any(t.pk is None for t in touches):
+        raise RuntimeError("this database does not return ids from bulk inserts (SQLite 3.35+ does)")
+    Through = Touch.contacts.through
+    Through.objects.bulk_create(
+        [Through(touch_id=row.pk, contact_id=contact_ids[k]) for row, t in zip(touches, plan.touches, strict=True)
+         for k in t.contacts],
+        batch_size=BATCH * 2,
+    )
+    return {
+        "users": len(users), "accounts": len(accounts), "contacts": len(contacts),
+        "subscriptions": len(subscriptions), "history entries": sum(len(s.history) for s in plan.subscriptions),
+        "tickets": len(plan.tickets), "touches": len(plan.touches),
+    }
+
+
+def _ids(rows, planned, model, key: str) -> dict[int, int]:
+    """Plan key (position for subscriptions) -> database id, from bulk_create's returned ids."""
+    if all(r.pk is not None for r in rows):
+        return {getattr(p, "key", i): r.pk for i, (p, r) in enumerate(zip(planned, rows, strict=True))}
+    by_key = dict(model.objects.values_list(key, "pk"))  # a database that returns no ids from bulk inserts
+    return {getattr(p, "key", i): by_key[getattr(r, key)] for i, (p, r) in enumerate(zip(planned, rows, strict=True))}
+
+
+def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, today: dt.date | None = None,
+               reset: bool = False) -> DemoResult:
+    """(Re)build the demo on the configured database (already migrated). Same seed and today, same rows."""
+    started = time.perf_counter()
+    plan = make_plan(seed=seed, accounts=accounts, today=today or timezone.localdate())
+    validate_plan(plan)
+    with transaction.atomic():
+        if not reset:
+            found = non_demo_data()
+            if found:
+                raise DemoConflict(
+                    "the database holds data the demo did not make (" + "; ".join(found) + "); "
+                    "use --reset to wipe it, or point DATABASE_URL / TENURE_DATA_DIR at another database"
+                )
+        wipe()
+        counts = write_plan(plan)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+    return DemoResult(plan=plan, seconds=time.perf_counter() - started, counts=counts)
