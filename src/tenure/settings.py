@@ -51,7 +51,8 @@ TENURE_ENV = env("TENURE_ENV", "development")
 PRODUCTION = TENURE_ENV == "production"
 DATA_DIR = Path(env("TENURE_DATA_DIR", str(_default_data_dir())))
 SECRET_KEY = env("TENURE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-DEBUG = envbool("TENURE_DEBUG", not PRODUCTION)
+# Off unless asked for: debug pages leak data, and query logging slows bulk work (imports, the demo) by a tenth.
+DEBUG = envbool("TENURE_DEBUG", False)
 
 if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("TENURE_ENV=production needs TENURE_SECRET_KEY: the development key is public")
@@ -159,6 +160,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks here too, even though it serves from finders
 
 
 def _plotly_js_dir() -> str:

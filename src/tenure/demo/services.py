@@ -34,8 +34,18 @@ from tenure.demo.plan import (
     make_plan,
     validate_plan,
 )
+from tenure.demo.usage import send_demo_usage
 from tenure.engagement.models import Touch
 from tenure.support.models import Ticket
+from tenure.usage.models import (
+    DailyAccountActivity,
+    DailyFeatureUsage,
+    DailyUserActivity,
+    DailyUserFeature,
+    Event,
+    Feature,
+    ProductUser,
+)
 from tenure.users.models import User
 
 BATCH = 2000
@@ -68,6 +78,9 @@ def non_demo_data() -> list[str]:
 def wipe() -> None:
     """Delete every account (and, by cascade, what hangs off it) and the demo team's users."""
     # The big tables first, with fast deletes, so the cascade below has little left to collect.
+    for model in (DailyUserFeature, DailyUserActivity, DailyFeatureUsage, DailyAccountActivity, Event, ProductUser,
+                  Feature):
+        model.objects.all()._raw_delete(model.objects.db)
     Touch.contacts.through.objects.all().delete()
     Touch.objects.all().delete()
     Ticket.objects.all().delete()
@@ -164,8 +177,11 @@ def _ids(rows, planned, model, key: str) -> dict[int, int]:
 
 
 def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, today: dt.date | None = None,
-               reset: bool = False) -> DemoResult:
-    """(Re)build the demo on the configured database (already migrated). Same seed and today, same rows."""
+               reset: bool = False, usage: bool = True) -> DemoResult:
+    """(Re)build the demo on the configured database (already migrated). Same seed and today, same rows.
+
+    With ``usage``, the year's product usage is then sent through the event ingestion path (demo/usage.py).
+    """
     started = time.perf_counter()
     plan = make_plan(seed=seed, accounts=accounts, today=today or timezone.localdate())
     validate_plan(plan)
@@ -179,6 +195,8 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
                 )
         wipe()
         counts = write_plan(plan)
+    if usage:
+        counts["usage events"] = send_demo_usage(plan.today, seed).accepted
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -70,8 +71,9 @@ def login_events() -> set[str]:
     return {e.strip().lower() for e in settings.TENURE_LOGIN_EVENTS if e.strip()}
 
 
-def event_day(ts: dt.datetime) -> dt.date:
-    return timezone.localtime(ts).date()
+def event_day(ts: dt.datetime, zone=None) -> dt.date:
+    """The day an event counts for, in the configured time zone."""
+    return ts.astimezone(zone or timezone.get_current_timezone()).date()
 
 
 class _Identities:
@@ -89,20 +91,36 @@ class _Identities:
                     first_seen[key.lower()] = (key, m.timestamp)
         self.pks: dict[str, int] = {}
         self.account_ids: dict[str, int | None] = {}
+        self.has_traits: set[str] = set()
+        self.moved: dict[int, list[int]] = defaultdict(list)  # account id -> users grouped into it, saved in bulk
         rows = (
             ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(first_seen))
-            .values_list("_key", "pk", "account_id", "merged_into__account_id")
+            .values_list("_key", "pk", "account_id", "merged_into__account_id", "traits")
         )
-        for key, pk, account_id, merged_account_id in rows:
+        for key, pk, account_id, merged_account_id, traits in rows:
             self.pks[key] = pk
             self.account_ids[key] = account_id or merged_account_id
+            if traits:
+                self.has_traits.add(key)
         # New users in one statement, not one round trip each.
         new = [ProductUser(user_id=key, first_seen=at) for lower, (key, at) in first_seen.items()
                if lower not in self.pks]
         for user in ProductUser.objects.bulk_create(new):
             self.pks[user.user_id.lower()] = user.pk
             self.account_ids[user.user_id.lower()] = None
-        self.loaded: dict[str, ProductUser] = {}
+        # Users whose rows identify, alias or group-with-traits messages change, and the contacts behind them:
+        # two queries for the request rather than a few per message.
+        changing = {m.user_key.lower() for m in messages if m.type in ("identify", "alias")}
+        changing |= {m.previous_id.lower() for m in messages if m.previous_id}
+        changing |= {m.user_key.lower() for m in messages if m.type == "group" and m.traits}
+        changing |= {m.user_key.lower() for m in messages if m.type == "group"} & self.has_traits
+        self.loaded: dict[str, ProductUser] = {
+            u._key: u for u in ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(changing))
+            .select_related("account", "contact", "merged_into__account")
+        }
+        self.contacts: dict[str, Contact] = {
+            c._key: c for c in Contact.objects.annotate(_key=Lower("product_user_id")).filter(_key__in=list(changing))
+        }
         group_ids = {m.group_id.lower() for m in messages if m.group_id}
         group_ids |= {str(m.context.get("groupId")).lower() for m in messages if m.context.get("groupId")}
         self.accounts = accounts.find_accounts_by("product_group_id", group_ids)
@@ -110,8 +128,20 @@ class _Identities:
     def user(self, key: str) -> ProductUser:
         key = key.lower()
         if key not in self.loaded:
+            self.save_moves()
             self.loaded[key] = ProductUser.objects.select_related("account", "contact").get(pk=self.pks[key])
         return self.loaded[key]
+
+    def move(self, key: str, account: Account) -> None:
+        """Put a user with no traits into an account: no contact to sync, so one UPDATE per account later."""
+        if self.account_ids.get(key) != account.pk:
+            self.account_ids[key] = account.pk
+            self.moved[account.pk].append(self.pks[key])
+
+    def save_moves(self) -> None:
+        for account_id, pks in self.moved.items():
+            ProductUser.objects.filter(pk__in=pks).update(account_id=account_id)
+        self.moved.clear()
 
     def account_for_group(self, group_id: str, traits: dict) -> Account:
         account = self.accounts.get(group_id.lower())
@@ -166,16 +196,17 @@ def _contact_fields_from_traits(traits: dict) -> dict:
     return fields
 
 
-def _sync_contact(user: ProductUser, account: Account) -> None:
+def _sync_contact(user: ProductUser, account: Account, ids: _Identities) -> None:
     """Create or update the contact behind a product user once we know both the person and their account."""
     fields = _contact_fields_from_traits(user.traits)
-    contact = user.contact or Contact.objects.filter(product_user_id__iexact=user.user_id).first()
+    contact = user.contact or ids.contacts.get(user.user_id.lower())
     if contact is None and fields.get("email"):
         contact = Contact.objects.filter(email=fields["email"]).first()
     if contact is None:
         if not fields:
             return
         contact = accounts.create_contact(account=account, product_user_id=user.user_id, roles=["user"], **fields)
+        ids.contacts[user.user_id.lower()] = contact
     else:
         if fields.get("email") and Contact.objects.filter(email=fields["email"]).exclude(pk=contact.pk).exists():
             fields.pop("email")
@@ -206,6 +237,11 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
         if m.context.get("groupId"):
             return ids.account_for_group(str(m.context["groupId"]), {}).pk
         return ids.account_ids.get(key)
+    if m.type == "group" and key not in ids.loaded and key not in ids.has_traits:
+        # The common case (a user joins or re-confirms their account): nothing to sync, no row loaded.
+        account = ids.account_for_group(m.group_id, m.traits)
+        ids.move(key, account)
+        return account.pk
     user = ids.user(key)
     if m.type == "group":
         account = ids.account_for_group(m.group_id, m.traits)
@@ -214,12 +250,14 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
     else:  # identify
         context_traits = m.context.get("traits") if isinstance(m.context.get("traits"), dict) else {}
         user.traits = {**user.traits, **context_traits, **m.traits}
+        if user.traits:
+            ids.has_traits.add(key)
         if m.context.get("groupId"):
             account = ids.account_for_group(str(m.context["groupId"]), {})
         else:
             account = user.account or (user.merged_into.account if user.merged_into_id else None)
     if m.user_id and account is not None:
-        _sync_contact(user, account)
+        _sync_contact(user, account, ids)
     user.save()
     return account.pk if account else None
 
@@ -281,10 +319,12 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
             "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
             "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
         })
+    ids.save_moves()
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)
     usage, features = [], {}
+    zone = timezone.get_current_timezone()
     for m, row in zip(fresh, rows, strict=True):
         if m.message_id not in inserted or m.type not in USAGE_TYPES:
             continue
@@ -293,7 +333,7 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
         if row["account_id"] is None:
             result.unattributed += 1
             continue
-        usage.append((row["account_id"], event_day(m.timestamp), m.event, m.user_key, m.event.lower() in logins))
+        usage.append((row["account_id"], event_day(m.timestamp, zone), m.event, m.user_key, m.event.lower() in logins))
     store.add_to_rollups(usage)
     store.touch_features(features)
     return result

@@ -45,7 +45,16 @@ def _rows(rows) -> list[tuple]:
     """Parameters as the backend wants them: SQLite gets dates as ISO text, as Django itself stores them."""
     if connection.vendor != "sqlite":
         return [tuple(r) for r in rows]
-    return [tuple(_sqlite_value(v) for v in r) for r in rows]
+    memo: dict = {}  # the same few days recur on every row of a batch
+
+    def convert(v):
+        if isinstance(v, dt.date):
+            if v not in memo:
+                memo[v] = _sqlite_value(v)
+            return memo[v]
+        return v
+
+    return [tuple(convert(v) for v in r) for r in rows]
 
 
 _TIME_COLUMNS = {"timestamp", "original_timestamp", "sent_at", "received_at"}
@@ -57,6 +66,7 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     inserted: set[str] = set()
+    memo: dict[dt.datetime, str] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _ROWS_PER_INSERT):
             chunk = rows[start : start + _ROWS_PER_INSERT]
@@ -67,8 +77,12 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
                     value = row.get(c)
                     if c == "payload":
                         value = json.dumps(value)
-                    elif sqlite and c in _TIME_COLUMNS:
-                        value = _sqlite_time(value)
+                    elif sqlite and c in _TIME_COLUMNS and value is not None:
+                        # received_at is shared by a batch and the client time is usually the event time.
+                        converted = memo.get(value)
+                        if converted is None:
+                            converted = memo[value] = _sqlite_time(value)
+                        value = converted
                     params.append(value)
             cursor.execute(
                 f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT (message_id) DO NOTHING "
@@ -80,10 +94,17 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
 
 
 def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
+    """Which of these message ids are already stored (plain SQL: the ORM's per-parameter work showed up here)."""
     ids = list(set(message_ids))
     found: set[str] = set()
-    for start in range(0, len(ids), 900):
-        found.update(Event.objects.filter(message_id__in=ids[start : start + 900]).values_list("message_id", flat=True))
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            cursor.execute(
+                f"SELECT message_id FROM {table} WHERE message_id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
+            found.update(r[0] for r in cursor.fetchall())
     return found
 
 

@@ -20,10 +20,12 @@ class Command(BaseCommand):
                             help="number of customer accounts (default %(default)s)")
         parser.add_argument("--port", type=int, default=8000, help="port for the web UI (default %(default)s)")
         parser.add_argument("--no-serve", action="store_true", help="only build the demo; do not start the web UI")
+        parser.add_argument("--no-usage", action="store_true",
+                            help="skip the year of product usage events (a quicker build, for tests)")
         parser.add_argument("--reset", action="store_true",
                             help="wipe ALL accounts and their records first, even those the demo did not make")
 
-    def handle(self, *args, seed, accounts, port, no_serve, reset, **opts):
+    def handle(self, *args, seed, accounts, port, no_serve, reset, no_usage=False, **opts):
         if accounts < MIN_ACCOUNTS:
             raise CommandError(f"--accounts must be at least {MIN_ACCOUNTS}")
         if not no_serve and "serve" not in get_commands():
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         verbosity = opts.get("verbosity", 1)
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
         try:
-            result = build_demo(seed=seed, accounts=accounts, reset=reset)
+            result = build_demo(seed=seed, accounts=accounts, reset=reset, usage=not no_usage)
         except DemoConflict as exc:
             raise CommandError(str(exc)) from None
 

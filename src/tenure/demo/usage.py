@@ -1,0 +1,166 @@
+"""The demo's product usage, sent through the same ingestion code as the event API (store_messages):
+validation, de-duplication by message id, identity (group, identify) and rollups.
+
+Usage follows each account's DemoScenario: a new customer ramps up, an expanding one grows, a declining one
+fades from ``usage_change_on`` until it churns (or, at risk, until today). Of the seats bought, a share
+(``active_share``, a little more for the keenest accounts) are people who use the product; each of them shows
+up on a weekday now and then, about 0.8 days a month, and uses one feature that day (a fresh login on a quarter
+of those days). That keeps the demo to a few hundred thousand events, built in seconds through the real
+ingestion path, while monthly active users, license utilization (about 40-60%) and feature adoption look like a
+real vendor's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db import transaction
+
+from tenure.accounts.models import Account, Contact
+from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
+from tenure.demo.models import DemoScenario, UsageTrend
+from tenure.usage.models import Feature
+from tenure.usage.protocol import parse_message
+from tenure.usage.services import IngestResult, store_messages
+
+# event, friendly name, module, key feature, how likely an adopting user uses it on an active day
+FEATURES = (
+    ("Dashboard Viewed", "View a dashboard", "Dashboards", True, 0.45),
+    ("Report Exported", "Export a report", "Reporting", True, 0.25),
+    ("Alert Created", "Create an alert", "Alerts", True, 0.12),
+    ("Integration Connected", "Connect an integration", "Integrations", True, 0.05),
+    ("Teammate Invited", "Invite a teammate", "Collaboration", True, 0.06),
+    ("Search Run", "Search", "Core", False, 0.30),
+    ("Comment Added", "Comment", "Collaboration", False, 0.15),
+)
+LOGIN = "Logged In"
+KEY_FEATURES = [f for f in FEATURES if f[3]]
+ACTIVE_DAYS_PER_MONTH = 0.8  # per user, on weekdays
+LOGIN_SHARE = 0.25  # active days that start with a fresh login (sessions last)
+USER_SHARE = 1.2  # people who use the product, per unit of active_share, of the seats bought
+BATCH = 5000
+
+
+def describe_catalog() -> None:
+    """Friendly names, modules and key features, as CS Ops would set them in Usage setup."""
+    for event, friendly, module, is_key, _ in FEATURES:
+        Feature.objects.filter(event=event).update(friendly_name=friendly, module=module, is_key=is_key)
+    Feature.objects.filter(event=LOGIN).update(friendly_name="Log in", module="Core")
+
+
+def _seats_timeline(account_ids) -> dict[int, list[tuple[dt.date, int, int]]]:
+    """Per account, (day, subscription id, live seats of that subscription from that day) in day order."""
+    out = defaultdict(list)
+    rows = (
+        SubscriptionChange.objects.filter(subscription__account_id__in=account_ids)
+        .order_by("effective_on", "pk")
+        .values_list("subscription__account_id", "effective_on", "subscription_id", "seats", "status")
+    )
+    for account_id, day, sub_id, seats, status in rows:
+        out[account_id].append((day, sub_id, seats if status in LIVE_STATUSES else 0))
+    return out
+
+
+def _seats_on(timeline: list[tuple[dt.date, int, int]], day: dt.date, state: dict) -> int:
+    # The timeline is walked forward day by day; state keeps each subscription's seats so far.
+    pos = state.setdefault("_pos", 0)
+    while pos < len(timeline) and timeline[pos][0] <= day:
+        _, sub_id, seats = timeline[pos]
+        state[sub_id] = seats
+        pos += 1
+    state["_pos"] = pos
+    return sum(v for k, v in state.items() if k != "_pos")
+
+
+def _trend(scenario: DemoScenario, day: dt.date, first_day: dt.date, end: dt.date) -> float:
+    """How active the account is on ``day``, relative to its usual share (1.0)."""
+    change = scenario.usage_change_on
+    if scenario.usage_trend == UsageTrend.RAMPING:
+        return min(1.0, 0.25 + 0.75 * (day - first_day).days / 75)
+    if change is None or day < change:
+        return 1.0
+    progress = (day - change).days / max(30, (end - change).days)
+    if scenario.usage_trend == UsageTrend.GROWING:
+        return 1.0 + 0.35 * min(1.0, progress)
+    if scenario.usage_trend == UsageTrend.DECLINING:
+        return max(0.1, 1.0 - 0.85 * min(1.0, progress))
+    return 1.0
+
+
+def account_messages(account: Account, scenario: DemoScenario, contacts: list[Contact],
+                     timeline: list[tuple[dt.date, int, int]], today: dt.date, seed: int) -> Iterator[dict]:
+    """Every Segment message the account's product users send over the year, in time order."""
+    if not timeline or not account.product_group_id:
+        return
+    rng = random.Random(f"{seed}-usage-{account.product_group_id}")
+    group = account.product_group_id
+    first_day = max(timeline[0][0], today - dt.timedelta(days=365))
+    last_day = min(scenario.churned_on or today, today)
+    declining_end = scenario.churned_on or (today + dt.timedelta(days=60))
+    # Each user adopts some key features; a declining account's users drop them as usage fades.
+    breadth = rng.uniform(0.45, 1.0) if scenario.usage_trend != UsageTrend.DECLINING else rng.uniform(0.3, 0.7)
+    pool: list[str] = [c.product_user_id for c in contacts if c.product_user_id]
+    people = {c.product_user_id: c for c in contacts if c.product_user_id}
+    adopted: dict[str, list[tuple[str, float]]] = {}
+    introduced: set[str] = set()
+    seats_state: dict = {}
+    share = min(0.95, scenario.active_share * USER_SHARE)
+    p_day = ACTIVE_DAYS_PER_MONTH / 21.7
+    day = first_day
+    while day <= last_day:
+        seats = _seats_on(timeline, day, seats_state)
+        trend = _trend(scenario, day, first_day, declining_end)
+        active = round(seats * share * trend)
+        while len(pool) < active:
+            pool.append(f"{group}-u{len(pool) + 1}")
+        weekday = day.weekday() < 5
+        for user in pool[:active]:
+            if rng.random() >= (p_day if weekday else p_day * 0.1):
+                continue
+            if user not in introduced:
+                introduced.add(user)
+                yield {"type": "group", "messageId": f"demo-g-{user}", "userId": user, "groupId": group,
+                       "timestamp": f"{day.isoformat()}T08:00:00Z"}
+                person = people.get(user)
+                if person is not None:
+                    yield {"type": "identify", "messageId": f"demo-i-{user}", "userId": user,
+                           "timestamp": f"{day.isoformat()}T08:00:01Z",
+                           "traits": {"email": person.email, "name": person.name, "title": person.title}}
+                adopted[user] = [(e, p) for e, _, _, is_key, p in FEATURES
+                                 if not is_key or rng.random() < breadth]
+            stamp = f"{day.isoformat()}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
+            if rng.random() < LOGIN_SHARE:
+                yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}-login", "userId": user,
+                       "event": LOGIN, "timestamp": stamp}
+            events, weights = zip(*adopted[user], strict=True)
+            event = rng.choices(events, weights)[0]
+            yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}", "userId": user,
+                   "event": event, "timestamp": stamp}
+        day += dt.timedelta(days=1)
+
+
+def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
+    """Generate the year's usage for every demo account and store it through the ingestion path."""
+    accounts = list(Account.objects.filter(demo_scenario__isnull=False).select_related("demo_scenario"))
+    contacts = defaultdict(list)
+    for c in Contact.objects.filter(account__in=accounts).exclude(product_user_id=None).order_by("pk"):
+        contacts[c.account_id].append(c)
+    timelines = _seats_timeline([a.pk for a in accounts])
+    result = IngestResult()
+    received_at = dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
+    batch: list = []
+    with transaction.atomic():
+        for account in accounts:
+            for raw in account_messages(account, account.demo_scenario, contacts[account.pk],
+                                        timelines.get(account.pk, []), today, seed):
+                batch.append(parse_message(raw, received_at))
+                if len(batch) >= BATCH:
+                    store_messages(batch, result=result)
+                    batch = []
+        if batch:
+            store_messages(batch, result=result)
+        describe_catalog()
+    return result

@@ -1,0 +1,82 @@
+"""The demo's product usage: sent through the ingestion path, shaped by each account's scenario."""
+
+import datetime as dt
+import statistics
+
+import pytest
+from django.db.models import Sum
+
+from tenure.accounts.models import Contact
+from tenure.demo.models import DemoScenario, UsageTrend
+from tenure.demo.services import build_demo
+from tenure.usage.facts import usage_summaries
+from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, Event, Feature, ProductUser
+from tests.demo.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = 40
+
+
+@pytest.fixture
+def demo_with_usage():
+    return build_demo(seed=3, accounts=ACCOUNTS, today=TODAY)
+
+
+def _mau(account_id: int, end: dt.date) -> int:
+    return usage_summaries([account_id], end)[account_id].mau
+
+
+def test_usage_arrives_through_ingestion_and_rolls_up(demo_with_usage):
+    tracked = Event.objects.filter(type="track").count()
+    assert demo_with_usage.counts["usage events"] == Event.objects.count() > 1000
+    assert DailyFeatureUsage.objects.aggregate(n=Sum("count"))["n"] == tracked
+    assert DailyAccountActivity.objects.aggregate(n=Sum("events"))["n"] == tracked
+    contacts_before = demo_with_usage.counts["contacts"]
+    assert Contact.objects.count() == contacts_before  # identify calls matched the demo's contacts
+    identified = ProductUser.objects.filter(contact__isnull=False).count()
+    assert identified == Contact.objects.exclude(product_user_id=None).filter(
+        product_user_id__in=ProductUser.objects.values("user_id")).count() > 0
+    assert Feature.objects.filter(is_key=True).count() == 5
+    assert not Event.objects.filter(timestamp__date__gt=TODAY).exists()
+
+
+def test_churned_accounts_stop_using_the_product(demo_with_usage):
+    churned = DemoScenario.objects.filter(churned_on__isnull=False)
+    assert churned.exists()
+    for s in churned:
+        assert not DailyAccountActivity.objects.filter(account_id=s.account_id, day__gt=s.churned_on).exists()
+
+
+def test_declining_accounts_lose_active_users(demo_with_usage):
+    declining = [s for s in DemoScenario.objects.filter(usage_trend=UsageTrend.DECLINING)
+                 if s.usage_change_on and (s.churned_on or TODAY) - s.usage_change_on > dt.timedelta(days=60)]
+    assert declining
+    drops = []
+    for s in declining:
+        before = _mau(s.account_id, s.usage_change_on)
+        after = _mau(s.account_id, s.churned_on or TODAY)
+        if before >= 5:
+            drops.append(after / before)
+    assert drops and statistics.median(drops) < 0.7
+
+
+def test_license_utilization_looks_like_a_real_vendor(demo_with_usage):
+    live = DemoScenario.objects.filter(churned_on__isnull=True).values_list("account_id", flat=True)
+    utilization = [u.utilization for u in usage_summaries(live, TODAY).values() if u.utilization is not None]
+    assert len(utilization) > ACCOUNTS // 2
+    assert max(utilization) <= 1.0
+    assert 0.3 < statistics.median(utilization) < 0.75
+
+
+def test_same_seed_same_usage():
+    def rollups():
+        return sorted(
+            DailyFeatureUsage.objects.values_list("account__crm_id", "day", "event", "count", "users")
+        )
+
+    build_demo(seed=3, accounts=30, today=TODAY)
+    first = rollups()
+    assert first
+    build_demo(seed=3, accounts=30, today=TODAY)  # a rebuild wipes the old usage, then sends the same again
+    assert rollups() == first
