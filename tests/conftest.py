@@ -10,6 +10,14 @@ from tests.factories import make_user
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_inline():
+    """Jobs run where they are enqueued, in the test's transaction (the Redis worker tests start real workers)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture
 def csm(db):
     return make_user(Role.CSM, username="alice", first_name="Alice", last_name="Archer")

@@ -173,6 +173,8 @@ class DailyAccountActivity(models.Model):
     active_users = models.PositiveIntegerField(default=0)
     logins = models.PositiveIntegerField(default=0)
     events = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="When new usage last arrived for this day.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="daily_account_activity_key")]
+        indexes = [models.Index(fields=["updated_at"])]

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
+from django.utils import timezone
 
 from tenure.usage.models import (
     DailyAccountActivity,
@@ -108,14 +109,20 @@ def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...]) -> None:
-    """INSERT rows (key columns then `add` columns); on conflict add the new amounts to the stored ones."""
+def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...], stamp: str = "") -> None:
+    """INSERT rows (key columns then `add` columns); on conflict add the new amounts to the stored ones.
+    ``stamp`` names a column set to now on every write, which change detection (tenure.jobs) watches."""
     if not rows:
         return
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
     cols = [*key, *add]
     updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
+    if stamp:
+        now = timezone.now()
+        cols.append(stamp)
+        rows = [(*r, now) for r in rows]
+        updates += f", {q(stamp)} = excluded.{q(stamp)}"
     sql = (
         f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
         f"ON CONFLICT ({', '.join(q(c) for c in key)}) DO UPDATE SET {updates}"
@@ -159,7 +166,8 @@ def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None
     _upsert(DailyFeatureUsage, ("account_id", "day", "event"), [(*k, feature[k], 0) for k in feature_keys],
             ("count", "users"))
     _upsert(DailyAccountActivity, ("account_id", "day"),
-            [(*k, account_day[k], account_logins[k], 0) for k in day_keys], ("events", "logins", "active_users"))
+            [(*k, account_day[k], account_logins[k], 0) for k in day_keys], ("events", "logins", "active_users"),
+            stamp="updated_at")
     _upsert(DailyUserFeature, ("account_id", "day", "event", "user_key"),
             [(*k, n) for k, n in sorted(user_feature.items())], ("count",))
     _upsert(DailyUserActivity, ("account_id", "day", "user_key"),
