@@ -11,6 +11,17 @@ from tenure.usage.services import create_write_key
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _close_sdk_connections():
+    """The SDKs keep a module-level HTTP session alive; close it so no server thread is left reading it."""
+    yield
+    from rudderstack.analytics import request as rudder_request
+    from segment.analytics import request as segment_request
+
+    segment_request._session.close()
+    rudder_request._session.close()
+
+
 def _assert_stored(group_id: str, user_id: str, email: str):
     account = Account.objects.get(product_group_id=group_id)
     assert account.name == "SDK Co"
