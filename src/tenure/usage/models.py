@@ -1,41 +1,22 @@
 """Product usage: write keys, raw events (append-only) and the rollups everything else reads."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
 from tenure.accounts.models import Account, Contact
+from tenure.users.models import SecretKey
 
 
-class WriteKey(models.Model):
-    """Authenticates a source (the vendor's product) sending events. Only the hash is stored."""
+class WriteKey(SecretKey):
+    """Authenticates a source (the vendor's product) sending events."""
 
     PREFIX = "wk_"
 
-    name = models.CharField(max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField(max_length=12, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.key_prefix}…)"
-
-    @staticmethod
-    def hash(raw: str) -> str:
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    @classmethod
-    def new_raw_key(cls) -> str:
-        return cls.PREFIX + secrets.token_urlsafe(24)
+    class Meta(SecretKey.Meta):
+        pass
 
 
 class MessageType(models.TextChoices):

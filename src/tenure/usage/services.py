@@ -26,26 +26,15 @@ def create_write_key(name: str, created_by=None) -> tuple[WriteKey, str]:
     """Create a write key and return it with its raw value, which is shown once and never stored."""
     if not name.strip():
         raise ValidationError({"name": "a write key needs a name"})
-    raw = WriteKey.new_raw_key()
-    key = WriteKey.objects.create(
-        name=name.strip(), key_hash=WriteKey.hash(raw), key_prefix=raw[:8], created_by=created_by
-    )
-    return key, raw
+    return WriteKey.issue(name=name.strip(), created_by=created_by)
 
 
 def revoke_write_key(key: WriteKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
+    key.revoke()
 
 
 def authenticate_write_key(raw: str) -> WriteKey | None:
-    key = WriteKey.objects.filter(key_hash=WriteKey.hash(raw), revoked_at__isnull=True).first()
-    if key is not None:
-        now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-            WriteKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return key
+    return WriteKey.find_active(raw)
 
 
 # ---- ingestion ----------------------------------------------------------------------------------------------

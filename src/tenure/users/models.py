@@ -1,8 +1,10 @@
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -39,16 +41,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+class SecretKey(models.Model):
+    """A credential that is shown once and stored only as its SHA-256 hash: API tokens, event write keys."""
 
+    PREFIX: ClassVar[str] = ""
+    SHOWN = 10  # leading characters kept in clear, to tell keys apart and revoke one by its start
 
-class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its hash is stored; the raw key is shown once."""
-
-    PREFIX = "tnr_"
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to tell keys apart.")
@@ -57,11 +55,45 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
 
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
     @classmethod
-    def new_raw_key(cls) -> str:
-        return cls.PREFIX + secrets.token_urlsafe(32)
+    def issue(cls, **fields) -> tuple["SecretKey", str]:
+        """Create a key; return it with the raw value, which is never stored and cannot be shown again."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(key_hash=cls.hash(raw), key_prefix=raw[: cls.SHOWN], **fields), raw
+
+    @classmethod
+    def find_active(cls, raw: str, queryset=None):
+        """The unrevoked key with this raw value, noting its use (at most one write a minute), or None."""
+        queryset = cls.objects.all() if queryset is None else queryset
+        key = queryset.filter(key_hash=cls.hash(raw), revoked_at__isnull=True).first()
+        if key is not None:
+            now = timezone.now()
+            if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+                type(key).objects.filter(pk=key.pk).update(last_used_at=now)
+        return key
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+
+class ApiToken(SecretKey):
+    """A bearer token for the JSON API, acting as its user."""
+
+    PREFIX = "tnr_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+
+    class Meta(SecretKey.Meta):
+        pass

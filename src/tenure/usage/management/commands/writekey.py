@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
                 self.stdout.write(f"{key.key_prefix}…  {key.name:<30} {state:<18} {used}")
         else:
-            matches = list(WriteKey.objects.filter(key_prefix__startswith=opts["prefix"][:8]))
+            matches = list(WriteKey.objects.filter(key_prefix__startswith=opts["prefix"][: WriteKey.SHOWN]))
             if len(matches) != 1:
                 raise CommandError(f"{len(matches)} write keys start with {opts['prefix']!r}; give exactly one")
             revoke_write_key(matches[0])

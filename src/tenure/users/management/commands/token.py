@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 state = "revoked" if t.revoked_at else "active"
                 self.stdout.write(f"{t.key_prefix}…  {t.user.username:<20} {t.name:<30} {state}")
         else:
-            matches = list(ApiToken.objects.filter(key_prefix__startswith=opts["prefix"][:10]))
+            matches = list(ApiToken.objects.filter(key_prefix__startswith=opts["prefix"][: ApiToken.SHOWN]))
             if len(matches) != 1:
                 raise CommandError(f"{len(matches)} tokens start with {opts['prefix']!r}; give exactly one")
             revoke_token(matches[0])
