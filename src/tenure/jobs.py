@@ -112,3 +112,22 @@ def refresh_changed_accounts() -> None:
     count = dispatch()
     if count:
         log.info("queued refresh of %d changed accounts", count)
+
+@db_task()
+def deliver_webhooks(delivery_ids: list[int]) -> None:
+    from tenure.integrations import webhooks
+
+    for delivery_id in delivery_ids:
+        webhooks.attempt(delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def retry_webhooks() -> None:
+    """Deliveries whose back-off has passed, and any a dead worker left half-sent."""
+    from tenure.integrations import webhooks
+
+    webhooks.release_stuck()
+    due = webhooks.due_deliveries()
+    for start in range(0, len(due), 50):
+        deliver_webhooks(due[start : start + 50])
+

@@ -24,7 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api_urls),
     path("v1/", include("tenure.usage.urls_ingest")),
-    path("import/", include("tenure.integrations.urls")),
+    path("", include("tenure.integrations.urls")),
     path("usage/", include("tenure.usage.urls")),
     path("", include("tenure.web.urls")),
     path("accounts/", include("tenure.accounts.urls")),

@@ -4,5 +4,6 @@ def navigation(request):
         ("accounts:list", "Accounts"),
         ("integrations:import", "Import"),
         ("usage:setup", "Usage setup"),
+        ("integrations:webhooks", "Webhooks"),
     ]
     return {"nav_items": items}
