@@ -147,6 +147,40 @@ else:
     }
 HUEY["consumer"] = {"workers": envint("TENURE_WORKERS", 2), "worker_type": "thread"}
 
+def email_settings(url: str) -> dict:
+    """TENURE_EMAIL_URL to Django's email settings: smtp://user:password@host:587?tls=true (or ssl=true),
+    console:// (print), file:///path (one file per message). Unset: files under var/mail, so nothing is sent
+    by accident from a laptop."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(DATA_DIR / "mail")}
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ImproperlyConfigured(f"TENURE_EMAIL_URL scheme {parts.scheme!r}: use smtp://, smtps://, console:// or file://")
+    query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": query.get("tls") in ("1", "true", "yes"),
+        "EMAIL_USE_SSL": parts.scheme == "smtps" or query.get("ssl") in ("1", "true", "yes"),
+        "EMAIL_TIMEOUT": 20,
+    }
+
+
+globals().update(email_settings(env("TENURE_EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = env("TENURE_EMAIL_FROM", "Tenure <tenure@localhost>")
+# Links in emails and webhooks need the address people reach Tenure at.
+TENURE_BASE_URL = env("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
