@@ -52,7 +52,9 @@ CHANGE_SOURCES: list[ChangeSource] = [
 ]
 
 # Called in this order with (account_ids, as_of) for every batch. Each is a room's service function.
-ACCOUNT_REFRESHERS: list[str] = []
+ACCOUNT_REFRESHERS: list[str] = [
+    "tenure.accounts.assignment.refresh_assignments",  # owners first, so tasks reach the right CSM
+]
 
 
 def changed_accounts(since: dt.datetime | None) -> set[int]:
@@ -112,6 +114,7 @@ def refresh_changed_accounts() -> None:
     count = dispatch()
     if count:
         log.info("queued refresh of %d changed accounts", count)
+
 
 @db_task()
 def deliver_webhooks(delivery_ids: list[int]) -> None:

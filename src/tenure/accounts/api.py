@@ -58,7 +58,7 @@ def create_account(request, payload: AccountCreate):
 def update_account(request, account_id: int, payload: AccountUpdate):
     require_writer(request)
     account = get_or_404(Account, account_id)
-    return services.update_account(account, **_account_fields(changes_from(payload)))
+    return services.update_account(account, by=request.auth, **_account_fields(changes_from(payload)))
 
 
 class ContactFilters(Schema):

@@ -39,6 +39,14 @@ class Account(models.Model):
         related_name="owned_accounts",
     )
     custom = models.JSONField("custom attributes", default=dict, blank=True)
+    coverage = models.CharField(
+        max_length=10, choices=[("named", "Named CSM"), ("pooled", "Pooled (tech touch)")], default="named",
+        help_text="Named accounts have their own CSM; pooled ones are served by the tech-touch team.",
+    )
+    assigned_by_rule = models.ForeignKey(
+        "AssignmentRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The rule behind the current owner; empty when a person chose the owner.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,3 +139,35 @@ class Contact(models.Model):
     @property
     def community_roles(self) -> list[str]:
         return [r for r in CommunityRole.values if getattr(self, f"is_{r}")]
+
+
+class AssignmentRule(models.Model):
+    """Routes accounts to CSMs: the first active rule (by position) whose conditions all hold decides.
+
+    Example: "Named CSM above 50 seats": min_seats 51, coverage named, team = the mid-market CSMs.
+    """
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=100, help_text="Rules are tried in this order.")
+    active = models.BooleanField(default=True)
+    min_seats = models.PositiveIntegerField(null=True, blank=True)
+    max_seats = models.PositiveIntegerField(null=True, blank=True)
+    min_arr = models.DecimalField("min ARR", max_digits=14, decimal_places=2, null=True, blank=True)
+    max_arr = models.DecimalField("max ARR", max_digits=14, decimal_places=2, null=True, blank=True)
+    segment = models.CharField(max_length=50, blank=True, default="", help_text="Empty: any segment.")
+    region = models.CharField(
+        max_length=50, blank=True, default="", help_text="Matched against the account's 'region' attribute."
+    )
+    coverage = models.CharField(max_length=10, choices=[("named", "Named CSM"), ("pooled", "Pooled (tech touch)")],
+                                default="named")
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assignment_rules",
+        help_text="CSMs who take these accounts; the least loaded against capacity gets the next one.",
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+

@@ -132,13 +132,23 @@ def create_account(**fields) -> Account:
 
 
 @transaction.atomic
-def update_account(account: Account, **changes) -> Account:
+def update_account(account: Account, *, by: User | None = None, **changes) -> Account:
     changes = _normalize_account_fields(changes)
+    old_owner = account.owner
     if "owner" in changes:
         _check_owner(changes["owner"])
     for key, value in changes.items():
         setattr(account, key, value)
+    owner_changed = "owner" in changes and (changes["owner"] and changes["owner"].pk) != (old_owner and old_owner.pk)
+    if owner_changed:
+        account.assigned_by_rule = None  # a person chose: assignment rules leave this account alone from now on
     _save(account)
+    if owner_changed:
+        from tenure.engagement.services import record_touch
+
+        who = f" by {by}" if by else ""
+        record_touch(account=account, kind="note", author=by,
+                     summary=f"Owner changed from {old_owner or 'nobody'} to {account.owner or 'nobody'}{who}.")
     return account
 
 

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from tenure.accounts import views
+from tenure.accounts import assignment_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
+    path("assignment/", assignment_views.rules_page, name="assignment"),
+    path("assignment/<int:pk>/", assignment_views.rules_page, name="assignment-edit"),
+    path("assignment/run/", assignment_views.run_rules, name="assignment-run"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/touches/", views.log_touch, name="log_touch"),
 ]

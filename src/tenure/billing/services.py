@@ -104,3 +104,16 @@ def seats_by_account(account_ids, on: dt.date | None = None) -> dict[int, int]:
     if on is not None:
         qs = qs.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
     return {row["account_id"]: row["seats"] or 0 for row in qs.values("account_id").annotate(seats=Sum("seats"))}
+
+
+def arr_by_account(account_ids) -> dict[int, Decimal]:
+    """Annual recurring revenue per account: 12 × the MRR of its live subscriptions."""
+    from django.db.models import Sum
+
+    from tenure.billing.models import LIVE_STATUSES
+
+    rows = (
+        Subscription.objects.filter(account_id__in=list(account_ids), status__in=LIVE_STATUSES)
+        .values("account_id").annotate(mrr=Sum("mrr"))
+    )
+    return {row["account_id"]: (row["mrr"] or Decimal("0")) * 12 for row in rows}
