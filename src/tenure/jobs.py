@@ -54,6 +54,7 @@ CHANGE_SOURCES: list[ChangeSource] = [
 # Called in this order with (account_ids, as_of) for every batch. Each is a room's service function.
 ACCOUNT_REFRESHERS: list[str] = [
     "tenure.accounts.assignment.refresh_assignments",  # owners first, so tasks reach the right CSM
+    "tenure.engagement.onboarding.apply_templates",  # new accounts get their onboarding project
 ]
 
 

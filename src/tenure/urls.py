@@ -28,6 +28,7 @@ urlpatterns = [
     path("usage/", include("tenure.usage.urls")),
     path("", include("tenure.web.urls")),
     path("accounts/", include("tenure.accounts.urls")),
+    path("accounts/<int:account_id>/", include("tenure.engagement.urls")),
 ]
 
 admin.site.site_header = "Tenure administration"

@@ -39,3 +39,116 @@ class Touch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.account} on {self.occurred_at:%Y-%m-%d}"
+
+
+# ---- onboarding projects and success plans ------------------------------------------------------------------
+
+
+class OnboardingTemplate(models.Model):
+    """The statement-of-work deliverables a new customer goes through, applied automatically to new accounts
+    whose plan and segment match (empty means any)."""
+
+    name = models.CharField(max_length=100)
+    plan = models.CharField(max_length=100, blank=True, default="", help_text="Empty: any plan.")
+    segment = models.CharField(max_length=50, blank=True, default="", help_text="Empty: any segment.")
+    active = models.BooleanField(default=True)
+    milestones = models.JSONField(
+        default=list,
+        help_text='A list of {"title": …, "due_days": 14, "first_value": false}, in order. The milestone marked '
+        "first_value is the moment the customer first gets value (time to first value).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OnboardingProject(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="onboarding_projects")
+    template = models.ForeignKey(OnboardingTemplate, on_delete=models.SET_NULL, null=True, blank=True)
+    name = models.CharField(max_length=100)
+    started_on = models.DateField()
+    status = models.CharField(max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    first_value_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.account}"
+
+    @property
+    def days_to_first_value(self) -> int | None:
+        return (self.first_value_on - self.started_on).days if self.first_value_on else None
+
+    @property
+    def days_to_complete(self) -> int | None:
+        return (self.completed_on - self.started_on).days if self.completed_on else None
+
+
+class MilestoneStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(OnboardingProject, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.OPEN)
+    done_on = models.DateField(null=True, blank=True)
+    first_value = models.BooleanField(default=False, help_text="Reaching it means the customer got first value.")
+
+    class Meta:
+        ordering = ["project", "position", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GoalDirection(models.TextChoices):
+    INCREASE = "increase", "Increase"
+    DECREASE = "decrease", "Decrease"
+
+
+class SuccessGoal(models.Model):
+    """One goal of the customer's success plan, with a measurable target and the value realised so far,
+    e.g. cut ticket handling time from 40 to 28 minutes (30%) — now 31."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="success_goals")
+    title = models.CharField(max_length=200)
+    metric = models.CharField(max_length=100, help_text="What is measured, e.g. ticket handling time.")
+    unit = models.CharField(max_length=20, blank=True, default="")
+    direction = models.CharField(max_length=10, choices=GoalDirection.choices, default=GoalDirection.INCREASE)
+    baseline = models.DecimalField(max_digits=14, decimal_places=2)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    current = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the way from baseline to target reached so far (can pass 1.0)."""
+        if self.current is None or self.target == self.baseline:
+            return None
+        return float((self.current - self.baseline) / (self.target - self.baseline))
