@@ -34,6 +34,7 @@ from tenure.demo.plan import (
     make_plan,
     validate_plan,
 )
+from tenure.demo.proactive import seed_proactive
 from tenure.demo.usage import send_demo_usage
 from tenure.engagement.models import Touch
 from tenure.support.models import Ticket
@@ -197,6 +198,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
         counts = write_plan(plan)
     if usage:
         counts["usage events"] = send_demo_usage(plan.today, seed).accepted
+    counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
