@@ -107,8 +107,10 @@ def current_loads() -> dict[int, int]:
 
 
 @transaction.atomic
-def assign_accounts(account_ids=None, *, by: User | None = None, override_manual: bool = False) -> list[Assignment]:
-    """Apply the rules to these accounts (all when None) and record each change of owner on the timeline."""
+def assign_accounts(account_ids=None, *, by: User | None = None, override_manual: bool = False,
+                    at=None) -> list[Assignment]:
+    """Apply the rules to these accounts (all when None) and record each change of owner on the timeline
+    (dated ``at``, default now)."""
     from tenure.engagement.services import record_touch
 
     rules = list(AssignmentRule.objects.filter(active=True).prefetch_related("team"))
@@ -125,7 +127,7 @@ def assign_accounts(account_ids=None, *, by: User | None = None, override_manual
         if (c.old_owner.pk if c.old_owner else None) != (c.new_owner.pk if c.new_owner else None):
             old = c.old_owner or ("the pooled team" if c.account.coverage == "pooled" else "nobody")
             new = c.new_owner or "the pooled (tech-touch) team"
-            record_touch(account=c.account, kind="note", author=by,
+            record_touch(account=c.account, kind="note", author=by, occurred_at=at,
                          summary=f"Owner changed from {old} to {new} by assignment rule “{c.rule}”.")
     return changes
 

@@ -73,7 +73,8 @@ def complete_milestone(milestone: Milestone, *, done_on: dt.date | None = None, 
         project.status, project.completed_on = ProjectStatus.COMPLETED, milestone.done_on
         summary += f" Onboarding complete in {project.days_to_complete} days."
     project.save(update_fields=["first_value_on", "status", "completed_on"])
-    record_touch(account=project.account, kind="note", author=by, summary=summary)
+    record_touch(account=project.account, kind="note", author=by, summary=summary,
+                 occurred_at=timezone.make_aware(dt.datetime.combine(milestone.done_on, dt.time(9))))
     return milestone
 
 
