@@ -1,0 +1,309 @@
+"""Health scores: every change of state goes through here.
+
+- ``score_accounts(account_ids, as_of)``: the refresher the job dispatcher calls for changed accounts;
+- ``backfill_health(...)``: snapshots for past days (the demo, an import of history);
+- ``apply_scorecard(...)`` / ``create_scorecard(...)``: a new immutable version, then a re-score after commit;
+- ``record_pulse(...)``: the CSM's reading;
+- ``backtest(...)``: does the score N days before an outcome separate churn from renewal?
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tenure.accounts.models import Account
+from tenure.billing.models import SubscriptionChange
+from tenure.health import scoring
+from tenure.health.inputs import load_inputs
+from tenure.health.measures import DEFAULT_DEFINITION, raw_values
+from tenure.health.models import AccountHealth, HealthSnapshot, Pulse, PulseRating, Scorecard, ScorecardVersion
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCORECARD = "Default"
+WEEK = dt.timedelta(days=7)
+BACKFILL_BATCH = 400
+
+
+# ---- scorecards ---------------------------------------------------------------------------------------------
+
+
+def default_version() -> ScorecardVersion:
+    """The default scorecard's version in force, created on first use."""
+    card, _ = Scorecard.objects.get_or_create(segment="", stage="", defaults={"name": DEFAULT_SCORECARD})
+    version = card.versions.order_by("-number").first()
+    if version is None:
+        version = ScorecardVersion.objects.create(scorecard=card, number=1, definition=DEFAULT_DEFINITION,
+                                                  note="Tenure's default scorecard")
+    return version
+
+
+def current_versions() -> dict[tuple[str, str], ScorecardVersion]:
+    """(segment, stage) → the newest version of the scorecard covering it. Two queries."""
+    default_version()
+    newest = {}
+    for v in ScorecardVersion.objects.select_related("scorecard").order_by("scorecard_id", "number"):
+        newest[v.scorecard_id] = v
+    return {(v.scorecard.segment, v.scorecard.stage): v for v in newest.values()}
+
+
+def version_for(segment: str, stage: str, versions: dict[tuple[str, str], ScorecardVersion]) -> ScorecardVersion:
+    """The most specific scorecard: segment and stage, then stage, then segment, then the default."""
+    for key in ((segment, stage), ("", stage), (segment, ""), ("", "")):
+        if key in versions:
+            return versions[key]
+    raise LookupError("no default scorecard")
+
+
+def covered_accounts(scorecard: Scorecard) -> list[int]:
+    versions = current_versions()
+    rows = Account.objects.values_list("pk", "segment", "stage")
+    return [pk for pk, seg, stage in rows if version_for(seg, stage, versions).scorecard_id == scorecard.pk]
+
+
+def _enqueue_rescore(account_ids: list[int]) -> None:
+    from tenure import jobs
+    from tenure.health.tasks import score_batch
+
+    for batch in jobs.batches(account_ids):
+        score_batch(batch, timezone.localdate().isoformat())
+
+
+@transaction.atomic
+def apply_scorecard(scorecard: Scorecard, definition: dict, *, by=None, note: str = "") -> ScorecardVersion:
+    """Save a new version of the scorecard (versions never change), then re-score its accounts after commit."""
+    scoring.validate_definition(definition)
+    last = scorecard.versions.aggregate(n=Max("number"))["n"] or 0
+    version = ScorecardVersion.objects.create(scorecard=scorecard, number=last + 1, definition=definition,
+                                              created_by=by, note=note[:300])
+    transaction.on_commit(lambda: _enqueue_rescore(covered_accounts(scorecard)))
+    return version
+
+
+@transaction.atomic
+def create_scorecard(*, name: str, segment: str = "", stage: str = "", by=None) -> Scorecard:
+    """A scorecard for a segment and/or stage, starting from the default's rules."""
+    definition = default_version().definition
+    card = Scorecard(name=name.strip(), segment=segment.strip(), stage=stage)
+    card.full_clean()
+    card.save()
+    apply_scorecard(card, definition, by=by, note="created from the default scorecard")
+    return card
+
+
+# ---- pulse --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_pulse(*, account: Account, rating: str, comment: str = "", author=None,
+                 created_at: dt.datetime | None = None) -> Pulse:
+    """The CSM's reading of the account. The dispatcher sees the new row and re-scores within minutes."""
+    pulse = Pulse(account=account, rating=rating, comment=comment.strip(), author=author,
+                  created_at=created_at or timezone.now())
+    pulse.full_clean()
+    pulse.save()
+    return pulse
+
+
+def latest_pulse(account: Account) -> Pulse | None:
+    return account.pulses.select_related("author").first()
+
+
+# ---- scoring ------------------------------------------------------------------------------------------------
+
+
+def compute(account_ids, days: list[dt.date], definition: dict | None = None,
+            versions: dict | None = None) -> dict[dt.date, dict[int, tuple[ScorecardVersion | None, scoring.Scored]]]:
+    """Score accounts on each day (using only what was known by then). With ``definition``, every account is
+    scored with it; otherwise with the scorecard covering it."""
+    ids = sorted(account_ids)
+    if not ids or not days:
+        return {}
+    if definition is None:
+        versions = versions or current_versions()
+        chosen = {pk: version_for(seg, stage, versions)
+                  for pk, seg, stage in Account.objects.filter(pk__in=ids).values_list("pk", "segment", "stage")}
+    inputs = load_inputs(ids, min(days), max(days))
+    out = {}
+    for day in days:
+        raws = raw_values(inputs, day)
+        out[day] = {
+            pk: (None, scoring.score(r, definition)) if definition is not None
+            else (chosen[pk], scoring.score(r, chosen[pk].definition))
+            for pk, r in raws.items() if definition is not None or pk in chosen
+        }
+    return out
+
+
+def _write_snapshots(results: dict, now: dt.datetime) -> int:
+    rows = [HealthSnapshot(account_id=pk, day=day, score=s.score, band=s.band, version=v, measures=s.measures,
+                           computed_at=now)
+            for day, by_account in results.items() for pk, (v, s) in by_account.items()]
+    HealthSnapshot.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["account", "day"],
+                                       update_fields=["score", "band", "version", "measures", "computed_at"])
+    return len(rows)
+
+
+def _refresh_current(account_ids: list[int], as_of: dt.date, scored: dict, now: dt.datetime) -> None:
+    """Keep AccountHealth on the newest day; drop it for accounts no longer scored (no live subscription)."""
+    newer = set(AccountHealth.objects.filter(account_id__in=account_ids, day__gt=as_of)
+                .values_list("account_id", flat=True))
+    if as_of >= timezone.localdate():
+        AccountHealth.objects.filter(account_id__in=[a for a in account_ids if a not in scored]).delete()
+    week_ago = {}
+    for pk, _day, score in (HealthSnapshot.objects.filter(account_id__in=list(scored), day__lte=as_of - WEEK,
+                                                         day__gt=as_of - 2 * WEEK)
+                           .order_by("day").values_list("account_id", "day", "score")):
+        week_ago[pk] = score  # ordered by day: the latest one wins
+    rows = [AccountHealth(account_id=pk, day=as_of, score=s.score, band=s.band, version=v,
+                          week_ago_score=week_ago.get(pk), updated_at=now)
+            for pk, (v, s) in scored.items() if pk not in newer]
+    before = dict(AccountHealth.objects.filter(account_id__in=[r.account_id for r in rows])
+                  .values_list("account_id", "band"))
+    AccountHealth.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["account"],
+                                      update_fields=["day", "score", "band", "version", "week_ago_score",
+                                                     "updated_at"])
+    _announce_band_changes(before, rows)
+
+
+def _announce_band_changes(before: dict[int, str], rows: list[AccountHealth]) -> None:
+    """A band change (green to yellow, …) goes to webhooks; a first score is not a change."""
+    from django.conf import settings
+
+    from tenure.integrations.webhooks import emit_many
+
+    emit_many([
+        ("health.band_changed", {
+            "summary": f"Health of account {r.account_id} moved from {before[r.account_id]} to {r.band}"
+                       f" (score {r.score})", "account_id": r.account_id, "from": before[r.account_id],
+            "to": r.band, "score": r.score, "url": f"{settings.TENURE_BASE_URL}/accounts/{r.account_id}/#health"})
+        for r in rows if r.account_id in before and before[r.account_id] and r.band and before[r.account_id] != r.band
+    ])
+
+
+def score_accounts(account_ids: list[int], as_of: dt.date) -> None:
+    """Score the accounts on ``as_of``: a snapshot each (replacing that day's) and their current score."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return
+    results = compute(ids, [as_of])
+    now = timezone.now()
+    with transaction.atomic():
+        _write_snapshots(results, now)
+        _refresh_current(ids, as_of, results.get(as_of, {}), now)
+
+
+def backfill_days(today: dt.date, days: int = 365, step: int = 7) -> list[dt.date]:
+    """today, today − step, … back ``days``: the grid of past snapshots (and of the backtest)."""
+    return [today - dt.timedelta(days=k) for k in range(0, days + 1, step)][::-1]
+
+
+def backfill_health(*, today: dt.date | None = None, days: int = 365, step: int = 7,
+                    account_ids=None) -> int:
+    """Snapshots every ``step`` days over the past ``days`` (and today), each from what was known that day."""
+    today = today or timezone.localdate()
+    ids = sorted(account_ids if account_ids is not None else Account.objects.values_list("pk", flat=True))
+    grid = backfill_days(today, days, step)
+    versions = current_versions()
+    written = 0
+    for i in range(0, len(ids), BACKFILL_BATCH):
+        batch = ids[i:i + BACKFILL_BATCH]
+        results = compute(batch, grid, versions=versions)
+        now = timezone.now()
+        with transaction.atomic():
+            written += _write_snapshots(results, now)
+            _refresh_current(batch, today, results.get(today, {}), now)
+    return written
+
+
+def score_all(as_of: dt.date | None = None, account_ids=None, batch_size: int | None = None) -> int:
+    """Score now, synchronously, in batches (``tenure score``). Returns how many accounts were looked at."""
+    from tenure import jobs
+
+    as_of = as_of or timezone.localdate()
+    ids = sorted(account_ids if account_ids is not None else Account.objects.values_list("pk", flat=True))
+    for batch in jobs.batches(ids, batch_size):
+        score_accounts(batch, as_of)
+    return len(ids)
+
+
+# ---- what the pages show ------------------------------------------------------------------------------------
+
+
+def history(account: Account, days: int = 180, today: dt.date | None = None) -> list[HealthSnapshot]:
+    today = today or timezone.localdate()
+    return list(HealthSnapshot.objects.filter(account_id=account.pk, day__gt=today - dt.timedelta(days=days),
+                                              day__lte=today).order_by("day").only("day", "score", "band"))
+
+
+def previous_snapshot(account: Account, snapshot: HealthSnapshot) -> HealthSnapshot | None:
+    """The snapshot about a week before (the latest one 7 to 13 days earlier)."""
+    return (account.health_snapshots.filter(day__lte=snapshot.day - WEEK, day__gt=snapshot.day - 2 * WEEK)
+            .order_by("-day").first())
+
+
+# ---- backtest -----------------------------------------------------------------------------------------------
+
+
+def outcomes(today: dt.date | None = None) -> list[scoring.Outcome]:
+    today = today or timezone.localdate()
+    rows = SubscriptionChange.objects.values_list("subscription__account_id", "subscription_id", "effective_on",
+                                                  "status", "start_date", "end_date")
+    return scoring.outcomes(list(rows), today)
+
+
+def grid_day(day: dt.date, today: dt.date, step: int = 7) -> dt.date:
+    """The latest day of the snapshot grid (today, today − 7, …) on or before ``day``."""
+    behind = (today - day).days
+    return today - dt.timedelta(days=-(-behind // step) * step)
+
+
+def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: dt.date | None = None,
+             step: int = 7) -> scoring.Backtest:
+    """How well the score ``days`` before each renewal or churn separated the two.
+
+    The score is the one on the snapshot grid (every ``step`` days back from today) at least ``days`` before the
+    outcome. Without ``version``, stored snapshots are used (each made by the version then in force); with it,
+    history is re-scored as of those days with that version's rules, so two versions compare on the same ground.
+    """
+    today = today or timezone.localdate()
+    found = [o for o in outcomes(today) if o.day <= today]
+    wanted: dict[dt.date, list[scoring.Outcome]] = defaultdict(list)
+    for o in found:
+        wanted[grid_day(o.day - dt.timedelta(days=days), today, step)].append(o)
+    pairs = []
+    # Only the history that was scored (stored snapshots) counts, whichever version: the same samples for all.
+    accounts = {o.account_id for o in found}
+    stored = {(pk, d): (s, b) for pk, d, s, b in HealthSnapshot.objects.filter(
+        account_id__in=accounts, day__in=list(wanted), score__isnull=False)
+        .values_list("account_id", "day", "score", "band")}
+    wanted = {day: [o for o in items if (o.account_id, day) in stored] for day, items in wanted.items()}
+    wanted = {day: items for day, items in wanted.items() if items}
+    if version is None:
+        for day, items in wanted.items():
+            for o in items:
+                s, b = stored[(o.account_id, day)]
+                pairs.append((s, b, o.churned))
+        label = "stored snapshots"
+    else:
+        ids = sorted({o.account_id for items in wanted.values() for o in items})
+        for i in range(0, len(ids), BACKFILL_BATCH):
+            batch = set(ids[i:i + BACKFILL_BATCH])
+            results = compute(batch, sorted(wanted), definition=version.definition)
+            for day, items in wanted.items():
+                for o in items:
+                    hit = results.get(day, {}).get(o.account_id)
+                    if o.account_id in batch and hit is not None and hit[1].score is not None:
+                        pairs.append((hit[1].score, hit[1].band, o.churned))
+        label = str(version)
+    return scoring.evaluate(pairs, days, label)
+
+
+def rating_choices():
+    return PulseRating.choices

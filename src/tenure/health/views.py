@@ -1,0 +1,121 @@
+"""Health pages: the account panel, the pulse, scorecards (CS Ops), and the team's health with its backtest."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tenure.accounts.models import Account
+from tenure.health import services
+from tenure.health.forms import NewScorecardForm, PulseForm, ScorecardForm
+from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
+from tenure.health.scoring import format_mapping
+
+
+@require_POST
+def record_pulse(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.can_write:
+        raise PermissionDenied("Read-only users cannot record a pulse.")
+    account = get_object_or_404(Account, pk=pk)
+    form = PulseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_pulse(account=account, rating=form.cleaned_data["rating"],
+                                  comment=form.cleaned_data["comment"], author=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Pulse recorded. The health score updates within minutes.")
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#health")
+    messages.error(request, "The pulse was not recorded: " + "; ".join(
+        str(e) for errors in form.errors.values() for e in errors))
+    return redirect(reverse("accounts:detail", args=[account.pk]) + "#health")
+
+
+def _can_edit(user) -> bool:
+    return user.is_leader and user.can_write
+
+
+def scorecards(request: HttpRequest) -> HttpResponse:
+    can_edit = _can_edit(request.user)
+    form = NewScorecardForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only admins and CS leaders change scorecards.")
+        if form.is_valid():
+            try:
+                card = services.create_scorecard(name=form.cleaned_data["name"], segment=form.cleaned_data["segment"],
+                                                 stage=form.cleaned_data["stage"], by=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Scorecard {card.name} created from the default rules.")
+                return redirect("health:scorecard", pk=card.pk)
+    cards = list(Scorecard.objects.annotate(version_count=Count("versions")).order_by("segment", "stage", "name"))
+    for card in cards:
+        card.current = card.versions.order_by("-number").first()
+    return render(request, "health/scorecards.html", {"cards": cards, "form": form, "can_edit": can_edit},
+                  status=400 if form.errors else 200)
+
+
+def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(Scorecard, pk=pk)
+    versions = list(card.versions.select_related("created_by").order_by("-number"))
+    current = versions[0]
+    can_edit = _can_edit(request.user)
+    form = ScorecardForm(request.POST or None, definition=current.definition)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only admins and CS leaders change scorecards.")
+        if form.is_valid():
+            version = services.apply_scorecard(card, form.cleaned_data["definition"], by=request.user,
+                                               note=form.cleaned_data["note"])
+            messages.success(request, f"Saved as version {version.number}; its accounts are being re-scored.")
+            return redirect("health:scorecard", pk=card.pk)
+    for v in versions:
+        v.rules = [(_label(m["key"]), m["weight"], format_mapping(m["mapping"]))
+                   for m in v.definition["measures"]]
+    return render(request, "health/scorecard.html", {
+        "card": card, "current": current, "versions": versions, "form": form, "can_edit": can_edit,
+    }, status=400 if form.errors else 200)
+
+
+def _label(key: str) -> str:
+    from tenure.health.measures import CATALOG
+
+    return CATALOG[key].label if key in CATALOG else key
+
+
+def _int(value, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """The team's health: how scores spread, and whether the score predicted what happened."""
+    days = _int(request.GET.get("days"), 30, 7, 180)
+    bands = dict(AccountHealth.objects.values_list("band").annotate(n=Count("pk")))
+    scores = list(AccountHealth.objects.exclude(score=None).values_list("score", flat=True))
+    versions = list(ScorecardVersion.objects.select_related("scorecard").order_by("scorecard__name", "-number"))
+    by_id = {str(v.pk): v for v in versions}
+    stored = services.backtest(days=days)
+    compare = []
+    picked = [by_id[x] for x in (request.GET.get("a"), request.GET.get("b")) if x in by_id]
+    for version in picked:
+        compare.append(services.backtest(days=days, version=version))
+    return render(request, "health/overview.html", {
+        "days": days, "band_counts": [(b, bands.get(b, 0)) for b in ("red", "yellow", "green")],
+        "scored": len(scores), "distribution": json.dumps(scores), "backtest": stored, "compare": compare,
+        "versions": versions, "picked": [str(v.pk) for v in picked],
+        "unscored": Account.objects.count() - sum(bands.values()),
+        "snapshots": HealthSnapshot.objects.count(),
+    })

@@ -1,0 +1,86 @@
+"""Survey pages: the public answer page behind the emailed link, and the team's campaigns and NPS overview."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import TruncMonth
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from tenure.accounts.models import RelationshipRole
+from tenure.surveys.campaigns import answer, audience, invitation_for, nps, nps_by, send_campaign
+from tenure.surveys.models import SCALES, SurveyCampaign, SurveyKind, SurveyResponse
+
+
+@login_not_required
+def respond(request, token: str):
+    invitation = invitation_for(token)
+    if invitation is None:
+        return render(request, "surveys/respond.html", {"invalid": True}, status=404)
+    low, high = SCALES[invitation.campaign.kind]
+    error = ""
+    if request.method == "POST":
+        try:
+            response = answer(invitation, int(request.POST.get("score", "")), request.POST.get("comment", "")[:2000])
+        except (ValueError, ValidationError):
+            error = f"Please choose a number from {low} to {high}."
+        else:
+            return render(request, "surveys/respond.html", {"thanks": True, "response": response,
+                                                            "invitation": invitation})
+    chosen = request.GET.get("score") or (invitation.response.score if invitation.response else None)
+    return render(request, "surveys/respond.html", {
+        "invitation": invitation, "scale": range(low, high + 1), "chosen": str(chosen) if chosen is not None else "",
+        "error": error, "comment": invitation.response.comment if invitation.response else "",
+    }, status=400 if error else 200)
+
+
+class CampaignForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(choices=RelationshipRole.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple, help_text="None ticked: everyone.")
+
+    class Meta:
+        model = SurveyCampaign
+        fields = ["name", "kind", "question", "segment", "roles", "eligibility_days"]
+
+
+def _require_ops(request) -> None:
+    if not (request.user.can_write and request.user.is_leader):
+        raise PermissionDenied("Only admins and CS leaders send surveys.")
+
+
+def overview(request):
+    can_manage = request.user.can_write and request.user.is_leader
+    form = CampaignForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        _require_ops(request)
+        if form.is_valid():
+            campaign = form.save(commit=False)
+            campaign.created_by = request.user
+            campaign.save()
+            asked = audience(campaign).count()
+            messages.success(request, f"Campaign “{campaign}” saved: {asked} people would be asked.")
+            return redirect("surveys:overview")
+    answers = SurveyResponse.objects.filter(kind=SurveyKind.NPS)
+    by_segment = nps_by(list(answers.values_list("account__segment", "score")))
+    by_month = nps_by([(m.strftime("%Y-%m"), s) for m, s in
+                       answers.annotate(m=TruncMonth("answered_at")).values_list("m", "score")])
+    campaigns = list(SurveyCampaign.objects.all()[:30])
+    for c in campaigns:
+        c.invited = c.invitations.exclude(sent_at=None).count()
+        c.answered = c.invitations.exclude(response=None).count()
+    return render(request, "surveys/overview.html", {
+        "nps_all": nps(list(answers.values_list("score", flat=True))), "answers": answers.count(),
+        "by_segment": by_segment, "by_month": by_month, "campaigns": campaigns, "form": form,
+        "can_manage": can_manage,
+        "recent": SurveyResponse.objects.select_related("account", "contact")[:20],
+    })
+
+
+@require_POST
+def send(request, pk: int):
+    _require_ops(request)
+    sent, failed = send_campaign(get_object_or_404(SurveyCampaign, pk=pk))
+    messages.success(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}"
+                     + (f"; {failed} could not be sent (see the campaign)" if failed else "") + ".")
+    return redirect("surveys:overview")
