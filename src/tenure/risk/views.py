@@ -1,0 +1,114 @@
+"""My work (the CSM's open tasks), task actions (htmx), a signal's evidence, and the risk settings page."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tenure.risk import services
+from tenure.risk.forms import CloseForm, RiskSettingsForm, SnoozeForm
+from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
+from tenure.users.models import Role, User
+
+SOON_DAYS = 14
+ACTION_CHOICES = {"close_reasons": PERSON_CLOSE_REASONS, "outcomes": Outcome.choices}
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    owner = request.GET.get("owner", "") if user.is_leader else ""
+    show_all = request.GET.get("due") == "all"
+    today = timezone.localdate()
+    horizon = today + dt.timedelta(days=SOON_DAYS)
+    tasks = list(services.work_queue(user, owner))
+    later = sum(1 for t in tasks if t.due_on > horizon)
+    if not show_all:
+        tasks = [t for t in tasks if t.due_on <= horizon]
+    csms = (list(User.objects.filter(Q(role=Role.CSM) | Q(owned_accounts__isnull=False)).distinct()
+                 .order_by("first_name", "last_name", "username")) if user.is_leader else [])
+    return render(request, "risk/my_work.html", {
+        "tasks": tasks, "later": later, "show_all": show_all, "today": today, "horizon": horizon,
+        "owner": owner, "csms": csms, "unassigned": services.UNASSIGNED, "can_act": user.can_write,
+        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
+    })
+
+
+def _task(pk: int) -> Task:
+    return get_object_or_404(Task.objects.select_related("account", "owner", "signal", "play"), pk=pk)
+
+
+def _row(request, task: Task, form=None, action: str = "", status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "risk/_task_row.html", {
+        "t": task, "today": today, "can_act": request.user.can_write, "form": form, "action": action,
+        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
+    }, status=status)
+
+
+def _act(request, pk: int, form_class, apply, done_message: str) -> HttpResponse:
+    if not request.user.can_write:
+        raise PermissionDenied("Read-only users cannot change tasks.")
+    task = _task(pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            apply(task, form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            if request.htmx:
+                return _row(request, task)
+            messages.success(request, done_message)
+            return redirect("risk:my_work")
+    if request.htmx:  # htmx swaps only 2xx answers: the row comes back with its errors
+        return _row(request, task, form, form_class.__name__)
+    messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("risk:my_work")
+
+
+@require_POST
+def snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, SnoozeForm,
+                lambda task, data: services.snooze_task(task, data["until"], by=request.user), "Task snoozed.")
+
+
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, CloseForm,
+                lambda task, data: services.close_task(task, data["reason"], data["outcome"], by=request.user,
+                                                       note=data["note"]), "Task closed.")
+
+
+def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    signal = get_object_or_404(Signal.objects.select_related("account"), pk=pk)
+    tasks = list(signal.tasks.select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
+    numbers = [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
+               if not isinstance(v, list | dict)]
+    return render(request, "risk/signal_detail.html", {
+        "signal": signal, "tasks": tasks, "numbers": numbers,
+        "records": (signal.evidence or {}).get("records", []), "quotes": (signal.evidence or {}).get("quotes", []),
+        "lists": [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
+                  if isinstance(v, list)],
+    })
+
+
+def risk_settings(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_leader:
+        raise PermissionDenied("Only leaders and admins change the risk settings.")
+    current = RiskSettings.load()
+    form = RiskSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.updated_by = request.user
+        obj.save()
+        messages.success(request, "Risk settings saved; they apply from the next detection run.")
+        return redirect(reverse("risk:settings"))
+    return render(request, "risk/settings.html", {"form": form, "settings_row": current},
+                  status=400 if request.method == "POST" else 200)
