@@ -1,0 +1,123 @@
+"""Retention, cohorts, renewals and book of business pages. Every table also downloads as CSV (?export=csv)."""
+
+import csv
+import json
+from decimal import Decimal
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenure.metrics import services
+from tenure.predict.models import ChurnModel
+
+
+def _csv(name: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+def _num(value):
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _ratio(value, places: int = 4):
+    return None if value is None or value != value else round(float(value), places)
+
+
+MOVEMENT_COLUMNS = ["month", "starting_mrr", "new", "expansion", "contraction", "churned", "reactivation",
+                    "ending_mrr", "starting_logos", "new_logos", "reactivated_logos", "churned_logos",
+                    "ending_logos", "grr", "nrr", "logo_churn_rate"]
+
+
+def retention(request: HttpRequest) -> HttpResponse:
+    filters = services.Filters.from_query(request.GET)
+    history = services.load_history()
+    report = services.retention(filters, history=history)
+    months = report.months.to_dict("records") if len(report.months) else []
+    if request.GET.get("export") == "csv":
+        return _csv("retention", MOVEMENT_COLUMNS, ([m[c] for c in MOVEMENT_COLUMNS] for m in months))
+    chart = {
+        "months": [m["month"] for m in months],
+        **{k: [_num(m[k]) for m in months] for k in ("starting_mrr", "new", "expansion", "contraction", "churned",
+                                                    "reactivation", "ending_mrr")},
+        **{k: [_ratio(m[k]) for m in months] for k in ("grr", "nrr", "logo_churn_rate")},
+    }
+    return render(request, "metrics/retention.html", {
+        "report": report, "months": months, "chart": json.dumps(chart), "filters": filters,
+        "choices": services.filter_choices(history), "tab": "retention", "query": request.GET.urlencode(),
+    })
+
+
+def cohorts(request: HttpRequest) -> HttpResponse:
+    filters = services.Filters.from_query(request.GET)
+    history = services.load_history()
+    table = services.cohorts(filters, history=history)
+    records = table.to_dict("records")
+    if request.GET.get("export") == "csv":
+        columns = ["cohort", "months_since", "accounts", "logos", "logo_retention", "starting_mrr", "mrr",
+                   "revenue_retention"]
+        return _csv("cohorts", columns, ([r[c] for c in columns] for r in records))
+    grid: dict[str, dict] = {}
+    for r in records:
+        row = grid.setdefault(r["cohort"], {"cohort": r["cohort"], "accounts": r["accounts"],
+                                            "starting_mrr": r["starting_mrr"], "cells": []})
+        row["cells"].append({"k": r["months_since"], "logos": _ratio(r["logo_retention"]),
+                             "revenue": _ratio(r["revenue_retention"])})
+    rows = sorted(grid.values(), key=lambda r: r["cohort"])
+    width = max((len(r["cells"]) for r in rows), default=0)
+    chart = [{"cohort": r["cohort"], "k": [c["k"] for c in r["cells"]], "logos": [c["logos"] for c in r["cells"]],
+              "revenue": [c["revenue"] for c in r["cells"]]} for r in rows]
+    return render(request, "metrics/cohorts.html", {
+        "rows": rows, "offsets": list(range(width)), "chart": json.dumps(chart), "filters": filters,
+        "choices": services.filter_choices(history), "tab": "cohorts", "query": request.GET.urlencode(),
+        "as_of": history.as_of, "grace_days": history.grace_days,
+    })
+
+
+RENEWAL_SORTS = {"date": "Renewal date", "account": "Account", "arr": "ARR", "probability": "Churn probability",
+                 "risk": "ARR at risk"}
+
+
+def renewals(request: HttpRequest) -> HttpResponse:
+    try:
+        days = int(request.GET.get("days") or 90)
+    except ValueError:
+        days = 90
+    days = days if days in services.RENEWAL_WINDOWS else 90
+    sort = request.GET.get("sort") if request.GET.get("sort") in RENEWAL_SORTS else "date"
+    rows = services.renewals(days, sort=sort)
+    if request.GET.get("export") == "csv":
+        columns = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
+                   "billing_period", "arr", "churn_probability", "arr_at_risk"]
+        return _csv(f"renewals-{days}-days", columns, ([r[c] for c in columns] for r in rows))
+    model = ChurnModel.objects.filter(is_active=True).order_by("-version").first()
+    totals = {
+        "arr": sum((r["arr"] for r in rows), Decimal(0)),
+        "at_risk": sum((r["arr_at_risk"] or Decimal(0) for r in rows), Decimal(0)),
+        "scored": sum(1 for r in rows if r["churn_probability"] is not None),
+    }
+    return render(request, "metrics/renewals.html", {
+        "rows": rows, "days": days, "windows": services.RENEWAL_WINDOWS, "sort": sort, "sorts": RENEWAL_SORTS,
+        "totals": totals, "model": model, "tab": "renewals",
+    })
+
+
+def book(request: HttpRequest) -> HttpResponse:
+    data = services.book_of_business()
+    if request.GET.get("export") == "csv":
+        columns = ["owner", "accounts", "arr", "arr_at_risk", "capacity", "load", "open_tasks", "health_red",
+                   "health_yellow", "health_green"]
+        return _csv("book-of-business", columns, (
+            [r["owner"], r["accounts"], r["arr"], r["arr_at_risk"], r["capacity"], _ratio(r["load"]), r["open_tasks"],
+             *((r["health"] or {}).get(b, 0) if r["health"] is not None else None for b in ("red", "yellow", "green"))]
+            for r in data["rows"]))
+    chart = {"owners": [r["owner"] for r in data["rows"]], "accounts": [r["accounts"] for r in data["rows"]],
+             "capacity": [r["capacity"] for r in data["rows"]]}
+    return render(request, "metrics/book.html", {**data, "chart": json.dumps(chart), "tab": "book"})

@@ -1,0 +1,337 @@
+"""Churn-model features and labels: pure functions over DataFrames, no database.
+
+Every feature of an account "as of" a day D reads only rows dated on or before D: subscription history
+entries effective by D, usage rollups of days up to D, tickets opened by D (and counted open unless
+resolved by D), touches by D, contacts who left by D, survey answers and health snapshots by D. Each window
+is written with its explicit cut ``D - days < day <= D``. ``tests/predict/test_leakage.py`` proves it by
+computing features with and without the rows after D.
+
+Days are integers (days since 1970-01-01), as in ``tenure.metrics.calc``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tenure.metrics import calc
+
+WINDOWS = (7, 30, 90)
+MAX_EVENTS = 12  # per-event features for the most used event names
+MAX_LEVELS = 12  # categories kept per categorical attribute (the rest are "other")
+CATEGORICAL = ("segment", "industry", "plan")
+# Custom attributes whose names suggest they record the outcome (or today's state) would leak the future.
+LEAKY_NAME = re.compile(r"churn|cancel|status|stage|reason|lost|closed|ended|end_date|renew|outcome|won|health|"
+                        r"risk|score|since|date|_at$|_on$", re.I)
+
+
+@dataclass
+class Inputs:
+    """The raw material, each frame with an ``account_id`` column and day numbers."""
+
+    changes: pd.DataFrame  # calc.changes_frame
+    accounts: pd.DataFrame  # account_id, segment, industry, custom (dict)
+    activity: pd.DataFrame  # account_id, day, active_users, logins, events
+    feature_usage: pd.DataFrame  # account_id, day, event, count
+    user_activity: pd.DataFrame  # account_id, day, user (integer code)
+    tickets: pd.DataFrame  # account_id, opened, resolved (FAR if not), urgent (bool), csat (NaN if none)
+    touches: pd.DataFrame  # account_id, day, negative (bool), sponsor (bool: an executive sponsor took part)
+    contacts: pd.DataFrame  # account_id, sponsor (bool), left_on (FAR if still there)
+    nps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
+    health: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
+
+    def first_usage_day(self) -> int | None:
+        return int(self.activity["day"].min()) if len(self.activity) else None
+
+
+@dataclass
+class Spec:
+    """What the columns are, fixed at training so scoring builds the same ones."""
+
+    events: list[str] = field(default_factory=list)
+    levels: dict[str, list[str]] = field(default_factory=dict)  # categorical attribute -> kept categories
+    custom_numeric: list[str] = field(default_factory=list)
+    has_nps: bool = False
+    has_health: bool = False
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(str(value).replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
+    """Choose the event names, categories and custom attributes worth a column."""
+    totals = inputs.feature_usage.groupby("event")["count"].sum().sort_values(ascending=False, kind="mergesort")
+    events = [str(e) for e in totals.index[:MAX_EVENTS]]
+    accounts = inputs.accounts
+    n = max(len(accounts), 1)
+    levels: dict[str, list[str]] = {}
+    custom_numeric: list[str] = []
+    columns = {c: accounts[c] for c in ("segment", "industry")}
+    custom = pd.DataFrame(list(accounts["custom"].map(lambda c: c if isinstance(c, dict) else {})),
+                          index=accounts.index)
+    for key in sorted(custom.columns):
+        if LEAKY_NAME.search(str(key)):
+            continue
+        values = custom[key].dropna()
+        values = values[values.astype(str).str.strip() != ""]
+        if len(values) < max(5, 0.2 * n):
+            continue
+        if values.map(_is_number).all():
+            custom_numeric.append(str(key))
+        elif values.astype(str).nunique() <= 50:
+            columns[f"custom.{key}"] = custom[key].astype("object")
+    for name, series in columns.items():
+        counts = series.dropna().astype(str).str.strip()
+        counts = counts[counts != ""].value_counts()
+        kept = [str(v) for v, c in counts.items() if c >= max(3, 0.01 * n)][:MAX_LEVELS]
+        if len(kept) >= 2 or (len(kept) == 1 and counts.sum() < n):
+            levels[name] = kept
+    plans = inputs.changes.groupby("plan").size().sort_values(ascending=False, kind="mergesort")
+    levels["plan"] = [str(p) for p in plans.index[:MAX_LEVELS]]
+    return Spec(events, levels, custom_numeric, has_nps=len(inputs.nps) > 0, has_health=len(inputs.health) > 0)
+
+
+# ---- labels -------------------------------------------------------------------------------------------
+
+
+def observation_dates(inputs: Inputs, as_of: int, horizon: int, grace: int, step: int = 30,
+                      max_dates: int = 24, warmup: int = 60) -> list[int]:
+    """Days to observe, ``step`` apart, the latest one whose label is final (D + horizon + grace <= as_of),
+    going back no further than ``warmup`` days after usage (or, without usage, subscriptions) began."""
+    last = as_of - horizon - grace
+    first_usage = inputs.first_usage_day()
+    starts = inputs.changes["start_date"] if len(inputs.changes) else pd.Series([last], dtype="int64")
+    first = (first_usage if first_usage is not None else int(starts.min())) + warmup
+    out = []
+    day = last
+    while day >= first and len(out) < max_dates:
+        out.append(day)
+        day -= step
+    return sorted(out)
+
+
+def label_rows(periods: pd.DataFrame, dates, horizon: int) -> pd.DataFrame:
+    """For each date, the accounts inside an active period that day, labelled 1 when that period ends in
+    churn with the churn day (first day without a subscription) within the next ``horizon`` days."""
+    frames = []
+    for day in dates:
+        inside = periods[(periods["start"] <= day) & (periods["end"] >= day)]
+        churns = inside["churned"].to_numpy() & (inside["churn_on"].to_numpy() > day) & (
+            inside["churn_on"].to_numpy() <= day + horizon)
+        frames.append(pd.DataFrame({"account_id": inside["account_id"].to_numpy(), "as_of": day,
+                                    "label": churns.astype("int8")}))
+    if not frames:
+        return pd.DataFrame({"account_id": pd.Series(dtype="int64"), "as_of": pd.Series(dtype="int64"),
+                             "label": pd.Series(dtype="int8")})
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---- features -----------------------------------------------------------------------------------------
+
+
+def _in(df: pd.DataFrame, day: int, days: int, column: str = "day") -> pd.DataFrame:
+    """Rows of the ``days``-day window ending on ``day``: day - days < row day <= day."""
+    values = df[column].to_numpy()
+    return df[(values > day - days) & (values <= day)]
+
+
+def _sum(df: pd.DataFrame, column: str, index) -> pd.Series:
+    return df.groupby("account_id")[column].sum().reindex(index, fill_value=0).astype("float64")
+
+
+def _count(df: pd.DataFrame, index) -> pd.Series:
+    return df.groupby("account_id").size().reindex(index, fill_value=0).astype("float64")
+
+
+def _distinct_users(ua: pd.DataFrame, index) -> pd.Series:
+    return ua.drop_duplicates(["account_id", "user"]).groupby("account_id").size().reindex(
+        index, fill_value=0).astype("float64")
+
+
+def _log_change(now: pd.Series, before: pd.Series) -> pd.Series:
+    return np.log1p(now) - np.log1p(before)
+
+
+def _days_since(df: pd.DataFrame, day: int, index, column: str = "day") -> pd.Series:
+    past = df[df[column].to_numpy() <= day]
+    last = past.groupby("account_id")[column].max().reindex(index)
+    return (day - last).astype("float64")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
+
+
+def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.DataFrame:
+    """One row per account: its features as of ``day`` (see the module docstring for the cut)."""
+    idx = pd.Index(np.asarray(account_ids, dtype="int64"), name="account_id")
+    f: dict[str, pd.Series] = {}
+
+    # -- subscriptions: the history known on the day
+    changes = inputs.changes[inputs.changes["effective_on"].to_numpy() <= day]
+    changes = changes[changes["account_id"].isin(idx)]
+    cov = calc.coverage(changes, day)
+    now = cov[(cov["start"] <= day) & (cov["end"] >= day)]
+    ago = day - 90
+    then = cov[(cov["start"] <= ago) & (cov["end"] >= ago)]
+    f["mrr"] = _sum(now, "mrr_cents", idx) / 100
+    f["seats"] = _sum(now, "seats", idx)
+    mrr_then, seats_then = _sum(then, "mrr_cents", idx) / 100, _sum(then, "seats", idx)
+    f["mrr_change_90"] = ((f["mrr"] - mrr_then) / mrr_then.replace(0, np.nan))
+    f["seats_change_90"] = ((f["seats"] - seats_then) / seats_then.replace(0, np.nan))
+    f["subscriptions"] = _count(now, idx)
+    f["past_due"] = (now.assign(x=(now["status"] == "past_due").astype(float)).groupby("account_id")["x"].max()
+                     .reindex(idx, fill_value=0).astype("float64"))
+    renewing = now[(now["billing_period"] != "monthly")]
+    ends = renewing.merge(changes[["subscription_id", "end_date", "effective_on"]]
+                          .sort_values("effective_on").drop_duplicates("subscription_id", keep="last"),
+                          on="subscription_id", how="left")
+    ends = ends[ends["end_date"] < calc.FAR]
+    f["days_to_renewal"] = (ends.groupby("account_id")["end_date"].min().reindex(idx) - day).astype("float64")
+    f["annual"] = (now.assign(x=(now["billing_period"] == "annual").astype(float)).groupby("account_id")["x"]
+                   .max().reindex(idx, fill_value=0).astype("float64"))
+    recent = changes[changes["effective_on"].to_numpy() > day - 180].sort_values(
+        ["subscription_id", "effective_on", "order"])
+    earlier = changes.sort_values(["subscription_id", "effective_on", "order"])
+    prev_mrr = earlier.groupby("subscription_id")["mrr_cents"].shift(1)
+    prev_status = earlier.groupby("subscription_id")["status"].shift(1)
+    moves = earlier.assign(prev_mrr=prev_mrr, prev_status=prev_status).loc[recent.index]
+    f["contractions_180"] = _count(moves[(moves["prev_mrr"].notna()) & (moves["mrr_cents"] < moves["prev_mrr"])
+                                         & (moves["status"] != "canceled")], idx)
+    f["payment_issues_180"] = _count(moves[(moves["status"] == "past_due") & (moves["prev_status"] != "past_due")],
+                                     idx)
+    starts = cov.groupby("account_id")["start"].min().reindex(idx)
+    f["tenure_days"] = (day - starts).astype("float64")
+
+    # -- product usage, from the rollups
+    act = inputs.activity
+    act = act[act["account_id"].isin(idx) & (act["day"].to_numpy() <= day) & (act["day"].to_numpy() > day - 180)]
+    for w in WINDOWS:
+        f[f"events_{w}"] = _sum(_in(act, day, w), "events", idx)
+    prev30 = _in(act, day - 30, 30)
+    f["events_change_30"] = _log_change(f["events_30"], _sum(prev30, "events", idx))
+    last30 = _in(act, day, 30)
+    f["logins_30"] = _sum(last30, "logins", idx)
+    f["active_days_30"] = _count(last30[last30["active_users"] > 0], idx)
+    f["dau_30"] = _sum(last30, "active_users", idx) / 30
+    ua = inputs.user_activity
+    ua = ua[ua["account_id"].isin(idx) & (ua["day"].to_numpy() <= day) & (ua["day"].to_numpy() > day - 60)]
+    f["wau_7"] = _distinct_users(_in(ua, day, 7), idx)
+    f["mau_30"] = _distinct_users(_in(ua, day, 30), idx)
+    mau_prev = _distinct_users(_in(ua, day - 30, 30), idx)
+    f["mau_change_30"] = _log_change(f["mau_30"], mau_prev)
+    f["utilization"] = f["mau_30"] / f["seats"].replace(0, np.nan)
+    f["events_per_user_30"] = f["events_30"] / f["mau_30"].replace(0, np.nan)
+    everything = inputs.activity
+    f["days_since_activity"] = _days_since(everything[everything["account_id"].isin(idx)], day, idx).fillna(
+        f["tenure_days"])
+    fu = inputs.feature_usage
+    fu = fu[fu["account_id"].isin(idx) & (fu["day"].to_numpy() <= day) & (fu["day"].to_numpy() > day - 90)
+            & fu["event"].isin(spec.events)]
+    per_event = {}
+    for w in (30, 90):
+        window = _in(fu, day, w)
+        per_event[w] = window.groupby(["account_id", "event"])["count"].sum().unstack(fill_value=0).reindex(
+            index=idx, columns=spec.events, fill_value=0).astype("float64")
+    before = _in(fu, day - 30, 30).groupby(["account_id", "event"])["count"].sum().unstack(fill_value=0).reindex(
+        index=idx, columns=spec.events, fill_value=0).astype("float64")
+    for event in spec.events:
+        key = slug(event)
+        f[f"ev:{key}:30"] = per_event[30][event]
+        f[f"ev:{key}:90"] = per_event[90][event]
+        f[f"ev:{key}:per_user_30"] = per_event[30][event] / f["mau_30"].replace(0, np.nan)
+        f[f"ev:{key}:share_30"] = per_event[30][event] / f["events_30"].replace(0, np.nan)
+        f[f"ev:{key}:change_30"] = _log_change(per_event[30][event], before[event])
+
+    # -- support
+    t = inputs.tickets
+    t = t[t["account_id"].isin(idx) & (t["opened"].to_numpy() <= day)]
+    f["tickets_90"] = _count(_in(t, day, 90, "opened"), idx)
+    f["urgent_tickets_90"] = _count(_in(t[t["urgent"].to_numpy(dtype=bool)], day, 90, "opened"), idx)
+    f["open_tickets"] = _count(t[t["resolved"].to_numpy() > day], idx)
+    rated = _in(t[(t["resolved"].to_numpy() <= day) & t["csat"].notna().to_numpy()], day, 180, "resolved")
+    f["csat_180"] = rated.groupby("account_id")["csat"].mean().reindex(idx).astype("float64")
+
+    # -- engagement and people
+    tt = inputs.touches
+    tt = tt[tt["account_id"].isin(idx) & (tt["day"].to_numpy() <= day)]
+    f["touches_90"] = _count(_in(tt, day, 90), idx)
+    f["negative_touches_90"] = _count(_in(tt[tt["negative"].to_numpy(dtype=bool)], day, 90), idx)
+    f["days_since_touch"] = _days_since(tt, day, idx).clip(upper=365)
+    with_sponsor = tt[tt["sponsor"].to_numpy(dtype=bool)]
+    f["days_since_sponsor_touch"] = _days_since(with_sponsor, day, idx).fillna(365).clip(upper=365)
+    c = inputs.contacts
+    c = c[c["account_id"].isin(idx)]
+    here = c[c["left_on"].to_numpy() > day]
+    f["sponsors"] = _count(here[here["sponsor"].to_numpy(dtype=bool)], idx)
+    f["contacts"] = _count(here, idx)
+    f["contacts_left_90"] = _count(_in(c, day, 90, "left_on"), idx)
+    f["sponsor_left_180"] = _count(_in(c[c["sponsor"].to_numpy(dtype=bool)], day, 180, "left_on"), idx)
+
+    if spec.has_nps:
+        n = inputs.nps
+        n = _in(n[n["account_id"].isin(idx)], day, 365)
+        f["nps_avg_365"] = n.groupby("account_id")["score"].mean().reindex(idx).astype("float64")
+        f["nps_detractors_365"] = _count(n[n["score"] <= 6], idx)
+    if spec.has_health:
+        h = inputs.health
+        h = h[h["account_id"].isin(idx) & (h["day"].to_numpy() <= day)]
+        latest = _in(h, day, 14).sort_values("day").groupby("account_id")["score"].last().reindex(idx)
+        month_ago = _in(h, day - 30, 14).sort_values("day").groupby("account_id")["score"].last().reindex(idx)
+        f["health_score"] = latest.astype("float64")
+        f["health_change_30"] = (latest - month_ago).astype("float64")
+
+    # -- who the account is (today's attributes; the plan as of the day)
+    accounts = inputs.accounts.reindex(idx)
+    custom = accounts["custom"].map(lambda v: v if isinstance(v, dict) else {})
+    for key in spec.custom_numeric:
+        f[f"custom.{key}"] = pd.to_numeric(custom.map(lambda d, k=key: str(d.get(k, "")).replace(",", "")),
+                                           errors="coerce").astype("float64")
+    plan = calc.main_plan(now).reindex(idx)
+    for name, kept in spec.levels.items():
+        if name == "plan":
+            values = plan
+        elif name.startswith("custom."):
+            values = custom.map(lambda d, k=name[7:]: d.get(k))
+        else:
+            values = accounts[name]
+        values = values.astype("object").where(values.notna(), "").astype(str).str.strip()
+        for level in kept:
+            f[f"{name}={level}"] = (values == level).astype("float64")
+    out = pd.DataFrame(f, index=idx)
+    return out
+
+
+def build_features(inputs: Inputs, rows: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Features for rows of (account_id, as_of), in the rows' order."""
+    parts = []
+    for day, group in rows.groupby("as_of", sort=True):
+        frame = features_as_of(inputs, int(day), group["account_id"].to_numpy(), spec)
+        frame = frame.reset_index()
+        frame.insert(1, "as_of", int(day))
+        parts.append(frame)
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return rows[["account_id", "as_of"]].merge(out, on=["account_id", "as_of"], how="left")
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in ("account_id", "as_of", "label")]
+
+
+def group_of(column: str) -> str:
+    """The feature a column belongs to: one-hot columns of a categorical share their attribute's name."""
+    return column.split("=", 1)[0] if "=" in column else column

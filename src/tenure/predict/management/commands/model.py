@@ -1,0 +1,73 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tenure.predict import services
+from tenure.predict.training import LABELS
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+class Command(BaseCommand):
+    help = (
+        "The churn model. `tenure model train`: back-test both candidates on history, keep the better one, "
+        "store it and score every paying account. `tenure model evaluate [--json]`: the back-test only "
+        "(AUC, top-decile lift, calibration), nothing stored. `tenure model predict`: re-score with the "
+        "active model."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        for name in ("train", "evaluate"):
+            p = sub.add_parser(name)
+            p.add_argument("--horizon", type=int, default=None, help="churn within N days (default 30)")
+            p.add_argument("--grace", type=int, default=None, help="grace period in days (default 7)")
+            p.add_argument("--step", type=int, default=30, help="days between observation dates (default 30)")
+            p.add_argument("--max-dates", type=int, default=24, help="observation dates at most (default 24)")
+            p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                           help="the last day of history to use, YYYY-MM-DD (default today)")
+            p.add_argument("--json", action="store_true", help="print the results as JSON")
+        sub.add_parser("predict")
+
+    def handle(self, *args, action, **opts):
+        if action == "predict":
+            count = services.predict()
+            self.stdout.write(f"Scored {count} accounts." if count else "No trained model: run `tenure model train`.")
+            return
+        kwargs = {"as_of": opts["as_of"], "horizon": opts["horizon"], "grace": opts["grace"], "step": opts["step"],
+                  "max_dates": opts["max_dates"]}
+        try:
+            if action == "train":
+                result = services.train(**kwargs)
+                report = result.model.metrics | {"version": result.model.version, "scored": result.scored,
+                                                 "seconds": round(result.seconds, 1)}
+            else:
+                bt, data = services.evaluate(**kwargs)
+                horizon = kwargs["horizon"] or services.horizon_days()
+                grace = kwargs["grace"] if kwargs["grace"] is not None else services.metrics.grace_days()
+                report = services.summary(bt, data, horizon, grace)
+        except services.NotEnoughHistory as exc:
+            raise CommandError(str(exc)) from None
+        if opts["json"]:
+            self.stdout.write(json.dumps(report, indent=2, default=str))
+            return
+        self.stdout.write(
+            f"{report['observations']} observations of {report['accounts']} accounts on "
+            f"{len(report['observation_dates'])} dates, {report['churns']} churns within {report['horizon_days']} "
+            f"days (grace {report['grace_days']} days), {report['features']} features."
+        )
+        self.stdout.write(f"Back-test: trained on {len(report['train_dates'])} dates up to "
+                          f"{report['train_dates'][-1] if report['train_dates'] else '—'}, tested on "
+                          f"{len(report['test_dates'])} later dates from {report['test_dates'][0]}.")
+        for kind, s in report["backtest"].items():
+            mark = "  ← chosen" if kind == report["chosen"] else ""
+            self.stdout.write(
+                f"  {LABELS[kind]:<26} AUC {_pct(s['auc'])}  top-decile lift {_pct(s['top_decile_lift'])}  "
+                f"Brier {_pct(s['brier'])}  ({s['rows']} rows, {s['churns']} churns){mark}"
+            )
+        if action == "train":
+            self.stdout.write(self.style.SUCCESS(
+                f"Model v{report['version']} stored; {report['scored']} accounts scored in {report['seconds']} s."))

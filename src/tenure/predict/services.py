@@ -1,0 +1,356 @@
+"""The churn model's verbs: load the history in bulk, train (with its back-test), score today's accounts.
+
+``train()`` builds labelled observations (every account paying on each observation date, labelled by
+whether it churned within the horizon), back-tests both candidates on later dates after training on
+earlier ones, refits the winner on all observations, stores it (joblib file + ChurnModel row) and scores
+every paying account (ChurnPrediction rows with drivers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+import joblib
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from threadpoolctl import threadpool_limits
+
+from tenure.accounts.models import Account, Contact
+from tenure.engagement.models import Touch
+from tenure.metrics import calc
+from tenure.metrics import services as metrics
+from tenure.predict import drivers as drv
+from tenure.predict import features as feat
+from tenure.predict import training
+from tenure.predict.models import ChurnModel, ChurnPrediction
+from tenure.support.models import Ticket
+from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
+
+log = logging.getLogger(__name__)
+
+# One thread for the numeric libraries: on a busy machine OpenMP's spinning threads made training 7× slower
+# (27.8 s against 3.8 s for the demo's model on two shared cores).
+ONE_THREAD = 1
+
+DEFAULT_HORIZON = 30
+MIN_CHURNS = 5  # fewer churns than this in the history: nothing to learn from
+
+
+def horizon_days() -> int:
+    value = getattr(settings, "TENURE_CHURN_HORIZON_DAYS", None) or os.environ.get("TENURE_CHURN_HORIZON_DAYS")
+    return int(value) if value else DEFAULT_HORIZON
+
+
+class NotEnoughHistory(Exception):
+    """Too little history (or too few churns) to train and back-test a model."""
+
+
+# ---- loading ------------------------------------------------------------------------------------------
+
+
+def _days_of(values) -> np.ndarray:
+    return calc.days(list(values))
+
+
+def _utc_days(values) -> np.ndarray:
+    """Datetimes to day numbers in the configured time zone (None -> FAR)."""
+    tz = timezone.get_current_timezone()
+    return calc.days([None if pd.isna(v) else v.astimezone(tz).date() for v in values])
+
+
+def _frame(rows, columns) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def _optional(app: str, model: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(app, model)
+    except LookupError:
+        return None
+
+
+def load_inputs(until: dt.date | None = None, since: dt.date | None = None) -> feat.Inputs:
+    """Everything the features read, in one query per table. ``until`` drops later rows (for tests);
+    ``since`` skips usage rollups older than needed."""
+    def cut(qs, field):
+        if until is not None:
+            qs = qs.filter(**{f"{field}__lte": until})
+        return qs
+
+    def cut_since(qs, field):
+        return qs.filter(**{f"{field}__gte": since}) if since is not None else qs
+
+    changes = metrics.load_changes()
+    if until is not None:
+        changes = changes[changes["effective_on"] <= calc.day_number(until)].reset_index(drop=True)
+    accounts = _frame(Account.objects.values_list("pk", "segment", "industry", "custom"),
+                      ["account_id", "segment", "industry", "custom"]).set_index("account_id", drop=False)
+    accounts.index.name = None
+
+    act = _frame(cut_since(cut(DailyAccountActivity.objects, "day"), "day")
+                 .values_list("account_id", "day", "active_users", "logins", "events").iterator(chunk_size=20000),
+                 ["account_id", "day", "active_users", "logins", "events"])
+    act["day"] = _days_of(act["day"])
+    fu = _frame(cut_since(cut(DailyFeatureUsage.objects, "day"), "day")
+                .values_list("account_id", "day", "event", "count").iterator(chunk_size=20000),
+                ["account_id", "day", "event", "count"])
+    fu["day"] = _days_of(fu["day"])
+    ua = _frame(cut_since(cut(DailyUserActivity.objects, "day"), "day")
+                .values_list("account_id", "day", "user_key").iterator(chunk_size=20000),
+                ["account_id", "day", "user_key"])
+    ua["day"] = _days_of(ua["day"])
+    ua["user"] = pd.factorize(ua["user_key"])[0] if len(ua) else pd.Series(dtype="int64")
+    ua = ua.drop(columns=["user_key"])
+
+    tickets_qs = Ticket.objects.all()
+    if until is not None:
+        tickets_qs = tickets_qs.filter(opened_at__date__lte=until)
+    t = _frame(tickets_qs.values_list("account_id", "opened_at", "resolved_at", "priority", "csat"),
+               ["account_id", "opened", "resolved", "priority", "csat"])
+    t["opened"] = _utc_days(t["opened"])
+    t["resolved"] = _utc_days(t["resolved"])
+    if until is not None:  # resolved after the cut: still open as far as that day knows
+        t.loc[t["resolved"] > calc.day_number(until), ["resolved", "csat"]] = [calc.FAR, None]
+    t["urgent"] = t["priority"].isin(["high", "urgent"])
+    t["csat"] = pd.to_numeric(t["csat"], errors="coerce")
+
+    touches_qs = Touch.objects.all()
+    if until is not None:
+        touches_qs = touches_qs.filter(occurred_at__date__lte=until)
+    touches = _frame(touches_qs.values_list("pk", "account_id", "occurred_at", "sentiment"),
+                     ["touch_id", "account_id", "day", "sentiment"])
+    touches["day"] = _utc_days(touches["day"])
+    touches["negative"] = touches["sentiment"] == "negative"
+    with_sponsor = set(Touch.contacts.through.objects.filter(contact__is_executive_sponsor=True)
+                       .values_list("touch_id", flat=True))
+    touches["sponsor"] = touches["touch_id"].isin(with_sponsor)
+
+    contacts = _frame(Contact.objects.values_list("account_id", "is_executive_sponsor", "left_on"),
+                      ["account_id", "sponsor", "left_on"])
+    contacts["left_on"] = _days_of(contacts["left_on"])
+    contacts["sponsor"] = contacts["sponsor"].astype(bool)
+    if until is not None:
+        contacts.loc[contacts["left_on"] > calc.day_number(until), "left_on"] = calc.FAR
+
+    inputs = feat.Inputs(changes=changes, accounts=accounts, activity=act, feature_usage=fu, user_activity=ua,
+                         tickets=t, touches=touches, contacts=contacts)
+    inputs.nps = _load_nps(until)
+    inputs.health = _load_health(until)
+    return inputs
+
+
+def _load_nps(until) -> pd.DataFrame:
+    model = _optional("surveys", "SurveyResponse")
+    empty = pd.DataFrame({"account_id": pd.Series(dtype="int64"), "day": pd.Series(dtype="int64"),
+                          "score": pd.Series(dtype="float64")})
+    if model is None:
+        return empty
+    try:
+        qs = model.objects.filter(kind="nps")
+        if until is not None:
+            qs = qs.filter(answered_at__date__lte=until)
+        df = _frame(qs.values_list("account_id", "answered_at", "score"), ["account_id", "day", "score"])
+    except Exception:  # the surveys room is being built beside this one; its table may not exist yet
+        return empty
+    df["day"] = _utc_days(df["day"])
+    return df
+
+
+def _load_health(until) -> pd.DataFrame:
+    model = _optional("health", "HealthSnapshot")
+    empty = pd.DataFrame({"account_id": pd.Series(dtype="int64"), "day": pd.Series(dtype="int64"),
+                          "score": pd.Series(dtype="float64")})
+    if model is None:
+        return empty
+    try:
+        qs = model.objects.filter(score__isnull=False)
+        if until is not None:
+            qs = qs.filter(day__lte=until)
+        df = _frame(qs.values_list("account_id", "day", "score").iterator(chunk_size=20000),
+                    ["account_id", "day", "score"])
+    except Exception:
+        return empty
+    df["day"] = _days_of(df["day"])
+    return df
+
+
+def event_names() -> dict[str, str]:
+    return {feat.slug(e): (friendly or e) for e, friendly in Feature.objects.values_list("event", "friendly_name")}
+
+
+# ---- training -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingData:
+    inputs: feat.Inputs
+    spec: feat.Spec
+    frame: pd.DataFrame  # account_id, as_of, label, features…
+    columns: list[str]
+    periods: pd.DataFrame
+
+
+def training_data(as_of: dt.date, horizon: int, grace: int, step: int = 30, max_dates: int = 24,
+                  inputs: feat.Inputs | None = None) -> TrainingData:
+    inputs = inputs or load_inputs()
+    today = calc.day_number(as_of)
+    found = calc.active_periods(calc.coverage(inputs.changes, today), today, grace)
+    dates = feat.observation_dates(inputs, today, horizon, grace, step=step, max_dates=max_dates)
+    rows = feat.label_rows(found.periods, dates, horizon)
+    spec = feat.make_spec(inputs)
+    frame = feat.build_features(inputs, rows, spec)
+    if len(frame):
+        frame["label"] = rows["label"].to_numpy()
+    columns = feat.feature_columns(frame) if len(frame) else []
+    # A column that never varies carries nothing to learn.
+    columns = [c for c in columns if frame[c].nunique(dropna=False) > 1]
+    return TrainingData(inputs, spec, frame, columns, found.periods)
+
+
+@dataclass
+class TrainResult:
+    model: ChurnModel
+    backtest: training.Backtest
+    scored: int
+    seconds: float
+
+
+def model_dir():
+    path = settings.DATA_DIR / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def evaluate(as_of: dt.date | None = None, horizon: int | None = None, grace: int | None = None,
+             step: int = 30, max_dates: int = 24, tree_budget: int = 300, data: TrainingData | None = None,
+             ) -> tuple[training.Backtest, TrainingData]:
+    """The time-ordered back-test of both candidates, without storing anything."""
+    as_of = as_of or timezone.localdate()
+    horizon = horizon or horizon_days()
+    grace = metrics.grace_days() if grace is None else grace
+    data = data or training_data(as_of, horizon, grace, step, max_dates)
+    if not len(data.frame) or data.frame["label"].sum() < MIN_CHURNS:
+        churns = int(data.frame["label"].sum()) if len(data.frame) else 0
+        raise NotEnoughHistory(
+            f"{len(data.frame)} observations with {churns} churns within {horizon} days: need at least "
+            f"{MIN_CHURNS} churns (import subscriptions with their start and end dates, and past usage)")
+    with threadpool_limits(ONE_THREAD):
+        bt = training.backtest(data.frame, data.columns, horizon, tree_budget=tree_budget)
+    if not bt.results:
+        raise NotEnoughHistory("the back-test has no churns to learn from before its test dates")
+    return bt, data
+
+
+def summary(bt: training.Backtest, data: TrainingData, horizon: int, grace: int) -> dict:
+    frame = data.frame
+    return {
+        "backtest": {k: {kk: vv for kk, vv in v.items()} for k, v in bt.results.items()},
+        "chosen": bt.chosen,
+        "train_dates": [calc.to_date(d).isoformat() for d in bt.train_dates],
+        "test_dates": [calc.to_date(d).isoformat() for d in bt.test_dates],
+        "observations": len(frame), "churns": int(frame["label"].sum()),
+        "accounts": int(frame["account_id"].nunique()),
+        "observation_dates": [calc.to_date(d).isoformat() for d in sorted(frame["as_of"].unique())],
+        "horizon_days": horizon, "grace_days": grace, "features": len(data.columns),
+    }
+
+
+def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int | None = None, step: int = 30,
+          max_dates: int = 24, tree_budget: int = 300, score: bool = True) -> TrainResult:
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    horizon = horizon or horizon_days()
+    grace = metrics.grace_days() if grace is None else grace
+    bt, data = evaluate(as_of, horizon, grace, step, max_dates, tree_budget)
+    with threadpool_limits(ONE_THREAD):
+        fitted = training.fit(bt.chosen, data.frame, data.columns, horizon, tree_budget)
+    reference = drv.reference_row(data.frame[data.columns])
+    version = (ChurnModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    # The time in the name: another database sharing DATA_DIR (tests, a second demo) never overwrites it.
+    path = model_dir() / f"churn-v{version}-{timezone.now():%Y%m%d%H%M%S%f}.joblib"
+    joblib.dump({"fitted": fitted, "spec": data.spec, "reference": reference, "horizon": horizon,
+                 "grace": grace}, path)
+    with transaction.atomic():
+        ChurnModel.objects.filter(is_active=True).update(is_active=False)
+        model = ChurnModel.objects.create(
+            version=version, kind=bt.chosen, trained_at=timezone.now(), as_of=as_of, horizon_days=horizon,
+            grace_days=grace, features=data.columns, metrics=summary(bt, data, horizon, grace), file=path.name,
+        )
+    scored = predict(model, as_of, inputs=data.inputs) if score else 0
+    return TrainResult(model, bt, scored, time.perf_counter() - started)
+
+
+def active_model() -> ChurnModel | None:
+    return ChurnModel.objects.filter(is_active=True).order_by("-version").first()
+
+
+def load_model(model: ChurnModel) -> dict:
+    return joblib.load(model_dir() / model.file)
+
+
+def score_frame(stored: dict, inputs: feat.Inputs, as_of: dt.date, account_ids) -> pd.DataFrame:
+    fitted: training.Fitted = stored["fitted"]
+    X = feat.features_as_of(inputs, calc.day_number(as_of), account_ids, stored["spec"])
+    for column in fitted.columns:
+        if column not in X:
+            X[column] = np.nan
+    X["probability"] = fitted.predict(X) if len(X) else []
+    return X
+
+
+def predict(model: ChurnModel | None = None, as_of: dt.date | None = None, inputs: feat.Inputs | None = None,
+            ) -> int:
+    """Score every account that pays on ``as_of`` and replace the stored predictions. Returns how many."""
+    model = model or active_model()
+    if model is None:
+        return 0
+    as_of = as_of or timezone.localdate()
+    stored = load_model(model)
+    inputs = inputs or load_inputs(since=as_of - dt.timedelta(days=200))
+    today = calc.day_number(as_of)
+    cov = calc.coverage(inputs.changes, today)
+    paying = np.unique(cov.loc[(cov["start"] <= today) & (cov["end"] >= today), "account_id"].to_numpy())
+    fitted = stored["fitted"]
+    names = event_names()
+    with threadpool_limits(ONE_THREAD):
+        X = score_frame(stored, inputs, as_of, paying)
+        contrib = drv.contributions(fitted, X, stored["reference"]) if len(X) else pd.DataFrame()
+    now = timezone.now()
+    rows = []
+    for account_id in X.index:
+        values = X.loc[account_id]
+        rows.append(ChurnPrediction(
+            account_id=int(account_id), model=model, probability=float(values["probability"]),
+            drivers=drv.words(values, contrib.loc[account_id], stored["reference"], names),
+            as_of=as_of, scored_at=now,
+        ))
+    with transaction.atomic():
+        ChurnPrediction.objects.all().delete()
+        ChurnPrediction.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def train_for_demo(today: dt.date) -> ChurnModel | None:
+    """The demo's model: a smaller tree budget, observations every two weeks; nothing when the demo is too
+    small to learn from (the tests' tiny demos)."""
+    try:
+        return train(as_of=today, step=14, max_dates=20, tree_budget=150).model
+    except NotEnoughHistory as exc:
+        log.info("no churn model for this demo: %s", exc)
+        return None
+
+
+def account_panel(account) -> dict:
+    """The account page's churn panel: probability, model date and drivers in words."""
+    prediction = ChurnPrediction.objects.select_related("model").filter(account=account).first()
+    return {"churn_prediction": prediction}
