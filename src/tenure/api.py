@@ -53,6 +53,10 @@ def _add_routers() -> None:
     from tenure.accounts.api import accounts_router, contacts_router
     from tenure.billing.api import router as subscriptions_router
     from tenure.engagement.api import router as touches_router
+    from tenure.health.api import router as health_router
+    from tenure.metrics.api import router as metrics_router
+    from tenure.predict.api import router as churn_router
+    from tenure.risk.api import signals_router, tasks_router
     from tenure.support.api import router as tickets_router
     from tenure.usage.api import router as usage_router
 
@@ -62,6 +66,11 @@ def _add_routers() -> None:
     api.add_router("/subscriptions", subscriptions_router)
     api.add_router("/tickets", tickets_router)
     api.add_router("/touches", touches_router)
+    api.add_router("/health", health_router)
+    api.add_router("/signals", signals_router)
+    api.add_router("/tasks", tasks_router)
+    api.add_router("/metrics", metrics_router)
+    api.add_router("/churn", churn_router)
 
 
 _add_routers()

@@ -49,12 +49,15 @@ CHANGE_SOURCES: list[ChangeSource] = [
     ChangeSource("support.Ticket", "updated_at"),
     ChangeSource("engagement.Touch", "created_at"),
     ChangeSource("usage.DailyAccountActivity", "updated_at"),
+    ChangeSource("health.Pulse", "created_at"), ChangeSource("surveys.SurveyResponse", "created_at"),
 ]
 
 # Called in this order with (account_ids, as_of) for every batch. Each is a room's service function.
 ACCOUNT_REFRESHERS: list[str] = [
     "tenure.accounts.assignment.refresh_assignments",  # owners first, so tasks reach the right CSM
     "tenure.engagement.onboarding.apply_templates",  # new accounts get their onboarding project
+    "tenure.health.services.score_accounts",
+    "tenure.risk.services.detect_signals",
 ]
 
 
@@ -135,3 +138,46 @@ def retry_webhooks() -> None:
     for start in range(0, len(due), 50):
         deliver_webhooks(due[start : start + 50])
 
+
+@db_task(retries=2, retry_delay=10)
+def detect_signals_batch(account_ids: list[int], as_of: str) -> None:
+    from tenure.risk.services import detect_signals
+
+    detect_signals(account_ids, dt.date.fromisoformat(as_of))
+
+
+@db_periodic_task(crontab(hour="5", minute="10"))
+def daily_risk_rules() -> None:
+    """Time-based rules need no input change to fire (renewal in 90 days, no touch in N days, tickets unresolved
+    past N days): check every account once a day, and wake the snoozed tasks whose day has come."""
+    from tenure.accounts.models import Account
+    from tenure.risk.services import wake_snoozed_tasks
+
+    today = timezone.localdate()
+    woken = wake_snoozed_tasks(today)
+    ids = list(Account.objects.values_list("pk", flat=True))
+    for batch in batches(ids):
+        detect_signals_batch(batch, today.isoformat())
+    log.info("daily risk rules: %d tasks woken, %d accounts queued", woken, len(ids))
+
+
+@db_periodic_task(crontab(day_of_week="0", hour="3", minute="30"))
+def weekly_churn_model_retrain() -> None:
+    """Retrain the churn model on the history so far (back-test, keep the better candidate), then re-score."""
+    from tenure.predict.services import NotEnoughHistory, train
+
+    try:
+        result = train()
+    except NotEnoughHistory as exc:
+        log.info("churn model not retrained: %s", exc)
+        return
+    log.info("churn model v%d trained (%s); %d accounts scored", result.model.version, result.model.kind,
+             result.scored)
+
+
+@db_periodic_task(crontab(hour="4", minute="40"))
+def daily_churn_predictions() -> None:
+    """Score every paying account with the active churn model, as of today."""
+    from tenure.predict.services import predict
+
+    log.info("churn probabilities for %d accounts", predict())

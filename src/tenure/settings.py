@@ -84,6 +84,11 @@ INSTALLED_APPS = [
     "tenure.integrations",
     "tenure.web",
     "tenure.demo",
+    "tenure.risk",
+    "tenure.surveys",
+    "tenure.health",
+    "tenure.metrics",
+    "tenure.predict",
 ]
 
 MIDDLEWARE = [

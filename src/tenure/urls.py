@@ -28,7 +28,11 @@ urlpatterns = [
     path("usage/", include("tenure.usage.urls")),
     path("", include("tenure.web.urls")),
     path("accounts/", include("tenure.accounts.urls")),
+    path("metrics/", include("tenure.metrics.urls")),
     path("accounts/<int:account_id>/", include("tenure.engagement.urls")),
+    path("", include("tenure.surveys.urls")),
+    path("", include("tenure.risk.urls")),
+    path("scores/", include("tenure.health.urls")),
 ]
 
 admin.site.site_header = "Tenure administration"

@@ -199,3 +199,33 @@ def test_csm_sees_the_log_but_cannot_manage(csm_client):
     assert csm_client.get("/integrations/webhooks/").status_code == 200
     assert csm_client.post("/integrations/webhooks/", {"name": "x", "url": "http://127.0.0.1/"}).status_code == 403
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_signals_tasks_and_band_changes_reach_webhooks():
+    import datetime as dt
+
+    from tenure.health.models import AccountHealth
+    from tenure.health.services import _refresh_current
+    from tenure.risk.services import close_task, detect_signals, open_task
+    from tests.factories import make_account, make_contact
+
+    endpoint("http://127.0.0.1:9/")
+    account = make_account()
+    make_contact(account, roles=["executive_sponsor"], left_on=dt.date(2026, 1, 1))
+    detect_signals([account.pk], dt.date(2026, 6, 1))
+    types = list(WebhookDelivery.objects.values_list("event_type", flat=True))
+    assert "signal.opened" in types and "task.opened" in types
+    task = open_task(account, title="Call them")
+    close_task(task, "completed", "improved")
+    assert WebhookDelivery.objects.filter(event_type="task.closed").exists()
+
+    class Scored:
+        score, band = 40, "red"
+
+    from tenure.health.models import ScorecardVersion
+
+    version = ScorecardVersion.objects.first()  # the default scorecard ships with the migrations
+    AccountHealth.objects.create(account=account, day=dt.date(2026, 6, 1), score=80, band="green", version=version)
+    _refresh_current([account.pk], dt.date(2026, 6, 2), {account.pk: (version, Scored)}, timezone.now())
+    change = WebhookDelivery.objects.get(event_type="health.band_changed")
+    assert (change.payload["from"], change.payload["to"]) == ("green", "red")

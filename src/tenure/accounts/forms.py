@@ -19,6 +19,8 @@ SORT_COLUMNS = {
     "seats": "Seats",
     "mrr": "MRR",
     "renewal": "Next renewal",
+    "score": "Health",
+    "churn": "Churn risk",
 }
 SORT_CHOICES = [(key, label) for key, label in SORT_COLUMNS.items()] + [
     (f"-{key}", f"{label} (descending)") for key, label in SORT_COLUMNS.items()

@@ -16,6 +16,10 @@ from tenure.accounts.models import Account, CommunityRole, RelationshipRole
 from tenure.accounts.services import search_accounts
 from tenure.billing.models import LIVE_STATUSES
 from tenure.engagement.services import record_touch
+from tenure.engagement.views import plan_context
+from tenure.health.panels import account_health_panel
+from tenure.predict.services import account_panel as account_churn_panel
+from tenure.risk.services import account_signals_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
 from tenure.usage.facts import usage_summaries
 from tenure.usage.panels import account_usage_panel
@@ -52,6 +56,8 @@ def _ordering(sort: str) -> list:
         "seats": ["live_seats"],
         "mrr": ["live_mrr"],
         "renewal": ["next_renewal"],
+        "score": ["health__score"],
+        "churn": ["churn_prediction__probability"],
     }[key]
     # name and pk break ties so pages never overlap or skip a row.
     return [*(by(c) for c in columns), "name", "pk"]
@@ -60,7 +66,9 @@ def _ordering(sort: str) -> list:
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET or None)
     sort = form.chosen_sort()
-    accounts = with_live_totals(search_accounts(**form.filters()).select_related("owner"))
+    accounts = with_live_totals(
+        search_accounts(**form.filters()).select_related("owner", "health", "churn_prediction")
+    )
     accounts = accounts.order_by(*_ordering(sort))
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     summaries = usage_summaries([a.pk for a in page.object_list], timezone.localdate())
@@ -161,6 +169,10 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "more_touches": len(touches) > TIMELINE_LENGTH,
         "touch_form": touch_form,
         **account_usage_panel(account),
+        **account_health_panel(account),
+        **account_churn_panel(account),
+        **account_signals_panel(account),
+        **plan_context(account),
     }
 
 

@@ -37,6 +37,9 @@ from tenure.demo.plan import (
 from tenure.demo.proactive import seed_proactive
 from tenure.demo.usage import send_demo_usage
 from tenure.engagement.models import Touch
+from tenure.health.services import backfill_health
+from tenure.predict.services import train_for_demo
+from tenure.risk.services import detect_all_signals
 from tenure.support.models import Ticket
 from tenure.usage.models import (
     DailyAccountActivity,
@@ -199,6 +202,9 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
     if usage:
         counts["usage events"] = send_demo_usage(plan.today, seed).accepted
     counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
+    counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
+    counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
+    counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")

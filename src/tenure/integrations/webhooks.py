@@ -71,13 +71,20 @@ def body_for(delivery: WebhookDelivery) -> bytes:
 
 def emit(event_type: str, payload: dict) -> list[WebhookDelivery]:
     """Record the event for every endpoint that wants it; deliveries start once the caller's change commits."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event type {event_type!r}")
-    event_id = str(uuid.uuid4())
+    return emit_many([(event_type, payload)])
+
+
+def emit_many(events: list[tuple[str, dict]]) -> list[WebhookDelivery]:
+    """emit() for many events at once (a detection batch): one query for the endpoints, one insert."""
+    unknown = {t for t, _ in events} - set(EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown webhook event type {sorted(unknown)[0]!r}")
+    endpoints = list(WebhookEndpoint.objects.filter(active=True)) if events else []
+    now = timezone.now()
     deliveries = [
-        WebhookDelivery(endpoint=e, event_id=event_id, event_type=event_type, payload=payload,
-                        next_attempt_at=timezone.now())
-        for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event_type)
+        WebhookDelivery(endpoint=e, event_id=event_id, event_type=event_type, payload=payload, next_attempt_at=now)
+        for event_type, payload, event_id in ((t, p, str(uuid.uuid4())) for t, p in events)
+        for e in endpoints if e.wants(event_type)
     ]
     WebhookDelivery.objects.bulk_create(deliveries)
     if deliveries:

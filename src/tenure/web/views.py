@@ -4,6 +4,8 @@ from django.shortcuts import redirect
 
 
 def home(request):
+    if getattr(request.user, "role", None) == "csm":  # a CSM starts the day with their tasks
+        return redirect("risk:my_work")
     return redirect("accounts:list")
 
 

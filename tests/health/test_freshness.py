@@ -1,0 +1,71 @@
+"""Fresh within minutes: the dispatcher re-scores accounts whose inputs changed; `tenure score` on demand."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tenure import jobs
+from tenure.health.models import AccountHealth, HealthSnapshot
+from tenure.health.services import record_pulse
+from tenure.surveys.services import record_response
+from tenure.web.models import JobWatermark
+from tests.factories import make_account, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def age_everything() -> None:
+    """Every input an hour old and the last runs 10 minutes ago: nothing changed since."""
+    from django.apps import apps
+
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    for source in jobs.CHANGE_SOURCES:
+        apps.get_model(source.model).objects.update(**{source.timestamp: hour_ago})
+    JobWatermark.objects.update(last_run=timezone.now() - dt.timedelta(minutes=10))
+
+
+def test_health_is_the_first_refresher_and_pulses_and_answers_are_watched():
+    refreshers = jobs.ACCOUNT_REFRESHERS
+    assert "tenure.health.services.score_accounts" in refreshers
+    risk = [i for i, r in enumerate(refreshers) if r.startswith("tenure.risk.")]
+    assert all(refreshers.index("tenure.health.services.score_accounts") < i for i in risk)
+    models = {s.model for s in jobs.CHANGE_SOURCES}
+    assert {"health.Pulse", "surveys.SurveyResponse"} <= models
+
+
+@pytest.mark.parametrize("change", ["pulse", "nps"])
+def test_a_new_pulse_or_answer_is_rescored_by_the_next_dispatch(change):
+    quiet, busy = make_account(), make_account()
+    for a in (quiet, busy):
+        make_subscription(a)
+    jobs.dispatch(all_accounts=True)
+    assert AccountHealth.objects.count() == 2
+    sentiment = {m["key"]: m for m in HealthSnapshot.objects.get(account=busy).measures}["sentiment"]
+    assert sentiment["missing"]
+    age_everything()
+    if change == "pulse":
+        record_pulse(account=busy, rating="red", comment="Champion is leaving")
+    else:
+        record_response(account=busy, score=2, comment="Too slow")
+    assert jobs.dispatch() >= 1
+    sentiment = {m["key"]: m for m in HealthSnapshot.objects.get(account=busy).measures}["sentiment"]
+    assert not sentiment["missing"] and sentiment["raw"] < 50
+
+
+def test_score_command_scores_changed_accounts_or_all():
+    for _ in range(3):
+        make_subscription(make_account())
+    out = StringIO()
+    call_command("score", stdout=out)  # the first run: everything
+    assert "Scored 3 accounts" in out.getvalue()
+    age_everything()
+    out = StringIO()
+    call_command("score", stdout=out)
+    assert "Scored 0 accounts" in out.getvalue()
+    out = StringIO()
+    call_command("score", "--all", stdout=out)
+    assert "Scored 3 accounts" in out.getvalue()
+    assert HealthSnapshot.objects.count() == 3

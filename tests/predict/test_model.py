@@ -1,0 +1,174 @@
+"""Labels, the time-ordered back-test, calibration, drivers in words, and the model on the pages."""
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from tenure.metrics import calc
+from tenure.predict import drivers, services, training
+from tenure.predict import features as feat
+from tenure.predict.models import ChurnPrediction
+from tests.metrics.histories import D, changes
+
+
+def test_labels_mark_churn_within_the_horizon_only():
+    frame = changes(
+        (1, 1, D(2025, 1, 1), 100, "canceled", D(2025, 1, 1), D(2025, 6, 10)),  # churns on 11 June
+        (2, 2, D(2025, 1, 1), 100, "active", D(2025, 1, 1), None),
+    )
+    today = calc.day_number(D(2025, 12, 31))
+    found = calc.active_periods(calc.coverage(frame, today), today)
+    dates = [calc.day_number(d) for d in (D(2025, 4, 1), D(2025, 5, 15), D(2025, 6, 10), D(2025, 7, 1))]
+    rows = feat.label_rows(found.periods, dates, horizon=30)
+    got = {(calc.to_date(r.as_of), r.account_id): r.label for r in rows.itertuples()}
+    assert got == {
+        (D(2025, 4, 1), 1): 0, (D(2025, 4, 1), 2): 0,
+        (D(2025, 5, 15), 1): 1, (D(2025, 5, 15), 2): 0,  # 27 days before the churn day
+        (D(2025, 6, 10), 1): 1, (D(2025, 6, 10), 2): 0,  # its last paid day
+        (D(2025, 7, 1), 2): 0,  # gone: no longer observed
+    }
+
+
+def test_observation_dates_stop_where_labels_are_final():
+    frame = changes((1, 1, D(2024, 1, 1), 100, "active", D(2024, 1, 1), None))
+    inputs = feat.Inputs(frame, pd.DataFrame(), pd.DataFrame({"day": []}), *[pd.DataFrame()] * 5)
+    today = calc.day_number(D(2025, 12, 31))
+    dates = feat.observation_dates(inputs, today, horizon=30, grace=7, step=30, max_dates=6)
+    assert len(dates) == 6 and dates[-1] == today - 37
+    assert np.all(np.diff(dates) == 30)
+
+
+def _synthetic(n_accounts=400, n_dates=8, seed=0):
+    """Churn driven by an interaction a straight line cannot draw (low usage AND a payment problem)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(n_dates):
+        usage = rng.gamma(2, 10, n_accounts)
+        past_due = rng.random(n_accounts) < 0.2
+        noise = rng.normal(size=(n_accounts, 3))
+        risk = 0.01 + 0.7 * ((usage < 8) & past_due) + 0.05 * (usage < 4)
+        label = (rng.random(n_accounts) < risk).astype(int)
+        rows.append(pd.DataFrame({"account_id": np.arange(n_accounts), "as_of": 1000 + 30 * d, "label": label,
+                                  "usage": usage, "past_due": past_due.astype(float), "n1": noise[:, 0],
+                                  "n2": noise[:, 1], "n3": noise[:, 2]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
+    data = _synthetic()
+    bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], horizon=30, tree_budget=100)
+    assert max(bt.train_dates) + 30 <= min(bt.test_dates)
+    assert set(bt.results) == {"logistic", "gradient_boosting"}
+    trees, line = bt.results["gradient_boosting"], bt.results["logistic"]
+    assert trees["auc"] > line["auc"] and trees["auc"] > 0.85
+    assert bt.chosen == "gradient_boosting"
+    assert trees["top_decile_lift"] > 3
+    # calibrated: the predicted rate matches the observed rate overall, within a few points
+    table = trees["calibration"]
+    predicted = sum(b["predicted"] * b["rows"] for b in table) / trees["rows"]
+    assert abs(predicted - trees["base_rate"]) < 0.03
+
+
+def test_lift_and_calibration_by_hand():
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1] * 2)
+    p = np.linspace(1, 0, 20)
+    assert training.top_decile_lift(y, p) == pytest.approx(0.5 / 0.2)
+    table = training.calibration_table(y, p, bins=2)
+    assert [b["rows"] for b in table] == [10, 10]
+
+
+def test_drivers_name_the_feature_that_moves_the_risk():
+    data = _synthetic()
+    columns = ["usage", "past_due", "n1", "n2", "n3"]
+    model = training.fit("logistic", data, columns, horizon=30)
+    reference = drivers.reference_row(data[columns])
+    X = pd.DataFrame([{"usage": 2.0, "past_due": 1.0, "n1": 0.0, "n2": 0.0, "n3": 0.0}], index=[7])
+    contrib = drivers.contributions(model, X, reference)
+    assert contrib.loc[7].idxmax() in ("usage", "past_due")
+    words = drivers.words(X.loc[7], contrib.loc[7], reference, {})
+    assert words[0]["direction"] == "up" and "raises the risk" in words[0]["text"]
+
+
+def test_feature_words_read_like_a_csm_would_say_them():
+    assert drivers.describe("mau_30", {})[0] == "Active users, last 30 days"
+    label, _unit, section = drivers.describe("ev:report_viewed:change_30", {"report_viewed": "View a report"})
+    assert label == "'View a report' vs the 30 days before" and section == "usage"
+    assert drivers.fmt(np.log1p(5) - np.log1p(9), "logchange") == "-40%"
+    assert drivers.fmt(0.42, "percent") == "42%"
+
+
+@pytest.mark.django_db
+def test_evaluate_without_history_says_why(capsys, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    with pytest.raises(CommandError, match="churns"):
+        call_command("model", "evaluate")
+
+
+@pytest.fixture
+def trained(db, tmp_path, settings):
+    from tenure.integrations.csv_import import import_csv
+    from tests.predict.imported import AS_OF, write_history
+
+    settings.DATA_DIR = tmp_path
+    made = write_history(tmp_path, accounts=50)
+    for kind in ("accounts", "subscriptions", "events"):
+        assert import_csv(kind, made["paths"][kind]).ok
+    result = services.train(as_of=AS_OF, tree_budget=80)
+    return result
+
+
+def test_train_command_prints_auc_and_lift(trained, capsys):
+    from tests.predict.imported import AS_OF
+
+    call_command("model", "train", "--as-of", AS_OF.isoformat())
+    out = capsys.readouterr().out
+    assert "Logistic regression" in out and "Gradient-boosted trees" in out
+    assert "AUC" in out and "top-decile lift" in out and "Model v2 stored" in out
+    call_command("model", "evaluate", "--json", "--as-of", AS_OF.isoformat())
+    report = json.loads(capsys.readouterr().out)
+    assert {"auc", "top_decile_lift", "calibration", "brier"} <= set(report["backtest"]["gradient_boosting"])
+
+
+def test_account_page_shows_probability_and_drivers(trained, reader_client):
+    prediction = ChurnPrediction.objects.order_by("-probability").first()
+    response = reader_client.get(reverse("accounts:detail", args=[prediction.account_id]))
+    text = response.content.decode()
+    assert 'id="churn-risk"' in text
+    assert f"{prediction.probability * 100:.0f}%" in text
+    assert prediction.drivers and prediction.drivers[0]["label"] in text.replace("&#x27;", "'")
+
+
+def test_accounts_list_sorts_by_churn_risk_in_sql(trained, reader_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = reader_client.get(reverse("accounts:list"), {"sort": "-churn"})
+    text = response.content.decode()
+    assert "Churn risk" in text
+    top = ChurnPrediction.objects.order_by("-probability", "account__name").select_related("account").first()
+    first_row = text.index('class="account-name"')
+    assert top.account.name in text[first_row:first_row + 300]
+
+
+def test_renewals_and_api_use_the_predictions(trained, reader_client):
+    data = reader_client.get("/api/churn/model").json()["model"]
+    assert data["kind"] in ("logistic", "gradient_boosting") and data["metrics"]["backtest"]
+    listed = reader_client.get("/api/churn/predictions?limit=5").json()
+    assert len(listed["predictions"]) == 5
+    probabilities = [p["probability"] for p in listed["predictions"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    one = listed["predictions"][0]
+    assert reader_client.get(f"/api/churn/accounts/{one['account_id']}").json()["drivers"] == one["drivers"]
+
+
+def test_predict_replaces_the_scores(trained):
+    from tests.predict.imported import AS_OF
+
+    before = ChurnPrediction.objects.count()
+    assert services.predict(as_of=AS_OF) == before
+    assert ChurnPrediction.objects.count() == before
+    assert services.predict(as_of=dt.date(2024, 1, 1)) == 0  # nobody paid yet: nothing to score
+    assert ChurnPrediction.objects.count() == 0

@@ -1,0 +1,133 @@
+"""My work: open tasks by priority and due date; CSMs see theirs, leaders everyone's; actions through htmx."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tenure.risk.models import Task
+from tenure.risk.services import detect_signals, open_task
+from tenure.users.models import Role
+from tests.factories import make_account, make_user
+from tests.risk.conftest import AS_OF
+
+DAY = dt.timedelta(days=1)
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def queue(csm):
+    today = timezone.localdate()
+    bob = make_user(Role.CSM, username="bob")
+    mine, his, nobody = make_account(name="Mine", owner=csm), make_account(name="His", owner=bob), make_account()
+    return {
+        "low": open_task(mine, title="Low soon", priority=4, due_on=today),
+        "urgent": open_task(mine, title="Urgent later", priority=1, due_on=today + 10 * DAY),
+        "high": open_task(mine, title="High next", priority=2, due_on=today + DAY),
+        "his": open_task(his, title="Bob's task", priority=1, due_on=today),
+        "nobody": open_task(nobody, title="Nobody's task", priority=2, due_on=today),
+        "far": open_task(mine, title="Far away", priority=1, due_on=today + 60 * DAY),
+        "bob": bob,
+    }
+
+
+def titles(response):
+    return [t.title for t in response.context["tasks"]]
+
+
+def test_a_csm_sees_their_own_open_tasks_by_priority_then_due_date(csm_client, queue):
+    response = csm_client.get(reverse("risk:my_work"))
+    assert response.status_code == 200
+    assert titles(response) == ["Urgent later", "High next", "Low soon"]
+    assert response.context["later"] == 1
+
+
+def test_tasks_due_later_show_on_asking(csm_client, queue):
+    assert titles(csm_client.get(reverse("risk:my_work") + "?due=all"))[:2] == ["Urgent later", "Far away"]
+
+
+def test_a_leader_sees_everyones_tasks_and_filters_by_csm(leader, queue):
+    c = client_for(leader)
+    assert set(titles(c.get(reverse("risk:my_work")))) == {"Urgent later", "High next", "Low soon", "Bob's task",
+                                                          "Nobody's task"}
+    assert titles(c.get(reverse("risk:my_work"), {"owner": queue["bob"].pk})) == ["Bob's task"]
+    assert titles(c.get(reverse("risk:my_work"), {"owner": "none"})) == ["Nobody's task"]
+
+
+def test_a_csm_cannot_filter_to_see_someone_elses_tasks(csm_client, queue):
+    assert "Bob's task" not in titles(csm_client.get(reverse("risk:my_work"), {"owner": queue["bob"].pk}))
+
+
+def test_csms_land_on_my_work(csm_client, reader_client):
+    assert csm_client.get("/").url == reverse("risk:my_work")
+    assert reader_client.get("/").url == reverse("accounts:list")
+
+
+def test_my_work_runs_a_fixed_number_of_queries(csm, leader):
+    account = make_account(owner=csm)
+    for i in range(3):
+        open_task(account, title=f"t{i}")
+    c = client_for(leader)
+    c.get(reverse("risk:my_work"))
+    with CaptureQueriesContext(connection) as few:
+        c.get(reverse("risk:my_work"))
+    for i in range(3, 15):
+        open_task(make_account(owner=make_user(Role.CSM)), title=f"t{i}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(c.get(reverse("risk:my_work")).context["tasks"]) == 15
+    assert len(few) == len(many) <= 6
+
+
+def test_snoozing_through_htmx_returns_the_row_snoozed(csm_client, queue):
+    until = timezone.localdate() + 4 * DAY
+    response = csm_client.post(reverse("risk:snooze", args=[queue["low"].pk]), {"until": until.isoformat()},
+                               HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"Snoozed until" in response.content
+    queue["low"].refresh_from_db()
+    assert queue["low"].status == "snoozed" and queue["low"].snoozed_until == until
+
+
+def test_closing_without_reason_and_outcome_is_refused_with_the_row_and_its_errors(csm_client, queue):
+    response = csm_client.post(reverse("risk:close", args=[queue["low"].pk]), {"reason": "", "outcome": ""},
+                               HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"This field is required" in response.content
+    assert Task.objects.get(pk=queue["low"].pk).status == "open"
+
+
+def test_closing_with_reason_and_outcome_stores_them(csm_client, queue, csm):
+    response = csm_client.post(reverse("risk:close", args=[queue["low"].pk]),
+                               {"reason": "completed", "outcome": "improved", "note": "done"})
+    assert response.status_code == 302
+    task = Task.objects.get(pk=queue["low"].pk)
+    assert (task.status, task.close_reason, task.outcome, task.closed_by) == ("done", "completed", "improved", csm)
+
+
+def test_read_only_users_cannot_act_on_tasks(reader_client, queue):
+    for name, data in (("risk:snooze", {"until": "2099-01-01"}), ("risk:close", {"reason": "completed",
+                                                                                   "outcome": "improved"})):
+        assert reader_client.post(reverse(name, args=[queue["low"].pk]), data).status_code == 403
+    assert Task.objects.get(pk=queue["low"].pk).status == "open"
+
+
+def test_a_csm_cannot_act_on_another_csms_task(csm_client, queue):
+    response = csm_client.post(reverse("risk:close", args=[queue["his"].pk]),
+                               {"reason": "completed", "outcome": "improved"})
+    assert response.status_code == 403
+
+
+def test_each_task_links_to_its_signals_evidence(csm_client, past_due_account):
+    detect_signals([past_due_account.pk], AS_OF)
+    task = Task.objects.get(account=past_due_account, created_by_rule="payment_failed")
+    page = csm_client.get(reverse("risk:my_work")).content.decode()
+    assert reverse("risk:signal", args=[task.signal_id]) in page
+    detail = csm_client.get(reverse("risk:signal", args=[task.signal_id]))
+    assert detail.status_code == 200 and b"days past due" in detail.content
