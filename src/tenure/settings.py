@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "tenure.health",
     "tenure.metrics",
     "tenure.predict",
+    "tenure.renewals",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,7 @@ ROOT_URLCONF = "tenure.urls"
 WSGI_APPLICATION = "tenure.wsgi.application"
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:list"
+LOGIN_REDIRECT_URL = "web:home"  # CSMs land on My work, others on the accounts list
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [

@@ -39,10 +39,15 @@ def test_login_page_has_labelled_fields(client, db):
     assert 'aria-label="Main"' not in html  # no navigation before logging in
 
 
-def test_login_with_the_right_password_lands_on_the_accounts_list(client, csm):
-    response = client.post(reverse("login"), {"username": "alice", "password": "pw-for-tests-only"})
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:list")
-    assert client.get(reverse("accounts:list")).status_code == 200
+def test_a_csm_logs_in_to_their_work_queue(client, csm):
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw-for-tests-only"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("risk:my_work")
+    assert response.status_code == 200
+
+
+def test_a_leader_logs_in_to_the_accounts_list(client, leader):
+    response = client.post(reverse("login"), {"username": "lena", "password": "pw-for-tests-only"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:list")
 
 
 def test_login_goes_back_to_the_page_asked_for(client, account, csm):
