@@ -22,3 +22,15 @@ def test_demo_has_rules_onboarding_and_goals(small_demo):
 def test_pooled_accounts_are_small(small_demo):
     for account in Account.objects.filter(coverage="pooled"):
         assert sum(s.seats for s in account.subscriptions.all() if s.is_live) <= 50
+
+
+def test_demo_nps_answers_follow_how_accounts_really_do(small_demo):
+    from tenure.surveys.campaigns import nps
+    from tenure.surveys.models import SurveyResponse
+
+    answers = SurveyResponse.objects.select_related("account__demo_scenario")
+    assert answers.count() > 10
+    at_risk = [a.score for a in answers if a.account.demo_scenario.scenario == Scenario.AT_RISK]
+    growing = [a.score for a in answers if a.account.demo_scenario.scenario == Scenario.EXPANDING]
+    assert at_risk and growing and nps(at_risk) < nps(growing)
+    assert all(a.invitation.campaign.name == "Quarterly NPS" for a in answers)

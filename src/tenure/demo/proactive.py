@@ -9,6 +9,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.db.models import Q
+
 from tenure.accounts.assignment import assign_accounts
 from tenure.accounts.models import Account, AssignmentRule
 from tenure.demo.models import DemoScenario, Scenario, UsageTrend
@@ -45,6 +47,9 @@ def seed_proactive(today: dt.date, seed: int) -> dict[str, int]:
     # A rebuild starts over (build_demo only runs on a database that holds nothing but the demo).
     AssignmentRule.objects.all().delete()
     OnboardingTemplate.objects.all().delete()
+    from tenure.surveys.models import SurveyCampaign
+
+    SurveyCampaign.objects.all().delete()
     csms = {u.username: u for u in User.objects.filter(role="csm")}
     named = AssignmentRule.objects.create(name="Named CSM above 50 licenses", position=10, min_seats=51)
     named.team.set([u for name, u in sorted(csms.items()) if name in {"alex", "sam", "jordan", "taylor", "priya"}])
@@ -78,7 +83,50 @@ def seed_proactive(today: dt.date, seed: int) -> dict[str, int]:
                                    baseline=Decimal(baseline), target=Decimal(target), current=current,
                                    due_on=today + dt.timedelta(days=rng.randint(30, 180)))
         goals += 1
-    return {"assigned by rules": assigned, "onboarding milestones": Milestone.objects.count(), "success goals": goals}
+    answers = _nps_campaign(today, rng)
+    return {"assigned by rules": assigned, "onboarding milestones": Milestone.objects.count(), "success goals": goals,
+            "NPS answers": answers}
+
+
+# NPS by how the account is really doing (the scenario): promoters where it grows, detractors where it is leaving.
+NPS_RANGES = {
+    Scenario.EXPANDING: (8, 10), Scenario.STEADY: (6, 10), Scenario.NEW: (6, 10), Scenario.AT_RISK: (1, 7),
+}
+COMMENTS = {
+    "promoter": ["Dashboards save my team hours every week.", "Support is quick and knows the product.",
+                 "Rolled it out to two more departments already."],
+    "passive": ["Does the job; reporting could be more flexible.", "Good, but onboarding took a while."],
+    "detractor": ["Reports keep timing out for us.", "Too expensive for how much we use it.",
+                  "We are evaluating alternatives for next year.", "Hard to get answers from support lately."],
+}
+
+
+def _nps_campaign(today: dt.date, rng: random.Random) -> int:
+    """A quarterly NPS to sponsors, champions and admins, sent three weeks ago; about four in ten answered."""
+    from tenure.accounts.models import Contact
+    from tenure.surveys.models import SurveyCampaign, SurveyInvitation
+    from tenure.surveys.services import nps_category, record_response
+
+    sent = dt.datetime.combine(today - dt.timedelta(days=21), dt.time(9), tzinfo=dt.UTC)
+    campaign = SurveyCampaign.objects.create(name="Quarterly NPS", roles=["executive_sponsor", "champion", "admin"],
+                                             sent_at=sent)
+    people = (Contact.objects.filter(left_on__isnull=True, account__demo_scenario__churned_on__isnull=True)
+              .exclude(email="").filter(Q(is_executive_sponsor=True) | Q(is_champion=True) | Q(is_admin=True))
+              .select_related("account__demo_scenario").order_by("pk"))
+    answered = 0
+    for contact in people:
+        invitation = SurveyInvitation.objects.create(campaign=campaign, contact=contact, sent_at=sent)
+        if rng.random() > 0.4:
+            continue
+        low, high = NPS_RANGES.get(contact.account.demo_scenario.scenario, (5, 9))
+        score = rng.randint(low, high)
+        comment = rng.choice(COMMENTS[nps_category(score)]) if rng.random() < 0.6 else ""
+        at = sent + dt.timedelta(days=rng.randint(0, 14), hours=rng.randint(0, 8))
+        invitation.response = record_response(account=contact.account, contact=contact, score=score,
+                                              comment=comment, answered_at=at)
+        invitation.save(update_fields=["response"])
+        answered += 1
+    return answered
 
 
 def _progress(milestone: Milestone, today: dt.date, rng: random.Random) -> None:
