@@ -72,3 +72,33 @@ def browser_page(chromium_path):
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback (aiosmtpd), with Django's email settings pointed at it.
+    Yields the list of received envelopes."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tenure.settings import email_settings
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in email_settings(f"smtp://127.0.0.1:{port}").items():
+        setattr(settings, key, value)
+    settings.TENURE_BASE_URL = "http://testserver"
+    yield received
+    controller.stop()
+

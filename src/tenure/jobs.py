@@ -57,6 +57,7 @@ ACCOUNT_REFRESHERS: list[str] = [
     "tenure.accounts.assignment.refresh_assignments",  # owners first, so tasks reach the right CSM
     "tenure.engagement.onboarding.apply_templates",  # new accounts get their onboarding project
     "tenure.health.services.score_accounts",
+    "tenure.renewals.services.refresh",  # renewals and their tasks at each offset, opportunities
     "tenure.risk.services.detect_signals",
 ]
 
@@ -181,3 +182,19 @@ def daily_churn_predictions() -> None:
     from tenure.predict.services import predict
 
     log.info("churn probabilities for %d accounts", predict())
+
+
+@db_periodic_task(crontab(hour="5", minute="20"))
+def daily_renewals() -> None:
+    """Renewal offsets are reached by the calendar, not by a change: open the due renewals and tasks every day."""
+    from tenure.renewals.services import refresh_all
+
+    refresh_all(timezone.localdate())
+
+
+@db_periodic_task(crontab(minute="15"))
+def hourly_digests() -> None:
+    """Each user's digest email, when their daily or weekly digest is due and has something to say."""
+    from tenure.renewals.digest import send_digests
+
+    log.info("%d digest emails sent", send_digests())

@@ -222,6 +222,9 @@ FILE_UPLOAD_TEMP_DIR = None
 # Usage: the event names that count as a login (case-insensitive), comma-separated.
 TENURE_LOGIN_EVENTS = env("TENURE_LOGIN_EVENTS", "Logged In,Signed In,Login").split(",")
 
+# Renewals: days before the renewal date at which renewal tasks open.
+TENURE_RENEWAL_OFFSETS = [int(d) for d in env("TENURE_RENEWAL_OFFSETS", "120,90,60,30").split(",") if d.strip()]
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 

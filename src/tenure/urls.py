@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("tenure.surveys.urls")),
     path("", include("tenure.risk.urls")),
     path("scores/", include("tenure.health.urls")),
+    path("", include("tenure.renewals.urls")),
 ]
 
 admin.site.site_header = "Tenure administration"

@@ -3,16 +3,13 @@ like the person would (no login), answers, and the answer shows on the account, 
 
 import datetime as dt
 import re
-import socket
 from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 from django.utils import timezone
 
 from tenure.risk.models import Signal, Task
-from tenure.settings import email_settings
 from tenure.surveys.campaigns import audience, nps, nps_by, send_campaign
 from tenure.surveys.models import SurveyCampaign, SurveyInvitation, SurveyResponse
 from tests.factories import make_account, make_contact, make_subscription
@@ -20,25 +17,6 @@ from tests.factories import make_account, make_contact, make_subscription
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings):
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    for key, value in email_settings(f"smtp://127.0.0.1:{port}").items():
-        setattr(settings, key, value)
-    settings.TENURE_BASE_URL = "http://testserver"
-    yield received
-    controller.stop()
 
 
 def link_in(envelope) -> str:

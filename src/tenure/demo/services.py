@@ -39,6 +39,7 @@ from tenure.demo.usage import send_demo_usage
 from tenure.engagement.models import Touch
 from tenure.health.services import backfill_health
 from tenure.predict.services import train_for_demo
+from tenure.renewals.demo import seed_demo_renewals
 from tenure.risk.services import detect_all_signals
 from tenure.support.models import Ticket
 from tenure.usage.models import (
@@ -204,6 +205,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
     counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
     counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
     counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
+    counts.update(seed_demo_renewals(plan.today))  # renewals: closed with outcomes and reasons, open ones
     counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

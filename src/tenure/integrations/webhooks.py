@@ -28,7 +28,7 @@ FIRST_RETRY = dt.timedelta(seconds=30)
 TIMEOUT_SECONDS = 5.0
 EVENT_TYPES = (
     "signal.opened", "signal.resolved", "task.opened", "task.closed", "health.band_changed", "survey.answered",
-    "test",
+    "renewal.closed", "opportunity.closed", "test",
 )
 
 

@@ -7,6 +7,7 @@ def navigation(request):
         ("metrics:retention", "Retention"),
         ("metrics:renewals", "Renewals"),
         ("metrics:book", "Book of business"),
+        ("renewals:list", "Renewal motions"),
         ("surveys:overview", "Surveys"),
     ]
     setup = [

@@ -1,0 +1,82 @@
+"""Pure calculations: which renewal offsets are newly reached, which opportunity a usage summary triggers, and
+the churn-reason report over closed renewals. No database here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal("0")
+
+
+def offsets_due(days_left: int, offsets: Iterable[int], opened: Iterable[int]) -> list[int]:
+    """Offsets (days before the renewal) reached by ``days_left`` and not opened yet, largest first."""
+    done = set(opened)
+    return sorted((o for o in set(offsets) if days_left <= o and o not in done), reverse=True)
+
+
+def opportunity_trigger(utilization: float | None, seats: int, high_pct: int, low_pct: int,
+                        min_seats: int = 10) -> str | None:
+    """high_utilization at or above ``high_pct``; unused_capacity under ``low_pct`` of at least ``min_seats``."""
+    if utilization is None or seats <= 0:
+        return None
+    if utilization * 100 >= high_pct:
+        return "high_utilization"
+    if utilization * 100 < low_pct and seats >= min_seats:
+        return "unused_capacity"
+    return None
+
+
+@dataclass(frozen=True)
+class ClosedRenewalRow:
+    outcome: str
+    reason: str
+    arr_before: Decimal
+    arr_after: Decimal | None
+
+
+@dataclass
+class Line:
+    key: str
+    count: int = 0
+    arr_before: Decimal = ZERO
+    arr_after: Decimal = ZERO
+
+    @property
+    def arr_change(self) -> Decimal:
+        return self.arr_after - self.arr_before
+
+
+@dataclass
+class ChurnReasonReport:
+    outcomes: list[Line] = field(default_factory=list)
+    reasons: list[Line] = field(default_factory=list)  # churned renewals only; arr_before is the ARR lost
+    total: Line = field(default_factory=lambda: Line("total"))
+
+    @property
+    def gross_retention(self) -> float | None:
+        """ARR kept (capped at what was up for renewal) ÷ ARR up for renewal."""
+        return None if not self.total.arr_before else float(self._kept / self.total.arr_before)
+
+    _kept: Decimal = ZERO
+
+
+def churn_reason_report(rows: Iterable[ClosedRenewalRow], outcome_order: Iterable[str],
+                        reason_order: Iterable[str]) -> ChurnReasonReport:
+    """Counts and ARR by outcome, and by churn reason for the churned ones; lines in the given orders, empty
+    lines kept so the report's shape never changes. A churned renewal's ARR after is 0 whatever was typed."""
+    outcomes = {k: Line(k) for k in outcome_order}
+    reasons = {k: Line(k) for k in reason_order}
+    report = ChurnReasonReport()
+    kept = ZERO
+    for row in rows:
+        after = ZERO if row.outcome == "churned" else (row.arr_before if row.arr_after is None else row.arr_after)
+        for line in filter(None, (outcomes.get(row.outcome), report.total,
+                                  reasons.get(row.reason) if row.outcome == "churned" else None)):
+            line.count += 1
+            line.arr_before += row.arr_before
+            line.arr_after += after
+        kept += min(after, row.arr_before)
+    report.outcomes, report.reasons, report._kept = list(outcomes.values()), list(reasons.values()), kept
+    return report
