@@ -115,3 +115,16 @@ def test_leader_creates_and_sends_a_campaign_from_the_page(client, leader, smtp)
 def test_csm_cannot_send(csm_client):
     campaign = SurveyCampaign.objects.create(name="x")
     assert csm_client.post(f"/surveys/{campaign.pk}/send/").status_code == 403
+
+
+def test_overview_shows_nps_by_segment_month_and_account(csm_client):
+    from tenure.surveys.services import record_response
+
+    low, high = make_account(name="Lowco", segment="smb"), make_account(name="Highco", segment="enterprise")
+    for score in (2, 5):
+        record_response(account=low, score=score)
+    record_response(account=high, score=10)
+    page = csm_client.get("/surveys/").content.decode()
+    assert "NPS by account" in page
+    assert page.index("Lowco") < page.index("Highco")  # lowest first
+    assert "<td>enterprise</td><td class=\"num\">100</td>" in page

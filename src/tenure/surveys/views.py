@@ -63,6 +63,9 @@ def overview(request):
             return redirect("surveys:overview")
     answers = SurveyResponse.objects.filter(kind=SurveyKind.NPS)
     by_segment = nps_by(list(answers.values_list("account__segment", "score")))
+    # Lowest NPS first: the accounts to look at.
+    by_account = sorted(nps_by(list(answers.values_list("account__name", "score"))).items(),
+                        key=lambda item: (item[1][0], item[0]))[:25]
     by_month = nps_by([(m.strftime("%Y-%m"), s) for m, s in
                        answers.annotate(m=TruncMonth("answered_at")).values_list("m", "score")])
     campaigns = list(SurveyCampaign.objects.all()[:30])
@@ -71,7 +74,7 @@ def overview(request):
         c.answered = c.invitations.exclude(response=None).count()
     return render(request, "surveys/overview.html", {
         "nps_all": nps(list(answers.values_list("score", flat=True))), "answers": answers.count(),
-        "by_segment": by_segment, "by_month": by_month, "campaigns": campaigns, "form": form,
+        "by_segment": by_segment, "by_month": by_month, "by_account": by_account, "campaigns": campaigns, "form": form,
         "can_manage": can_manage,
         "recent": SurveyResponse.objects.select_related("account", "contact")[:20],
     })
