@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -136,8 +137,6 @@ def answer(invitation: SurveyInvitation, score: int, comment: str = "") -> Surve
         response = invitation.response
         low, high = SCALES[response.kind]
         if not low <= int(score) <= high:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"score": f"must be between {low} and {high} for {response.kind.upper()}"})
         response.score, response.comment, response.answered_at = int(score), comment.strip(), timezone.now()
         response.save(update_fields=["score", "comment", "answered_at"])

@@ -278,6 +278,12 @@ def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at
     return result
 
 
+def ingest_parsed(messages: list[Message], *, write_key: WriteKey | None = None) -> IngestResult:
+    """Store messages already validated, in a transaction of their own (durable, like ingest)."""
+    with transaction.atomic(durable=True):
+        return store_messages(messages, write_key=write_key)
+
+
 def store_messages(messages: list[Message], *, write_key: WriteKey | None = None,
                    result: IngestResult | None = None) -> IngestResult:
     """Store valid messages inside the caller's transaction: identity, raw events (once per message id), rollups

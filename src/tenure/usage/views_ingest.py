@@ -42,13 +42,17 @@ def receive(request, endpoint: str):
         if write_key is None:
             raise ProtocolError(401, "invalid_write_key", "the write key is unknown or revoked")
         messages = messages_in(body, endpoint)
+        single = None
         if endpoint != "batch":
             # A single-message call is the message: an invalid one is refused, not stored as rejected.
             try:
-                parse_message(messages[0], timezone.now())
+                single = parse_message(messages[0], timezone.now())
             except InvalidMessage as e:
                 raise ProtocolError(400, "invalid_message", str(e)) from None
     except ProtocolError as e:
         return _error(e)
-    result = services.ingest(messages, write_key=write_key)
+    if single is not None:  # already parsed: store it as it is rather than parsing it again
+        result = services.ingest_parsed([single], write_key=write_key)
+    else:
+        result = services.ingest(messages, write_key=write_key)
     return JsonResponse(result.as_json())
