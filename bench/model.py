@@ -36,11 +36,20 @@ def demo_backtest() -> None:
         return
     m = model.metrics
     print(f"demo back-test: {m['observations']} observations of {m['accounts']} accounts on "
-          f"{len(m['observation_dates'])} dates, {m['churns']} churns within {m['horizon_days']} days; "
-          f"tested on {len(m['test_dates'])} later dates")
+          f"{len(m['observation_dates'])} dates (every {m['settings'].get('step')} days), {m['churns']} churns "
+          f"within {m['horizon_days']} days; tested on {len(m['test_dates'])} later dates by "
+          f"{len(m['folds'])} successive retrains")
     for kind, s in m["backtest"].items():
         print(f"  {kind:<18} AUC {s['auc']:.3f}  top-decile lift {s['top_decile_lift']:.2f}  Brier {s['brier']:.4f} "
               f"({s['rows']} rows, {s['churns']} churns){'  <- chosen' if kind == model.kind else ''}")
+    print_comparison(m.get("comparison") or {})
+
+
+def print_comparison(c: dict) -> None:
+    if c.get("interval_90"):
+        low, high = c["interval_90"]
+        print(f"  trees minus logistic: AUC {c['auc_difference']:+.3f}, 90% interval {low:+.3f} to {high:+.3f} "
+              f"(paired bootstrap over accounts)")
 
 
 def write_usage(today: dt.date, churn_on: dict) -> int:
@@ -134,6 +143,7 @@ def main() -> None:
     for kind, s in bt.results.items():
         print(f"  {kind:<18} AUC {s['auc']:.3f}  top-decile lift {s['top_decile_lift']:.2f}  "
               f"({s['rows']:,} test rows, {s['churns']} churns){'  <- chosen' if kind == bt.chosen else ''}")
+    print_comparison(bt.comparison)
     assert fitted.columns
 
 

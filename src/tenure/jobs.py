@@ -165,10 +165,10 @@ def daily_risk_rules() -> None:
 @db_periodic_task(crontab(day_of_week="0", hour="3", minute="30"))
 def weekly_churn_model_retrain() -> None:
     """Retrain the churn model on the history so far (back-test, keep the better candidate), then re-score."""
-    from tenure.predict.services import NotEnoughHistory, train
+    from tenure.predict.services import NotEnoughHistory, retrain
 
     try:
-        result = train()
+        result = retrain()
     except NotEnoughHistory as exc:
         log.info("churn model not retrained: %s", exc)
         return

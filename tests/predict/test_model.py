@@ -60,7 +60,7 @@ def _synthetic(n_accounts=400, n_dates=8, seed=0):
 
 
 def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
-    data = _synthetic()
+    data = _synthetic(n_dates=10)
     bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], horizon=30, tree_budget=100)
     assert max(bt.train_dates) + 30 <= min(bt.test_dates)
     assert set(bt.results) == {"logistic", "gradient_boosting"}
@@ -72,6 +72,44 @@ def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
     table = trees["calibration"]
     predicted = sum(b["predicted"] * b["rows"] for b in table) / trees["rows"]
     assert abs(predicted - trees["base_rate"]) < 0.03
+
+
+def test_each_retrain_learns_only_from_outcomes_known_before_the_dates_it_predicts():
+    data = _synthetic(n_dates=12)
+    bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], horizon=45, tree_budget=50)
+    dates = sorted(data["as_of"].unique())
+    assert len(bt.folds) == 3 and bt.test_dates == [int(d) for d in dates[-4:]]  # 30% of 12 dates, in 3 blocks
+    assert [d for f in bt.folds for d in f["test_dates"]] == bt.test_dates
+    for fold in bt.folds:
+        assert fold["last_train_date"] + 45 <= fold["test_dates"][0]
+        assert fold["train_dates"] == sum(1 for d in dates if d + 45 <= fold["test_dates"][0])
+    # pooled: every test row of every block is scored once
+    assert bt.results["logistic"]["rows"] == int(data["as_of"].isin(bt.test_dates).sum())
+    later = bt.folds[-1]
+    assert later["train_dates"] > bt.folds[0]["train_dates"]  # a later retrain knows more
+
+
+def test_weighted_auc_matches_scikit_learn_with_ties_and_weights():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.25).astype(float)
+    p = np.round(rng.random(400) + 0.4 * y, 1)  # rounded: many ties
+    w = rng.integers(0, 4, 400).astype(float)
+    groups = np.unique(p, return_inverse=True)[1]
+    assert training.weighted_auc(groups, y, w) == pytest.approx(roc_auc_score(y, p, sample_weight=w))
+
+
+def test_comparison_interval_brackets_a_real_difference_and_straddles_none():
+    rng = np.random.default_rng(4)
+    accounts = np.repeat(np.arange(300), 3)
+    y = (rng.random(900) < 0.2).astype(int)
+    good = y + rng.normal(0, 0.6, 900)
+    poor = y + rng.normal(0, 2.0, 900)
+    clear = training.compare(y, accounts, good, poor)
+    assert clear["auc_difference"] > 0 and clear["interval_90"][0] > 0
+    same = training.compare(y, accounts, good, good + rng.normal(0, 0.01, 900))
+    assert same["interval_90"][0] < 0 < same["interval_90"][1] or same["interval_90"] == [0.0, 0.0]
 
 
 def test_lift_and_calibration_by_hand():
@@ -162,6 +200,19 @@ def test_renewals_and_api_use_the_predictions(trained, reader_client):
     assert probabilities == sorted(probabilities, reverse=True)
     one = listed["predictions"][0]
     assert reader_client.get(f"/api/churn/accounts/{one['account_id']}").json()["drivers"] == one["drivers"]
+
+
+def test_the_scheduled_retrain_keeps_the_active_models_settings(trained):
+    from tests.predict.imported import AS_OF
+
+    first = services.train(as_of=AS_OF, step=14, max_dates=10, tree_budget=60).model
+    assert first.metrics["settings"] == {"step": 14, "max_dates": 10, "tree_budget": 60}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services.timezone, "localdate", lambda: AS_OF)
+        again = services.retrain().model
+    assert again.version == first.version + 1 and again.metrics["settings"] == first.metrics["settings"]
+    dates = [dt.date.fromisoformat(d) for d in again.metrics["observation_dates"]]
+    assert len(dates) <= 10 and set(np.diff(np.array(dates, dtype="datetime64[D]")).astype(int).tolist()) == {14}
 
 
 def test_predict_replaces_the_scores(trained):

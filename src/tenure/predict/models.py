@@ -36,6 +36,15 @@ class ChurnModel(models.Model):
     def chosen_scores(self) -> dict:
         return (self.metrics.get("backtest") or {}).get(self.kind) or {}
 
+    @property
+    def candidates(self) -> list[dict]:
+        """Every candidate's back-test, the chosen one first, for pages that show the comparison."""
+        from tenure.predict.training import LABELS
+
+        found = self.metrics.get("backtest") or {}
+        return [dict(scores, kind=kind, label=LABELS.get(kind, kind), chosen=kind == self.kind)
+                for kind, scores in sorted(found.items(), key=lambda kv: kv[0] != self.kind)]
+
 
 class ChurnPrediction(models.Model):
     """The latest churn probability of an account that pays today, with the drivers behind it."""

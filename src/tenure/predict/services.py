@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ONE_THREAD = 1
 
 DEFAULT_HORIZON = 30
+DEMO_STEP, DEMO_DATES, DEMO_TREE_BUDGET = 7, 44, 150
 MIN_CHURNS = 5  # fewer churns than this in the history: nothing to learn from
 
 
@@ -251,13 +252,19 @@ def evaluate(as_of: dt.date | None = None, horizon: int | None = None, grace: in
     return bt, data
 
 
-def summary(bt: training.Backtest, data: TrainingData, horizon: int, grace: int) -> dict:
+def summary(bt: training.Backtest, data: TrainingData, horizon: int, grace: int, settings: dict | None = None,
+            ) -> dict:
     frame = data.frame
     return {
+        "settings": settings or {},
         "backtest": {k: {kk: vv for kk, vv in v.items()} for k, v in bt.results.items()},
         "chosen": bt.chosen,
         "train_dates": [calc.to_date(d).isoformat() for d in bt.train_dates],
         "test_dates": [calc.to_date(d).isoformat() for d in bt.test_dates],
+        "folds": [{"test_dates": [calc.to_date(d).isoformat() for d in f["test_dates"]],
+                   "train_dates": f["train_dates"], "last_train_date": calc.to_date(f["last_train_date"]).isoformat()}
+                  for f in bt.folds],
+        "comparison": bt.comparison,
         "observations": len(frame), "churns": int(frame["label"].sum()),
         "accounts": int(frame["account_id"].nunique()),
         "observation_dates": [calc.to_date(d).isoformat() for d in sorted(frame["as_of"].unique())],
@@ -272,6 +279,7 @@ def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int |
     horizon = horizon or horizon_days()
     grace = metrics.grace_days() if grace is None else grace
     bt, data = evaluate(as_of, horizon, grace, step, max_dates, tree_budget)
+    settings = {"step": step, "max_dates": max_dates, "tree_budget": tree_budget}
     with threadpool_limits(ONE_THREAD):
         fitted = training.fit(bt.chosen, data.frame, data.columns, horizon, tree_budget)
     reference = drv.reference_row(data.frame[data.columns])
@@ -284,10 +292,19 @@ def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int |
         ChurnModel.objects.filter(is_active=True).update(is_active=False)
         model = ChurnModel.objects.create(
             version=version, kind=bt.chosen, trained_at=timezone.now(), as_of=as_of, horizon_days=horizon,
-            grace_days=grace, features=data.columns, metrics=summary(bt, data, horizon, grace), file=path.name,
+            grace_days=grace, features=data.columns, metrics=summary(bt, data, horizon, grace, settings),
+            file=path.name,
         )
     scored = predict(model, as_of, inputs=data.inputs) if score else 0
     return TrainResult(model, bt, scored, time.perf_counter() - started)
+
+
+def retrain() -> TrainResult:
+    """The scheduled retrain: the history so far, observed the way the active model was (its step between
+    observation dates, how many, its tree budget), so a weekly retrain does not silently change the method."""
+    model = active_model()
+    kept = (model.metrics.get("settings") if model else None) or {}
+    return train(**{k: v for k, v in kept.items() if k in ("step", "max_dates", "tree_budget")})
 
 
 def active_model() -> ChurnModel | None:
@@ -341,10 +358,11 @@ def predict(model: ChurnModel | None = None, as_of: dt.date | None = None, input
 
 
 def train_for_demo(today: dt.date) -> ChurnModel | None:
-    """The demo's model: a smaller tree budget, observations every two weeks; nothing when the demo is too
-    small to learn from (the tests' tiny demos)."""
+    """The demo's model: its one year of history observed every week (monthly dates would give a year only
+    nine), a smaller tree budget to keep the demo within its minute; nothing when the demo is too small to
+    learn from (the tests' tiny demos)."""
     try:
-        return train(as_of=today, step=14, max_dates=20, tree_budget=150).model
+        return train(as_of=today, step=DEMO_STEP, max_dates=DEMO_DATES, tree_budget=DEMO_TREE_BUDGET).model
     except NotEnoughHistory as exc:
         log.info("no churn model for this demo: %s", exc)
         return None

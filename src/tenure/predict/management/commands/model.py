@@ -59,15 +59,23 @@ class Command(BaseCommand):
             f"{len(report['observation_dates'])} dates, {report['churns']} churns within {report['horizon_days']} "
             f"days (grace {report['grace_days']} days), {report['features']} features."
         )
-        self.stdout.write(f"Back-test: trained on {len(report['train_dates'])} dates up to "
-                          f"{report['train_dates'][-1] if report['train_dates'] else '—'}, tested on "
-                          f"{len(report['test_dates'])} later dates from {report['test_dates'][0]}.")
+        self.stdout.write(
+            f"Back-test (rolling origin): {len(report['test_dates'])} test dates from {report['test_dates'][0]} to "
+            f"{report['test_dates'][-1]}, predicted by {len(report['folds'])} successive retrains, each fitted only on "
+            f"the dates whose outcome was known by then (the first on {len(report['train_dates'])} dates up to "
+            f"{report['train_dates'][-1] if report['train_dates'] else '—'}); predictions pooled.")
         for kind, s in report["backtest"].items():
             mark = "  ← chosen" if kind == report["chosen"] else ""
             self.stdout.write(
                 f"  {LABELS[kind]:<26} AUC {_pct(s['auc'])}  top-decile lift {_pct(s['top_decile_lift'])}  "
                 f"Brier {_pct(s['brier'])}  ({s['rows']} rows, {s['churns']} churns){mark}"
             )
+        diff = report.get("comparison") or {}
+        if diff.get("interval_90"):
+            low, high = diff["interval_90"]
+            self.stdout.write(
+                f"  Trees minus logistic: AUC {diff['auc_difference']:+.3f} (90% interval {low:+.3f} to {high:+.3f}, "
+                f"paired bootstrap over accounts, {diff['resamples']} resamples).")
         if action == "train":
             self.stdout.write(self.style.SUCCESS(
                 f"Model v{report['version']} stored; {report['scored']} accounts scored in {report['seconds']} s."))
