@@ -12,4 +12,4 @@ SMALL = 60
 @pytest.fixture
 def small_demo(db):
     """A 60-account demo: every scenario and churn cause, fast enough to build per test (usage has its own)."""
-    return build_demo(seed=7, accounts=SMALL, today=TODAY, usage=False)
+    return build_demo(seed=7, accounts=SMALL, today=TODAY, usage=False, churn_model=False)

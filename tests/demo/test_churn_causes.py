@@ -17,7 +17,7 @@ DAY = dt.timedelta(days=1)
 
 def _stories(cause):
     found = list(DemoScenario.objects.filter(cause=cause).select_related("account"))
-    assert {s.scenario for s in found} == {Scenario.CHURNED, Scenario.AT_RISK}, cause
+    assert {s.scenario for s in found} == {Scenario.CHURNED, Scenario.AT_RISK}, cause  # rough patches: `scare`
     return found
 
 
@@ -107,3 +107,52 @@ def test_competitors_are_only_fictional_names(small_demo):
     for name in real:
         assert not Touch.objects.filter(summary__icontains=name).exists()
         assert not Ticket.objects.filter(body__icontains=name).exists()
+
+
+def test_a_customer_that_never_adopted_leaves_early_with_onboarding_stuck(small_demo):
+    from tenure.engagement.models import Milestone
+
+    for story in _stories(Cause.NEVER_ADOPTED):
+        main = story.account.subscriptions.get(external_id__endswith="A")
+        first = main.history.order_by("effective_on").first()
+        assert story.active_share <= 0.3
+        assert Touch.objects.filter(account=story.account, summary__contains="Go-live").exists()
+        if story.churned_on:  # within months of signing, or at the first annual renewal
+            assert (story.churned_on - first.effective_on).days <= 370
+        elif story.account.stage == "onboarding":
+            assert Milestone.objects.filter(project__account=story.account, done_on__isnull=True,
+                                            due_on__lt=TODAY).exists()
+
+
+def test_some_leavers_show_their_cause_only_weeks_before(small_demo):
+    quiet = [s for s in DemoScenario.objects.filter(scenario=Scenario.CHURNED) if "little warning" in s.notes]
+    assert quiet
+    for story in quiet:
+        if story.cause != Cause.NEVER_ADOPTED:
+            assert (story.churned_on - story.warning_on).days <= 40
+    assert not DemoScenario.objects.filter(cause=Cause.SPONSOR_SILENT, notes__contains="little warning").exists()
+
+
+def test_healthy_accounts_come_through_rough_patches_that_look_like_a_leavers_signs(small_demo):
+    patched = list(DemoScenario.objects.exclude(scare="").select_related("account"))
+    assert patched and {s.scenario for s in patched} <= {Scenario.STEADY, Scenario.EXPANDING}
+    resolved = {
+        Cause.COMPETITOR: "is staying", Cause.USAGE_DECLINE: "recovering", Cause.SPONSOR_SILENT: "at last",
+        Cause.PAYMENT_FAILED: "Payment received",
+    }
+    for story in patched:
+        assert story.scare_from < story.scare_until < TODAY and story.churned_on is None
+        assert story.account.stage != "churned"
+        during = Touch.objects.filter(account=story.account, sentiment="negative",
+                                      occurred_at__date__range=(story.scare_from, story.scare_until))
+        assert during.exists()
+        resolution = Touch.objects.filter(account=story.account, summary__contains=resolved[story.scare],
+                                          sentiment="positive")
+        if story.scare == Cause.PAYMENT_FAILED:  # paid before the patch is over; the history shows it
+            assert resolution.filter(occurred_at__date__range=(story.scare_from, story.scare_until)).exists()
+            statuses = [c.status for c in _history(story.account)]
+            assert "past_due" in statuses and statuses[-1] == "active"
+        else:
+            assert resolution.filter(occurred_at__date=story.scare_until).exists()
+        if story.scare == Cause.COMPETITOR:
+            assert story.competitor in COMPETITORS

@@ -20,7 +20,7 @@ ACCOUNTS = 40
 
 @pytest.fixture
 def demo_with_usage():
-    return build_demo(seed=3, accounts=ACCOUNTS, today=TODAY)
+    return build_demo(seed=3, accounts=ACCOUNTS, today=TODAY, churn_model=False)
 
 
 def _mau(account_id: int, end: dt.date) -> int:
@@ -80,3 +80,23 @@ def test_same_seed_same_usage():
     assert first
     build_demo(seed=3, accounts=30, today=TODAY)  # a rebuild wipes the old usage, then sends the same again
     assert rollups() == first
+
+
+def test_a_usage_dip_falls_until_the_patch_is_resolved_and_recovers_within_a_month():
+    from tenure.demo.models import Cause
+    from tenure.demo.usage import _trend
+
+    start, until = dt.date(2026, 3, 1), dt.date(2026, 4, 30)
+    story = DemoScenario(scenario="steady", usage_trend=UsageTrend.STEADY, scare=Cause.USAGE_DECLINE,
+                         scare_from=start, scare_until=until)
+    first, end = dt.date(2025, 6, 1), TODAY
+
+    def level(day):
+        return _trend(story, day, first, end)
+
+    assert level(start - dt.timedelta(days=1)) == 1.0
+    assert 1.0 > level(dt.date(2026, 4, 1)) > level(until) == pytest.approx(0.45)
+    assert level(until + dt.timedelta(days=15)) == pytest.approx(0.725)
+    assert level(until + dt.timedelta(days=30)) == 1.0
+    story.scare = Cause.COMPETITOR  # other rough patches leave usage alone
+    assert level(until) == 1.0

@@ -5,7 +5,7 @@ from tenure.demo.models import DemoScenario
 
 @admin.register(DemoScenario)
 class DemoScenarioAdmin(admin.ModelAdmin):
-    list_display = ("account", "scenario", "cause", "warning_on", "churned_on", "usage_trend", "competitor")
-    list_filter = ("scenario", "cause", "usage_trend")
+    list_display = ("account", "scenario", "cause", "warning_on", "churned_on", "usage_trend", "scare", "competitor")
+    list_filter = ("scenario", "cause", "scare", "usage_trend")
     search_fields = ("account__name", "notes")
     raw_id_fields = ("account",)

@@ -18,6 +18,7 @@ class Cause(models.TextChoices):
     SEAT_CUT = "seat_cut", "Seats cut"
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     COMPETITOR = "competitor", "Moved to a competitor"
+    NEVER_ADOPTED = "never_adopted", "Never got past onboarding"
 
 
 # The departure driver (see DESIGN.md naming) each cause belongs to, for the risk room.
@@ -28,6 +29,7 @@ CAUSE_DRIVERS = {
     Cause.SEAT_CUT: "downturn",
     Cause.PAYMENT_FAILED: "downturn",
     Cause.COMPETITOR: "competition",
+    Cause.NEVER_ADOPTED: "disengagement",
 }
 
 
@@ -60,6 +62,12 @@ class DemoScenario(models.Model):
     active_share = models.FloatField(
         default=0.7, help_text="Share of seats active in a typical week before the trend (0 to 1)."
     )
+    scare = models.CharField(
+        max_length=20, choices=Cause.choices, blank=True, default="",
+        help_text="A rough patch the account came through (a usage dip, a competitor evaluation, ...); empty if none.",
+    )
+    scare_from = models.DateField(null=True, blank=True)
+    scare_until = models.DateField(null=True, blank=True, help_text="When the rough patch was resolved.")
     notes = models.TextField(blank=True, default="")
 
     class Meta:

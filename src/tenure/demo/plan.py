@@ -14,6 +14,11 @@ The story. ~12 months of history ending yesterday (``today`` is the day the demo
   sometimes the plan, failed payments show as ``past_due``, churn is ``canceled`` with its end date;
 - touches (authored by the owning CSM) and tickets follow the account's mood; evidence of the cause is
   written where a CSM would find it (a note that the sponsor left, a ticket naming a competitor, ...).
+
+Warning signs are not verdicts, as in a real book of business: a quarter of steady accounts (and some expanding
+ones) go through a rough patch — a competitor evaluation, a usage dip, a silent sponsor, a declined card — and
+come through it; about a third of leavers (``quiet``) show their cause only weeks before they go. So a churn
+model or a health score has something real to separate, and neither can read the outcome off one field.
 """
 
 from __future__ import annotations
@@ -45,11 +50,19 @@ LIVE = ("trialing", "active", "past_due")
 LEAD_DAYS_CHURNED = {
     Cause.SPONSOR_LEFT: (60, 160), Cause.SPONSOR_SILENT: (100, 200), Cause.USAGE_DECLINE: (120, 210),
     Cause.SEAT_CUT: (60, 180), Cause.PAYMENT_FAILED: (14, 45), Cause.COMPETITOR: (45, 120),
+    Cause.NEVER_ADOPTED: (40, 120),
 }
 LEAD_DAYS_AT_RISK = {
     Cause.SPONSOR_LEFT: (20, 100), Cause.SPONSOR_SILENT: (90, 160), Cause.USAGE_DECLINE: (60, 140),
     Cause.SEAT_CUT: (30, 150), Cause.PAYMENT_FAILED: (3, 25), Cause.COMPETITOR: (10, 60),
+    Cause.NEVER_ADOPTED: (20, 60),
 }
+# Rough patches healthy accounts come through (weights), and how often they have one during the year.
+SCARE_CAUSES = {Cause.COMPETITOR: 30, Cause.USAGE_DECLINE: 30, Cause.SPONSOR_SILENT: 20, Cause.PAYMENT_FAILED: 20}
+SCARE_SHARE = {Scenario.STEADY: 0.25, Scenario.EXPANDING: 0.12}
+# Leavers whose signs show only weeks before they go (a silent sponsor takes months by nature).
+QUIET_SHARE = 0.35
+QUIET_LEAD_DAYS = (10, 40)
 CHURN_REASONS = {
     Cause.SPONSOR_LEFT: "no executive sponsor after {sponsor} left",
     Cause.SPONSOR_SILENT: "executive sponsor {sponsor} disengaged and nobody else could decide",
@@ -57,6 +70,7 @@ CHURN_REASONS = {
     Cause.SEAT_CUT: "budget cuts; seats were reduced before cancelling",
     Cause.PAYMENT_FAILED: "payments failed repeatedly",
     Cause.COMPETITOR: "moved to {competitor}",
+    Cause.NEVER_ADOPTED: "the team never got past onboarding",
 }
 
 PLANS = ("Starter", "Growth", "Enterprise")
@@ -192,6 +206,9 @@ class ScenarioPlan:
     usage_trend: str = UsageTrend.STEADY
     usage_change_on: dt.date | None = None
     active_share: float = 0.7
+    scare: str = ""
+    scare_from: dt.date | None = None
+    scare_until: dt.date | None = None
     notes: str = ""
 
 
@@ -283,9 +300,9 @@ def make_plan(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, tod
     plan = DemoPlan(seed=seed, today=today, users=TEAM)
 
     counts = {
-        Scenario.CHURNED: max(len(CAUSES), round(n * 0.14)),
+        Scenario.CHURNED: max(len(CAUSES), round(n * 0.20)),
         Scenario.AT_RISK: max(len(CAUSES), round(n * 0.10)),
-        Scenario.NEW: max(2, round(n * 0.07)),
+        Scenario.NEW: max(2, round(n * 0.10)),
         Scenario.EXPANDING: max(3, round(n * 0.25)),
     }
     counts[Scenario.STEADY] = n - sum(counts.values())
@@ -374,6 +391,8 @@ class _AccountStory:
         self.churned_on: dt.date | None = None
         self.warning_on: dt.date | None = None
         self.competitor = ""
+        self.quiet = False
+        self.scare, self.scare_from, self.scare_until, self.scare_paid_on = "", None, None, None
         self.contacts: list[ContactPlan] = []
         self.subscriptions: list[SubscriptionPlan] = []
         self.renewals: list[dt.date] = []
@@ -389,6 +408,7 @@ class _AccountStory:
         self._renewal_touches()
         self._routine_tickets()
         self._evidence()
+        self._scare_evidence()
         self._account()
 
     @property
@@ -410,7 +430,7 @@ class _AccountStory:
 
     def _dates(self) -> None:
         rng, today = self.rng, self.today
-        if self.cause == Cause.PAYMENT_FAILED:
+        if self.cause == Cause.PAYMENT_FAILED or (self.cause == Cause.NEVER_ADOPTED and self.segment != "enterprise"):
             self.period = "monthly"
         elif self.label == Scenario.AT_RISK or self.segment == "enterprise":
             self.period = "annual"
@@ -422,17 +442,23 @@ class _AccountStory:
         if self.label == Scenario.CHURNED:
             churn = today - rng.randint(7, 330) * DAY
             if self.period == "annual":  # an annual customer leaves at the end of a term
-                terms = rng.randint(1, 3)
+                terms = 1 if self.cause == Cause.NEVER_ADOPTED else rng.randint(1, 3)
                 self.since = add_years(churn + DAY, -terms)
                 churn = add_years(self.since, terms) - DAY
+            elif self.cause == Cause.NEVER_ADOPTED:  # gone within months of signing
+                self.since = churn - rng.randint(75, 160) * DAY
             else:
                 self.since = churn - rng.randint(300, 1300) * DAY
             self.churned_on = churn
-            low, high = LEAD_DAYS_CHURNED[self.cause]
+            self.quiet = self.cause != Cause.SPONSOR_SILENT and rng.random() < QUIET_SHARE
+            low, high = QUIET_LEAD_DAYS if self.quiet else LEAD_DAYS_CHURNED[self.cause]
             self.warning_on = churn - rng.randint(low, high) * DAY
         elif self.label == Scenario.AT_RISK:
-            if self.period == "annual":  # renewal coming up
-                self.since = add_years(today + rng.randint(14, 120) * DAY, -rng.randint(1, 4))
+            if self.period == "annual":  # renewal coming up (the first one, for a customer that never adopted)
+                terms = 1 if self.cause == Cause.NEVER_ADOPTED else rng.randint(1, 4)
+                self.since = add_years(today + rng.randint(14, 120) * DAY, -terms)
+            elif self.cause == Cause.NEVER_ADOPTED:  # still in onboarding, two or three months in
+                self.since = today - rng.randint(50, 85) * DAY
             else:
                 self.since = today - rng.randint(200, 1300) * DAY
             low, high = LEAD_DAYS_AT_RISK[self.cause]
@@ -443,10 +469,33 @@ class _AccountStory:
             self.since = today - rng.randint(200, 1500) * DAY
         else:
             self.since = today - rng.randint(150, 1500) * DAY
+        if self.cause == Cause.NEVER_ADOPTED:  # the go-live slips within weeks of the kickoff
+            self.warning_on = self.since + rng.randint(20, 40) * DAY
         if self.warning_on is not None:
             self.warning_on = max(self.warning_on, self.since + 30 * DAY)
         if self.cause == Cause.COMPETITOR:
             self.competitor = rng.choice(texts.COMPETITORS)
+        self._scare()
+
+    def _scare(self) -> None:
+        """A rough patch inside the history, over before today: warning signs on an account that stays."""
+        rng = self.rng
+        if self.pinned or rng.random() >= SCARE_SHARE.get(self.label, 0.0):
+            return
+        low, high = max(self.since + 60 * DAY, self.window_start + 20 * DAY), self.last - 45 * DAY
+        if low >= high:
+            return
+        self.scare = _weighted(rng, SCARE_CAUSES)
+        self.scare_from = self._between(low, high)
+        self.scare_until = min(self.scare_from + rng.randint(30, 100) * DAY, self.last - 5 * DAY)
+        if self.scare == Cause.COMPETITOR:
+            self.competitor = rng.choice(texts.COMPETITORS)
+        if self.scare == Cause.PAYMENT_FAILED:
+            self.scare_paid_on = min(self.scare_until, self.scare_from + rng.randint(10, 30) * DAY)
+
+    def _in_scare(self, day: dt.date, cause: str | None = None) -> bool:
+        return (bool(self.scare) and (cause is None or self.scare == cause)
+                and self.scare_from <= day <= self.scare_until)
 
     # -- people
     def _person(self, used: set[str]) -> tuple[str, str]:
@@ -529,7 +578,7 @@ class _AccountStory:
         return [c for c in self.contacts if c.active_on(day)]
 
     def _sponsor_reachable(self, day: dt.date) -> bool:
-        if not self.sponsor.active_on(day):
+        if not self.sponsor.active_on(day) or self._in_scare(day, Cause.SPONSOR_SILENT):
             return False
         return not (self.cause in SPONSOR_CAUSES and self.warning_on is not None and day >= self.warning_on)
 
@@ -588,6 +637,9 @@ class _AccountStory:
                 events.append((earlier, 1, "status", ("past_due",)))
                 events.append((earlier + rng.randint(4, 10) * DAY, 1, "status", ("active",)))
             events.append((self.warning_on, 1, "status", ("past_due",)))
+        if self.scare == Cause.PAYMENT_FAILED:
+            events.append((self.scare_from, 1, "status", ("past_due",)))
+            events.append((self.scare_paid_on, 1, "status", ("active",)))
         if self.churned_on:
             events.append((self.churned_on, 2, "cancel", ()))
 
@@ -654,11 +706,11 @@ class _AccountStory:
                 "feature": self.rng.choice(texts.FEATURES), "competitor": self.competitor}
 
     def _troubled(self, day: dt.date) -> bool:
-        return self.warning_on is not None and day >= self.warning_on
+        return (self.warning_on is not None and day >= self.warning_on) or self._in_scare(day)
 
     def _mood(self, day: dt.date) -> str:
         if self._troubled(day):
-            weights = {"positive": 3, "neutral": 50, "negative": 47}
+            weights = {"positive": 8, "neutral": 60, "negative": 32}
         elif self.label in (Scenario.AT_RISK, Scenario.CHURNED):
             weights = {"positive": 30, "neutral": 60, "negative": 10}
         elif self.label in (Scenario.EXPANDING, Scenario.NEW):
@@ -747,7 +799,11 @@ class _AccountStory:
             if not (self.start <= day <= self.end):
                 continue
             words = self._words(day)
-            if renewal == lost:
+            if renewal == lost and self.quiet:  # no verdict yet: they say it late, or not at all
+                summary = (f"Renewal call with {words['champion']}: {self.name} is reviewing budgets and will decide "
+                           "closer to the date.")
+                self._touch(day, "call", summary, "neutral", [self.champion])
+            elif renewal == lost:
                 reason = CHURN_REASONS[self.cause].format(**words)
                 summary = (f"Renewal call with {words['champion']}: {self.name} will not renew at the end of the "
                            f"term. Reason given: {reason}.")
@@ -862,16 +918,69 @@ class _AccountStory:
                         f"Reminded {self.billing.name} that the invoice is past due; the payment retry failed.",
                         "negative", [self.billing])
         elif self.cause == Cause.COMPETITOR:
-            self._touch(w, "call", f"{champion} says {self.name} is evaluating {self.competitor}; pricing and "
-                        f"{words['feature']} came up.", "negative", [self.champion])
-            day = min(end, w + rng.randint(5, 30) * DAY)
-            self._ticket(day, "how-to", "Full data export",
-                         f"We need a complete export of our projects and users. We are comparing our setup with "
-                         f"{self.competitor}.", self._requester(day) or self.champion, "normal", unhappy=True)
+            self._competitor_call(w, words)
+            self._export_request(min(end, w + rng.randint(5, 30) * DAY))
+        elif self.cause == Cause.NEVER_ADOPTED:
+            self._touch(w, "note", f"Go-live for {self.name} slipped again: {champion} says the team has had no time "
+                        "to set up; only a handful of users have logged in.", "negative", [self.champion])
+            day = min(end, w + rng.randint(5, 20) * DAY)
+            self._ticket(day, "how-to", "How do we import our existing data?",
+                         "We still have not moved our data in; is there a guide for importing from spreadsheets?",
+                         self._requester(day) or self.champion, "normal")
+            day = w + rng.randint(30, 50) * DAY
+            if day <= end:
+                self._touch(day, "email", f"Offered {champion} a second onboarding session; no date agreed yet.",
+                            "neutral", [self.champion])
         if self.churned_on:
             day = min(self.last, self.churned_on + rng.randint(0, 3) * DAY)
             reason = CHURN_REASONS[self.cause].format(**words)
             self._touch(day, "note", f"Churned on {self.churned_on:%d %b %Y}: {reason}.", "negative")
+
+    def _competitor_call(self, day: dt.date, words: dict) -> None:
+        self._touch(day, "call", f"{words['champion']} says {self.name} is evaluating {self.competitor}; pricing and "
+                    f"{words['feature']} came up.", "negative", [self.champion])
+
+    def _export_request(self, day: dt.date) -> None:
+        self._ticket(day, "how-to", "Full data export",
+                     f"We need a complete export of our projects and users. We are comparing our setup with "
+                     f"{self.competitor}.", self._requester(day) or self.champion, "normal", unhappy=True)
+
+    def _scare_evidence(self) -> None:
+        """What a rough patch leaves behind: the same kind of signs as a leaver's, then how it was resolved."""
+        if not self.scare:
+            return
+        rng, start, until = self.rng, self.scare_from, self.scare_until
+        words = self._words(start)
+        champion = words["champion"]
+        if self.scare == Cause.COMPETITOR:
+            self._competitor_call(start, words)
+            if rng.random() < 0.5:
+                self._export_request(start + rng.randint(5, 20) * DAY)
+            self._touch(until, "call", f"{champion}: after comparing us with {self.competitor}, {self.name} is "
+                        "staying; the evaluation is closed.", "positive", [self.champion])
+        elif self.scare == Cause.USAGE_DECLINE:
+            day = min(until, start + rng.randint(14, 30) * DAY)
+            self._touch(day, "note", f"Active users at {self.name} dropping since {start:%d %b}; {champion} says a "
+                        "reorganisation paused two teams.", "negative", [self.champion])
+            self._touch(until, "note", f"Usage at {self.name} recovering: the paused teams are back and {champion} "
+                        "is running refresher training.", "positive", [self.champion])
+        elif self.scare == Cause.SPONSOR_SILENT:
+            sponsor = self.sponsor
+            for attempt, offset in enumerate((rng.randint(20, 30), rng.randint(45, 60)), 1):
+                day = start + offset * DAY
+                if day < until:
+                    self._touch(day, "note", f"Emailed {sponsor.name} (executive sponsor) to schedule the business "
+                                f"review; no reply (attempt {attempt}).", "negative")
+            self._touch(until, "meeting", f"Met {sponsor.name} and {champion} at last: priorities confirmed and the "
+                        "renewal is supported.", "positive", [sponsor, self.champion])
+        elif self.scare == Cause.PAYMENT_FAILED:
+            self._ticket(start + rng.randint(0, 2) * DAY, "billing", "Card declined on the latest invoice",
+                         "Our card expired and the invoice bounced; finance will update the payment details.",
+                         self.billing, "high")
+            self._touch(min(self.scare_paid_on, start + rng.randint(4, 9) * DAY), "email",
+                        f"Reminded {self.billing.name} that the invoice is past due.", "negative", [self.billing])
+            self._touch(self.scare_paid_on, "note", f"Payment received from {self.name}; the account is current "
+                        "again.", "positive")
 
     # -- the account row and its ground truth
     def _account(self) -> None:
@@ -898,14 +1007,21 @@ class _AccountStory:
             scenario.usage_change_on = max(self.start, (grown[0] if grown else self.start) - 60 * DAY)
             scenario.active_share = round(rng.uniform(0.7, 0.9), 2)
         elif self.label == Scenario.STEADY:
-            scenario.active_share = round(rng.uniform(0.55, 0.85), 2)
+            # some steady customers bought seats for everyone and use a few (shelfware that still renews)
+            scenario.active_share = round(rng.uniform(0.3, 0.85), 2)
+        elif self.cause == Cause.NEVER_ADOPTED:
+            scenario.active_share = round(rng.uniform(0.1, 0.3), 2)
+            if self.churned_on:
+                scenario.usage_trend = UsageTrend.DECLINING
+                scenario.usage_change_on = max(self.warning_on, self.churned_on - 60 * DAY)
         else:
-            scenario.active_share = round(rng.uniform(0.45, 0.7), 2)
+            scenario.active_share = round(rng.uniform(0.4, 0.8), 2)
             if self.cause == Cause.USAGE_DECLINE:
                 scenario.usage_trend, scenario.usage_change_on = UsageTrend.DECLINING, self.warning_on
             elif self.churned_on:  # every leaver fades out before the end
                 scenario.usage_trend = UsageTrend.DECLINING
                 scenario.usage_change_on = max(self.warning_on, self.churned_on - 60 * DAY)
+        scenario.scare, scenario.scare_from, scenario.scare_until = self.scare, self.scare_from, self.scare_until
         scenario.notes = self._notes()
 
         self.plan.accounts.append(AccountPlan(
@@ -927,12 +1043,18 @@ class _AccountStory:
             Cause.SEAT_CUT: f"Seats cut from {self.warning_on} after budget cuts.",
             Cause.PAYMENT_FAILED: f"Payment failed on {self.warning_on}; subscription past due.",
             Cause.COMPETITOR: f"Evaluating {self.competitor} from {self.warning_on}.",
+            Cause.NEVER_ADOPTED: f"Never got past onboarding; the go-live slipped from {self.warning_on}.",
         }
         text = parts.get(self.cause, {
             Scenario.NEW: f"Signed on {self.since}; onboarding.",
             Scenario.EXPANDING: "Healthy and growing: seats added during the year.",
             Scenario.STEADY: "Healthy, stable usage.",
         }.get(self.label, ""))
+        if self.scare:
+            text += (f" Came through a rough patch ({Cause(self.scare).label.lower()}) from {self.scare_from} to "
+                     f"{self.scare_until}.")
+        if self.quiet:
+            text += " Left with little warning."
         if self.churned_on:
             text += f" Churned on {self.churned_on}."
         elif self.label == Scenario.AT_RISK and self.main.current.end_date:

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from tenure.accounts.assignment import assign_accounts
 from tenure.accounts.models import Account, AssignmentRule
-from tenure.demo.models import DemoScenario, Scenario, UsageTrend
+from tenure.demo.models import Cause, DemoScenario, Scenario, UsageTrend
 from tenure.engagement.models import Milestone, OnboardingTemplate, SuccessGoal
 from tenure.engagement.onboarding import apply_templates, complete_milestone
 from tenure.users.models import User
@@ -60,8 +60,11 @@ def seed_proactive(today: dt.date, seed: int) -> dict[str, int]:
 
     OnboardingTemplate.objects.create(name="Standard onboarding", milestones=STANDARD)
     OnboardingTemplate.objects.create(name="Enterprise onboarding", segment="enterprise", milestones=ENTERPRISE)
+    # New customers, and the ones still stuck in onboarding months in.
     recent = list(
-        Account.objects.filter(demo_scenario__scenario=Scenario.NEW).values_list("pk", flat=True)
+        Account.objects.filter(Q(demo_scenario__scenario=Scenario.NEW) | Q(
+            demo_scenario__cause=Cause.NEVER_ADOPTED, demo_scenario__churned_on__isnull=True))
+        .values_list("pk", flat=True)
     )
     apply_templates(recent, today)
     for milestone in Milestone.objects.filter(project__account_id__in=recent).select_related(
@@ -132,7 +135,8 @@ def _nps_campaign(today: dt.date, rng: random.Random) -> int:
 def _progress(milestone: Milestone, today: dt.date, rng: random.Random) -> None:
     """Most milestones are done a few days either side of their due date; stalled accounts fall behind."""
     project = milestone.project
-    stalled = project.account.demo_scenario.usage_trend == UsageTrend.DECLINING or rng.random() < 0.2
+    story = project.account.demo_scenario
+    stalled = story.usage_trend == UsageTrend.DECLINING or story.cause == Cause.NEVER_ADOPTED or rng.random() < 0.2
     slip = rng.randint(8, 30) if stalled else rng.randint(-4, 6)
     done_on = max(project.started_on, milestone.due_on + dt.timedelta(days=slip))
     if done_on <= today and not (stalled and milestone.position >= 2):

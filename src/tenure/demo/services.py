@@ -118,7 +118,8 @@ def write_plan(plan: DemoPlan) -> dict[str, int]:
     DemoScenario.objects.bulk_create(
         [DemoScenario(account_id=account_ids[a.key], scenario=s.scenario, cause=s.cause, churned_on=s.churned_on,
                       warning_on=s.warning_on, competitor=s.competitor, usage_trend=s.usage_trend,
-                      usage_change_on=s.usage_change_on, active_share=s.active_share, notes=s.notes)
+                      usage_change_on=s.usage_change_on, active_share=s.active_share, scare=s.scare,
+                      scare_from=s.scare_from, scare_until=s.scare_until, notes=s.notes)
          for a in plan.accounts for s in [a.scenario]],
         batch_size=BATCH,
     )
@@ -182,10 +183,11 @@ def _ids(rows, planned, model, key: str) -> dict[int, int]:
 
 
 def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, today: dt.date | None = None,
-               reset: bool = False, usage: bool = True) -> DemoResult:
+               reset: bool = False, usage: bool = True, churn_model: bool = True) -> DemoResult:
     """(Re)build the demo on the configured database (already migrated). Same seed and today, same rows.
 
     With ``usage``, the year's product usage is then sent through the event ingestion path (demo/usage.py).
+    Without ``churn_model`` no model is trained (tests of the stories themselves skip its weekly back-test).
     """
     started = time.perf_counter()
     plan = make_plan(seed=seed, accounts=accounts, today=today or timezone.localdate())
@@ -206,7 +208,8 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
     counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
     counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
     counts.update(seed_demo_renewals(plan.today))  # renewals: closed with outcomes and reasons, open ones
-    counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
+    if churn_model:
+        counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")

@@ -2,7 +2,8 @@
 validation, de-duplication by message id, identity (group, identify) and rollups.
 
 Usage follows each account's DemoScenario: a new customer ramps up, an expanding one grows, a declining one
-fades from ``usage_change_on`` until it churns (or, at risk, until today). Of the seats bought, a share
+fades from ``usage_change_on`` until it churns (or, at risk, until today); a usage dip (a rough patch) falls
+until the patch is resolved and recovers over the next month. Of the seats bought, a share
 (``active_share``, a little more for the keenest accounts) are people who use the product; each of them shows
 up on a weekday now and then, about 0.8 days a month, and uses one feature that day (a fresh login on a quarter
 of those days). That keeps the demo to a few hundred thousand events, built in seconds through the real
@@ -21,7 +22,7 @@ from django.db import transaction
 
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
-from tenure.demo.models import DemoScenario, UsageTrend
+from tenure.demo.models import Cause, DemoScenario, UsageTrend
 from tenure.usage.models import Feature
 from tenure.usage.protocol import parse_message
 from tenure.usage.services import IngestResult, store_messages
@@ -75,8 +76,26 @@ def _seats_on(timeline: list[tuple[dt.date, int, int]], day: dt.date, state: dic
     return sum(v for k, v in state.items() if k != "_pos")
 
 
+DIP_DEPTH = 0.55  # a usage dip (a rough patch the account comes through) loses this share at its lowest
+DIP_RECOVERY = dt.timedelta(days=30)
+
+
+def _dip(scenario: DemoScenario, day: dt.date) -> float:
+    """The share of usage lost to a rough patch: falling until it is resolved, back to normal a month later."""
+    if scenario.scare != Cause.USAGE_DECLINE or not scenario.scare_from or day < scenario.scare_from:
+        return 0.0
+    start, until = scenario.scare_from, scenario.scare_until
+    if day <= until:
+        return DIP_DEPTH * (day - start).days / max(1, (until - start).days)
+    return DIP_DEPTH * max(0.0, 1 - (day - until) / DIP_RECOVERY)
+
+
 def _trend(scenario: DemoScenario, day: dt.date, first_day: dt.date, end: dt.date) -> float:
     """How active the account is on ``day``, relative to its usual share (1.0)."""
+    return _base_trend(scenario, day, first_day, end) * (1.0 - _dip(scenario, day))
+
+
+def _base_trend(scenario: DemoScenario, day: dt.date, first_day: dt.date, end: dt.date) -> float:
     change = scenario.usage_change_on
     if scenario.usage_trend == UsageTrend.RAMPING:
         return min(1.0, 0.25 + 0.75 * (day - first_day).days / 75)
