@@ -62,7 +62,8 @@ def _random_inputs(rng: random.Random, accounts: int = 25, start: int = 19000, d
         contacts=pd.DataFrame(contacts, columns=["account_id", "sponsor", "left_on"]),
         nps=pd.DataFrame({"account_id": [1, 2, 3], "day": [start + 10, start + 200, start + 390], "score": [9, 3, 6]}),
         health=pd.DataFrame({"account_id": [1, 1, 2], "day": [start + 150, start + 300, start + 390],
-                             "score": [80.0, 40.0, 55.0]}),
+                             "score": [80.0, 40.0, 55.0], "m:license_utilization": [90.0, 20.0, np.nan],
+                             "m:sentiment": [70.0, np.nan, 35.0]}),
     )
 
 
@@ -91,6 +92,7 @@ def test_features_ignore_everything_after_their_day(seed):
     inputs = _random_inputs(rng)
     spec = feat.make_spec(inputs)
     assert spec.has_nps and spec.has_health and spec.events
+    assert spec.health_measures == ["license_utilization", "sentiment"]
     ids = inputs.accounts["account_id"].to_numpy()
     for day in (19100, 19200, 19333):
         full = feat.features_as_of(inputs, day, ids, spec)
@@ -143,3 +145,32 @@ def test_features_from_the_database_are_the_same_after_deleting_the_future(tmp_p
     cut = feat.features_as_of(services.load_inputs(), day, ids, spec)
     assert_frame_equal(full, cut)
     assert full["tickets_90"].sum() > 0 and full["touches_90"].sum() > 0 and full["events_30"].sum() > 0
+
+
+def test_each_health_measure_is_a_feature_from_the_latest_snapshot_of_the_fortnight():
+    inputs = _random_inputs(random.Random("measures"))
+    spec = feat.make_spec(inputs)
+    start = 19000
+    ids = [1, 2, 3]
+    at = {d: feat.features_as_of(inputs, start + d, ids, spec) for d in (160, 200, 305, 395)}
+    assert at[160].loc[1, "hm:license_utilization"] == 90.0 and at[160].loc[1, "hm:sentiment"] == 70.0
+    assert np.isnan(at[200].loc[1, "hm:license_utilization"])  # no snapshot in the 14 days before
+    assert at[305].loc[1, "hm:license_utilization"] == 20.0 and np.isnan(at[305].loc[1, "hm:sentiment"])
+    assert at[395].loc[2, "hm:sentiment"] == 35.0 and np.isnan(at[395].loc[3, "hm:sentiment"])
+
+
+@pytest.mark.django_db
+def test_health_measures_load_from_the_snapshots(tmp_path):
+    from tenure.health.services import backfill_health
+
+    made = write_history(tmp_path, accounts=12)
+    for kind in ("accounts", "subscriptions", "events"):
+        assert import_csv(kind, made["paths"][kind]).ok
+    assert backfill_health(today=CUT, days=60, step=30)
+    inputs = services.load_inputs(until=CUT)
+    spec = feat.make_spec(inputs)
+    assert "license_utilization" in spec.health_measures
+    ids = inputs.accounts["account_id"].to_numpy()
+    features = feat.features_as_of(inputs, calc.day_number(CUT), ids, spec)
+    scored = features["hm:license_utilization"].dropna()
+    assert len(scored) and scored.between(0, 100).all()

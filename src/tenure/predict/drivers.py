@@ -78,6 +78,8 @@ def describe(feature: str, event_names: dict[str, str] | None = None) -> tuple[s
         _, key, part = feature.split(":", 2)
         text, unit = EVENT_PARTS.get(part, ("'{e}'", "decimal"))
         return text.format(e=(event_names or {}).get(key, key.replace("_", " "))), unit, "usage"
+    if feature.startswith("hm:"):
+        return f"Health measure '{feature[3:].replace('_', ' ')}' (0-100)", "decimal", "health"
     if feature.startswith("custom."):
         return feature[7:].replace("_", " ").capitalize(), "category", "key-numbers"
     return feature.replace("_", " "), "decimal", "key-numbers"

@@ -41,6 +41,7 @@ class Inputs:
     touches: pd.DataFrame  # account_id, day, negative (bool), sponsor (bool: an executive sponsor took part)
     contacts: pd.DataFrame  # account_id, sponsor (bool), left_on (FAR if still there)
     nps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
+    # account_id, day, score, and one "m:<measure key>" column per health measure (its 0-100 score; NaN if missing)
     health: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
 
     def first_usage_day(self) -> int | None:
@@ -56,6 +57,7 @@ class Spec:
     custom_numeric: list[str] = field(default_factory=list)
     has_nps: bool = False
     has_health: bool = False
+    health_measures: list[str] = field(default_factory=list)
 
 
 def _is_number(value) -> bool:
@@ -100,7 +102,9 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
             levels[name] = kept
     plans = inputs.changes.groupby("plan").size().sort_values(ascending=False, kind="mergesort")
     levels["plan"] = [str(p) for p in plans.index[:MAX_LEVELS]]
-    return Spec(events, levels, custom_numeric, has_nps=len(inputs.nps) > 0, has_health=len(inputs.health) > 0)
+    measures = [c[2:] for c in inputs.health.columns if c.startswith("m:") and inputs.health[c].notna().any()]
+    return Spec(events, levels, custom_numeric, has_nps=len(inputs.nps) > 0, has_health=len(inputs.health) > 0,
+                health_measures=measures)
 
 
 # ---- labels -------------------------------------------------------------------------------------------
@@ -288,10 +292,17 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     if spec.has_health:
         h = inputs.health
         h = h[h["account_id"].isin(idx) & (h["day"].to_numpy() <= day)]
-        latest = _in(h, day, 14).sort_values("day").groupby("account_id")["score"].last().reindex(idx)
+        recent = _in(h, day, 14).sort_values("day").drop_duplicates("account_id", keep="last").set_index(
+            "account_id")
+        latest = recent["score"].reindex(idx)
         month_ago = _in(h, day - 30, 14).sort_values("day").groupby("account_id")["score"].last().reindex(idx)
         f["health_score"] = latest.astype("float64")
         f["health_change_30"] = (latest - month_ago).astype("float64")
+        # each measure's own score, so the model can weigh them differently than the scorecard does
+        for key in getattr(spec, "health_measures", []):  # models trained before measures were features: none
+            column = f"m:{key}"
+            values = recent[column] if column in recent else pd.Series(np.nan, index=recent.index)
+            f[f"hm:{key}"] = values.reindex(idx).astype("float64")
 
     # -- who the account is (today's attributes; the plan as of the day)
     accounts = inputs.accounts.reindex(idx)

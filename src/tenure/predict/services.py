@@ -177,12 +177,15 @@ def _load_health(until) -> pd.DataFrame:
         qs = model.objects.filter(score__isnull=False)
         if until is not None:
             qs = qs.filter(day__lte=until)
-        df = _frame(qs.values_list("account_id", "day", "score").iterator(chunk_size=20000),
-                    ["account_id", "day", "score"])
+        rows = list(qs.values_list("account_id", "day", "score", "measures").iterator(chunk_size=20000))
     except Exception:
         return empty
+    df = _frame((r[:3] for r in rows), ["account_id", "day", "score"])
     df["day"] = _days_of(df["day"])
-    return df
+    measures = pd.DataFrame([{f"m:{m['key']}": m.get("score") for m in (r[3] or [])
+                              if isinstance(m, dict) and m.get("key") and not m.get("missing")} for r in rows],
+                            index=df.index)
+    return pd.concat([df, measures.astype("float64")], axis=1) if len(measures.columns) else df
 
 
 def event_names() -> dict[str, str]:

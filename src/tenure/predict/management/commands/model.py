@@ -27,6 +27,8 @@ class Command(BaseCommand):
             p.add_argument("--grace", type=int, default=None, help="grace period in days (default 7)")
             p.add_argument("--step", type=int, default=30, help="days between observation dates (default 30)")
             p.add_argument("--max-dates", type=int, default=24, help="observation dates at most (default 24)")
+            p.add_argument("--tree-budget", type=int, default=300,
+                           help="boosting iterations of the gradient-boosted trees (default 300)")
             p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                            help="the last day of history to use, YYYY-MM-DD (default today)")
             p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Scored {count} accounts." if count else "No trained model: run `tenure model train`.")
             return
         kwargs = {"as_of": opts["as_of"], "horizon": opts["horizon"], "grace": opts["grace"], "step": opts["step"],
-                  "max_dates": opts["max_dates"]}
+                  "max_dates": opts["max_dates"], "tree_budget": opts["tree_budget"]}
         try:
             if action == "train":
                 result = services.train(**kwargs)
@@ -48,7 +50,8 @@ class Command(BaseCommand):
                 bt, data = services.evaluate(**kwargs)
                 horizon = kwargs["horizon"] or services.horizon_days()
                 grace = kwargs["grace"] if kwargs["grace"] is not None else services.metrics.grace_days()
-                report = services.summary(bt, data, horizon, grace)
+                settings = {k: kwargs[k] for k in ("step", "max_dates", "tree_budget")}
+                report = services.summary(bt, data, horizon, grace, settings)
         except services.NotEnoughHistory as exc:
             raise CommandError(str(exc)) from None
         if opts["json"]:
