@@ -44,24 +44,27 @@ def test_observation_dates_stop_where_labels_are_final():
 
 
 def _synthetic(n_accounts=400, n_dates=8, seed=0):
-    """Churn driven by an interaction a straight line cannot draw (low usage AND a payment problem)."""
+    """Churn driven by what a straight line cannot draw: low usage AND a payment problem, and the first-renewal
+    cliff (light users leave around their first anniversary, not before it and less after it)."""
     rng = np.random.default_rng(seed)
     rows = []
     for d in range(n_dates):
         usage = rng.gamma(2, 10, n_accounts)
         past_due = rng.random(n_accounts) < 0.2
+        tenure = rng.uniform(0, 1500, n_accounts)
         noise = rng.normal(size=(n_accounts, 3))
-        risk = 0.01 + 0.7 * ((usage < 8) & past_due) + 0.05 * (usage < 4)
-        label = (rng.random(n_accounts) < risk).astype(int)
+        first_renewal = (tenure >= 330) & (tenure <= 395)
+        risk = 0.01 + 0.6 * ((usage < 8) & past_due) + 0.05 * (usage < 4) + 0.5 * (first_renewal & (usage < 15))
+        label = (rng.random(n_accounts) < np.minimum(risk, 1)).astype(int)
         rows.append(pd.DataFrame({"account_id": np.arange(n_accounts), "as_of": 1000 + 30 * d, "label": label,
-                                  "usage": usage, "past_due": past_due.astype(float), "n1": noise[:, 0],
-                                  "n2": noise[:, 1], "n3": noise[:, 2]}))
+                                  "usage": usage, "past_due": past_due.astype(float), "tenure": tenure,
+                                  "n1": noise[:, 0], "n2": noise[:, 1], "n3": noise[:, 2]}))
     return pd.concat(rows, ignore_index=True)
 
 
 def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
     data = _synthetic(n_dates=10)
-    bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], horizon=30, tree_budget=100)
+    bt = training.backtest(data, ["usage", "past_due", "tenure", "n1", "n2", "n3"], horizon=30, tree_budget=100)
     assert max(bt.train_dates) + 30 <= min(bt.test_dates)
     assert set(bt.results) == {"logistic", "gradient_boosting"}
     trees, line = bt.results["gradient_boosting"], bt.results["logistic"]
@@ -87,6 +90,18 @@ def test_each_retrain_learns_only_from_outcomes_known_before_the_dates_it_predic
     assert bt.results["logistic"]["rows"] == int(data["as_of"].isin(bt.test_dates).sum())
     later = bt.folds[-1]
     assert later["train_dates"] > bt.folds[0]["train_dates"]  # a later retrain knows more
+
+
+def test_each_candidate_tunes_its_complexity_on_later_dates_than_it_fits():
+    data = _synthetic(n_dates=6)
+    columns = ["usage", "past_due", "tenure", "n1", "n2", "n3"]
+    early, late = data[data["as_of"] < 1120], data[data["as_of"] >= 1120]
+    params, raw = training.tune("gradient_boosting", early, late, columns, tree_budget=80)
+    assert training.MIN_TREES <= params["max_iter"] <= 80 and len(raw) == len(late)
+    params, raw = training.tune("logistic", early, late, columns)
+    assert params["C"] in training.C_GRID and len(raw) == len(late)
+    fitted = training.fit("gradient_boosting", data, columns, horizon=30, tree_budget=80)
+    assert fitted.estimator.max_iter == fitted.params["max_iter"] <= 80  # the refit keeps what was chosen
 
 
 def test_weighted_auc_matches_scikit_learn_with_ties_and_weights():

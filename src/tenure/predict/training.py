@@ -2,8 +2,9 @@
 
 Two candidates: a regularised logistic regression (median imputation, signed-log scaling of counts,
 standardisation, L2 penalty) and gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier,
-which handles missing values itself). Both are calibrated on a held-out time slice — the latest
-observation dates of the training period — with Platt scaling (a logistic fit on the model's log-odds), or
+which handles missing values itself). Each tunes its one complexity knob — the L2 strength, the number of
+boosting iterations — by log loss on a held-out time slice (the latest observation dates of the training
+period), and is calibrated on the same slice with Platt scaling (a logistic fit on the model's log-odds), or
 isotonic regression once that slice holds at least 50 churns.
 
 The back-test is time-ordered with a rolling origin: the last ~30% of observation dates are test dates,
@@ -27,7 +28,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -39,13 +40,17 @@ def signed_log(x):
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-def make_estimator(kind: str, tree_budget: int = 300):
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # the logistic regression's L2 strengths to choose from
+MIN_TREES = 20
+
+
+def make_estimator(kind: str, tree_budget: int = 300, C: float = 0.1):
     if kind == "logistic":
         return make_pipeline(
             SimpleImputer(strategy="median", keep_empty_features=True),
             FunctionTransformer(signed_log),
             StandardScaler(),
-            LogisticRegression(C=0.1, max_iter=3000),
+            LogisticRegression(C=C, max_iter=3000),
         )
     if kind == "gradient_boosting":
         return HistGradientBoostingClassifier(
@@ -92,6 +97,7 @@ class Fitted:
     estimator: object
     calibrator: Calibrator
     columns: list[str]
+    params: dict = field(default_factory=dict)  # the complexity chosen on the latest training dates
 
     def raw(self, X: pd.DataFrame) -> np.ndarray:
         return self.estimator.predict_proba(X[self.columns].to_numpy(dtype="float64"))[:, 1]
@@ -143,21 +149,41 @@ def split_dates(dates, horizon: int, test_share: float = 0.3) -> tuple[list[int]
     return train, test
 
 
+def tune(kind: str, early: pd.DataFrame, late: pd.DataFrame, columns: list[str], tree_budget: int = 300,
+         ) -> tuple[dict, np.ndarray]:
+    """Each candidate's one complexity knob, chosen by log loss on later dates than it was fitted on: how many
+    boosting iterations for the trees, how strong the L2 penalty for the logistic regression. Returns the
+    chosen parameters and the raw predictions on ``late`` made with them (for the calibrator)."""
+    X, y = early[columns].to_numpy(dtype="float64"), early["label"].to_numpy()
+    X_late, y_late = late[columns].to_numpy(dtype="float64"), late["label"].to_numpy()
+    if kind == "gradient_boosting":
+        staged = [p[:, 1] for p in make_estimator(kind, tree_budget).fit(X, y).staged_predict_proba(X_late)]
+        losses = [log_loss(y_late, p, labels=[0, 1]) for p in staged]
+        best = min(len(staged), max(MIN_TREES, int(np.argmin(losses)) + 1))
+        return {"max_iter": best}, staged[best - 1]
+    tried = []
+    for C in C_GRID:
+        p = make_estimator(kind, C=C).fit(X, y).predict_proba(X_late)[:, 1]
+        tried.append((log_loss(y_late, p, labels=[0, 1]), C, p))
+    _, C, p = min(tried, key=lambda t: t[0])
+    return {"C": C}, p
+
+
 def fit(kind: str, data: pd.DataFrame, columns: list[str], horizon: int, tree_budget: int = 300) -> Fitted:
-    """Fit on all of ``data``; the calibrator learns from the latest dates, predicted by a model fitted on the
-    dates whose labels closed before them (the refitted estimator then uses every date)."""
+    """Fit on all of ``data``. The latest dates first serve to tune (``tune``) and to calibrate: a model fitted
+    on the dates whose labels closed before them predicts them; the refitted estimator then uses every date."""
     dates = sorted(data["as_of"].unique())
     fit_dates, cal_dates = split_dates(dates, horizon, test_share=0.25) if len(dates) >= 3 else (dates, [])
-    calibrator = Calibrator()
+    calibrator, params = Calibrator(), {}
     if fit_dates and cal_dates:
         early = data[data["as_of"].isin(fit_dates)]
         late = data[data["as_of"].isin(cal_dates)]
         if early["label"].nunique() == 2 and late["label"].nunique() == 2:
-            first = make_estimator(kind, tree_budget).fit(early[columns].to_numpy(dtype="float64"), early["label"])
-            calibrator = Calibrator.fit(first.predict_proba(late[columns].to_numpy(dtype="float64"))[:, 1],
-                                        late["label"])
-    estimator = make_estimator(kind, tree_budget).fit(data[columns].to_numpy(dtype="float64"), data["label"])
-    return Fitted(kind, estimator, calibrator, list(columns))
+            params, raw = tune(kind, early, late, columns, tree_budget)
+            calibrator = Calibrator.fit(raw, late["label"])
+    estimator = make_estimator(kind, params.get("max_iter", tree_budget), params.get("C", 0.1))
+    estimator.fit(data[columns].to_numpy(dtype="float64"), data["label"])
+    return Fitted(kind, estimator, calibrator, list(columns), params)
 
 
 @dataclass
@@ -224,7 +250,7 @@ def backtest(data: pd.DataFrame, columns: list[str], horizon: int, kinds=KINDS, 
             continue  # nothing to learn from yet
         for kind in kinds:
             model = fit(kind, train, columns, horizon, tree_budget)
-            predicted[kind].append((model.predict(test), model.calibrator.method))
+            predicted[kind].append((model.predict(test), model.calibrator.method, model.params))
         tested.append(test)
         bt.test_dates += [int(d) for d in block]
         bt.folds.append({"test_dates": [int(d) for d in block], "train_dates": len(known),
@@ -236,9 +262,10 @@ def backtest(data: pd.DataFrame, columns: list[str], horizon: int, kinds=KINDS, 
     y = pooled["label"].to_numpy()
     probabilities = {}
     for kind in kinds:
-        probabilities[kind] = np.concatenate([p for p, _ in predicted[kind]])
+        probabilities[kind] = np.concatenate([p for p, _, _ in predicted[kind]])
         bt.results[kind] = scores(y, probabilities[kind])
         bt.results[kind]["calibration_method"] = predicted[kind][-1][1]
+        bt.results[kind]["params"] = [params for _, _, params in predicted[kind]]  # per retrain
     if {"logistic", "gradient_boosting"} <= set(kinds):
         bt.comparison = compare(y, pooled["account_id"].to_numpy(), probabilities["gradient_boosting"],
                                 probabilities["logistic"])
