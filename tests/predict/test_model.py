@@ -151,6 +151,8 @@ def test_feature_words_read_like_a_csm_would_say_them():
     assert drivers.describe("mau_30", {})[0] == "Active users, last 30 days"
     label, _unit, section = drivers.describe("ev:report_viewed:change_30", {"report_viewed": "View a report"})
     assert label == "'View a report' vs the 30 days before" and section == "usage"
+    label, _unit, section = drivers.describe("hm:open_high_tickets")
+    assert label == "Health: Open high-priority tickets (measure score, 0-100)" and section == "health"
     assert drivers.fmt(np.log1p(5) - np.log1p(9), "logchange") == "-40%"
     assert drivers.fmt(0.42, "percent") == "42%"
 

@@ -79,7 +79,11 @@ def describe(feature: str, event_names: dict[str, str] | None = None) -> tuple[s
         text, unit = EVENT_PARTS.get(part, ("'{e}'", "decimal"))
         return text.format(e=(event_names or {}).get(key, key.replace("_", " "))), unit, "usage"
     if feature.startswith("hm:"):
-        return f"Health measure '{feature[3:].replace('_', ' ')}' (0-100)", "decimal", "health"
+        from tenure.health.measures import CATALOG  # the health room names its own measures
+
+        measure = CATALOG.get(feature[3:])
+        name = measure.label if measure else feature[3:].replace("_", " ")
+        return f"Health: {name} (measure score, 0-100)", "decimal", "health"
     if feature.startswith("custom."):
         return feature[7:].replace("_", " ").capitalize(), "category", "key-numbers"
     return feature.replace("_", " "), "decimal", "key-numbers"

@@ -77,7 +77,8 @@ class Calibrator:
         if len(set(y.tolist())) < 2:
             return cls()
         if y.sum() >= 50:
-            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+            # a slice of a few hundred observations cannot support certainty either way: never 0% or 100%
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.001, y_max=0.99).fit(raw, y)
             return cls("isotonic", isotonic=iso)
         platt = LogisticRegression(C=1e4, max_iter=1000).fit(logit(raw).reshape(-1, 1), y)
         return cls("sigmoid", platt=platt)
