@@ -17,8 +17,10 @@ The story. ~12 months of history ending yesterday (``today`` is the day the demo
 
 Warning signs are not verdicts, as in a real book of business: a quarter of steady accounts (and some expanding
 ones) go through a rough patch — a competitor evaluation, a usage dip, a silent sponsor, a declined card — and
-come through it; about a third of leavers (``quiet``) show their cause only weeks before they go. So a churn
-model or a health score has something real to separate, and neither can read the outcome off one field.
+come through it; about a third of leavers (``quiet``) show their cause only weeks before they go; and some new
+customers never get past onboarding (the go-live slips, milestones go overdue) and leave within months or at
+their first renewal. So a churn model or a health score has something real to separate, and neither can read
+the outcome off one field.
 """
 
 from __future__ import annotations
@@ -1053,7 +1055,7 @@ class _AccountStory:
         if self.scare:
             text += (f" Came through a rough patch ({Cause(self.scare).label.lower()}) from {self.scare_from} to "
                      f"{self.scare_until}.")
-        if self.quiet:
+        if self.quiet and self.cause != Cause.NEVER_ADOPTED:  # that one shows from the kickoff on
             text += " Left with little warning."
         if self.churned_on:
             text += f" Churned on {self.churned_on}."
