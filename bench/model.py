@@ -136,11 +136,11 @@ def main() -> None:
     timings["features"] = time.perf_counter() - t
     t = time.perf_counter()
     with threadpool_limits(1):
-        bt = training.backtest(data.frame, data.columns, 30)
+        bt = training.backtest(data.frame, data.columns, 30 + 7)  # horizon + grace
     timings["back-test"] = time.perf_counter() - t
     t = time.perf_counter()
     with threadpool_limits(1):
-        fitted = training.fit(bt.chosen, data.frame, data.columns, 30)
+        fitted = training.fit(bt.chosen, data.frame, data.columns, 30 + 7)
         reference_row(data.frame[data.columns])
     timings["final fit"] = time.perf_counter() - t
     total = sum(timings.values())

@@ -48,6 +48,9 @@ def test_metrics_and_model_from_imported_history(imported, capsys):
     assert scores[model.kind]["auc"] > 0.7
     assert model.metrics["churns"] >= 5
     assert max(model.metrics["test_dates"]) <= (AS_OF - dt.timedelta(days=37)).isoformat()
+    for fold in model.metrics["folds"]:  # trained only on labels settled (horizon 30 + grace 7) by its first test date
+        settled = dt.date.fromisoformat(fold["last_train_date"]) + dt.timedelta(days=37)
+        assert settled <= dt.date.fromisoformat(fold["test_dates"][0])
     # columns the importer was not told about became custom attributes, and model features
     assert any(f.startswith("custom.channel=") for f in model.features)
     assert any(f.startswith("segment=") for f in model.features)

@@ -64,7 +64,7 @@ def _synthetic(n_accounts=400, n_dates=8, seed=0):
 
 def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
     data = _synthetic(n_dates=10)
-    bt = training.backtest(data, ["usage", "past_due", "tenure", "n1", "n2", "n3"], horizon=30, tree_budget=100)
+    bt = training.backtest(data, ["usage", "past_due", "tenure", "n1", "n2", "n3"], settle_days=30, tree_budget=100)
     assert max(bt.train_dates) + 30 <= min(bt.test_dates)
     assert set(bt.results) == {"logistic", "gradient_boosting"}
     trees, line = bt.results["gradient_boosting"], bt.results["logistic"]
@@ -79,7 +79,7 @@ def test_backtest_trains_on_earlier_dates_and_tests_on_later_ones():
 
 def test_each_retrain_learns_only_from_outcomes_known_before_the_dates_it_predicts():
     data = _synthetic(n_dates=12)
-    bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], horizon=45, tree_budget=50)
+    bt = training.backtest(data, ["usage", "past_due", "n1", "n2", "n3"], settle_days=45, tree_budget=50)
     dates = sorted(data["as_of"].unique())
     assert len(bt.folds) == 3 and bt.test_dates == [int(d) for d in dates[-4:]]  # 30% of 12 dates, in 3 blocks
     assert [d for f in bt.folds for d in f["test_dates"]] == bt.test_dates
@@ -100,8 +100,14 @@ def test_each_candidate_tunes_its_complexity_on_later_dates_than_it_fits():
     assert training.MIN_TREES <= params["max_iter"] <= 80 and len(raw) == len(late)
     params, raw = training.tune("logistic", early, late, columns)
     assert params["C"] in training.C_GRID and len(raw) == len(late)
-    fitted = training.fit("gradient_boosting", data, columns, horizon=30, tree_budget=80)
+    fitted = training.fit("gradient_boosting", data, columns, settle_days=30, tree_budget=80)
     assert fitted.estimator.max_iter == fitted.params["max_iter"] <= 80  # the refit keeps what was chosen
+
+
+def test_backtest_of_nothing_is_empty_not_an_error():
+    empty = _synthetic().iloc[0:0]
+    bt = training.backtest(empty, ["usage"], settle_days=30)
+    assert not bt.results and not bt.test_dates and not bt.chosen
 
 
 def test_weighted_auc_matches_scikit_learn_with_ties_and_weights():
@@ -138,7 +144,7 @@ def test_lift_and_calibration_by_hand():
 def test_drivers_name_the_feature_that_moves_the_risk():
     data = _synthetic()
     columns = ["usage", "past_due", "n1", "n2", "n3"]
-    model = training.fit("logistic", data, columns, horizon=30)
+    model = training.fit("logistic", data, columns, settle_days=30)
     reference = drivers.reference_row(data[columns])
     X = pd.DataFrame([{"usage": 2.0, "past_due": 1.0, "n1": 0.0, "n2": 0.0, "n3": 0.0}], index=[7])
     contrib = drivers.contributions(model, X, reference)

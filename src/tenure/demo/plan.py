@@ -62,7 +62,8 @@ LEAD_DAYS_AT_RISK = {
 # Rough patches healthy accounts come through (weights), and how often they have one during the year.
 SCARE_CAUSES = {Cause.COMPETITOR: 30, Cause.USAGE_DECLINE: 30, Cause.SPONSOR_SILENT: 20, Cause.PAYMENT_FAILED: 20}
 SCARE_SHARE = {Scenario.STEADY: 0.25, Scenario.EXPANDING: 0.12}
-# Leavers whose signs show only weeks before they go (a silent sponsor takes months by nature).
+# Leavers whose signs show only weeks before they go (a silent sponsor takes months by nature, and a customer
+# that never adopted shows it from the kickoff on).
 QUIET_SHARE = 0.35
 QUIET_LEAD_DAYS = (10, 40)
 CHURN_REASONS = {
@@ -452,7 +453,9 @@ class _AccountStory:
             else:
                 self.since = churn - rng.randint(300, 1300) * DAY
             self.churned_on = churn
-            self.quiet = self.cause != Cause.SPONSOR_SILENT and rng.random() < QUIET_SHARE
+            # (drawn for every cause but a silent sponsor, so the other draws stay where they were)
+            self.quiet = (self.cause != Cause.SPONSOR_SILENT and rng.random() < QUIET_SHARE
+                          and self.cause != Cause.NEVER_ADOPTED)
             low, high = QUIET_LEAD_DAYS if self.quiet else LEAD_DAYS_CHURNED[self.cause]
             self.warning_on = churn - rng.randint(low, high) * DAY
         elif self.label == Scenario.AT_RISK:
@@ -1055,7 +1058,7 @@ class _AccountStory:
         if self.scare:
             text += (f" Came through a rough patch ({Cause(self.scare).label.lower()}) from {self.scare_from} to "
                      f"{self.scare_until}.")
-        if self.quiet and self.cause != Cause.NEVER_ADOPTED:  # that one shows from the kickoff on
+        if self.quiet:
             text += " Left with little warning."
         if self.churned_on:
             text += f" Churned on {self.churned_on}."

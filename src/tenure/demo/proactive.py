@@ -15,7 +15,7 @@ from tenure.accounts.assignment import assign_accounts
 from tenure.accounts.models import Account, AssignmentRule
 from tenure.demo.models import Cause, DemoScenario, Scenario, UsageTrend
 from tenure.engagement.models import Milestone, OnboardingTemplate, SuccessGoal
-from tenure.engagement.onboarding import apply_templates, complete_milestone
+from tenure.engagement.onboarding import apply_templates, best_template, complete_milestone, start_onboarding
 from tenure.users.models import User
 
 STANDARD = [
@@ -67,6 +67,11 @@ def seed_proactive(today: dt.date, seed: int) -> dict[str, int]:
         .values_list("pk", flat=True)
     )
     apply_templates(recent, today)
+    # One that never adopted may be most of a year in (an annual contract): its project started at signing.
+    templates = list(OnboardingTemplate.objects.all())
+    for account in Account.objects.filter(pk__in=recent, onboarding_projects=None).select_related("owner"):
+        signed = account.subscriptions.order_by("start_date").values_list("start_date", flat=True).first()
+        start_onboarding(account, best_template(templates, "", account.segment), started_on=signed)
     for milestone in Milestone.objects.filter(project__account_id__in=recent).select_related(
         "project__account__demo_scenario"
     ).order_by("project_id", "position"):

@@ -249,7 +249,7 @@ def evaluate(as_of: dt.date | None = None, horizon: int | None = None, grace: in
             f"{len(data.frame)} observations with {churns} churns within {horizon} days: need at least "
             f"{MIN_CHURNS} churns (import subscriptions with their start and end dates, and past usage)")
     with threadpool_limits(ONE_THREAD):
-        bt = training.backtest(data.frame, data.columns, horizon, tree_budget=tree_budget)
+        bt = training.backtest(data.frame, data.columns, horizon + grace, tree_budget=tree_budget)
     if not bt.results:
         raise NotEnoughHistory("the back-test has no churns to learn from before its test dates")
     return bt, data
@@ -284,7 +284,7 @@ def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int |
     bt, data = evaluate(as_of, horizon, grace, step, max_dates, tree_budget)
     settings = {"step": step, "max_dates": max_dates, "tree_budget": tree_budget}
     with threadpool_limits(ONE_THREAD):
-        fitted = training.fit(bt.chosen, data.frame, data.columns, horizon, tree_budget)
+        fitted = training.fit(bt.chosen, data.frame, data.columns, horizon + grace, tree_budget)
     reference = drv.reference_row(data.frame[data.columns])
     version = (ChurnModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     # The time in the name: another database sharing DATA_DIR (tests, a second demo) never overwrites it.

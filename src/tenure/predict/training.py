@@ -9,7 +9,7 @@ isotonic regression once that slice holds at least 50 churns.
 
 The back-test is time-ordered with a rolling origin: the last ~30% of observation dates are test dates,
 split into up to three blocks; each block is predicted by models fitted on the dates whose label window had
-closed by the block's first date (D + horizon <= that date), as a model retrained then would have been, and
+settled by the block's first date (D + horizon + grace <= that date), as a model retrained then would have been, and
 used until the next retrain. The predictions of all blocks are pooled, so the comparison rests on every
 churn of the test period rather than on one slice.
 Reported: ROC AUC, top-decile lift (churn rate among the 10% highest predicted ÷ churn rate overall), Brier
@@ -141,12 +141,14 @@ def scores(y, p) -> dict:
     }
 
 
-def split_dates(dates, horizon: int, test_share: float = 0.3) -> tuple[list[int], list[int]]:
-    """Train and test observation dates: test is the latest ~30%; train ends where labels would overlap."""
+def split_dates(dates, settle_days: int, test_share: float = 0.3) -> tuple[list[int], list[int]]:
+    """Train and test observation dates: test is the latest ~30%; train keeps the dates whose label had settled
+    by the first test date. ``settle_days``: how long after an observation its label is final — the horizon
+    plus the grace period (a subscription resumed within the grace is no churn)."""
     dates = sorted(set(int(d) for d in dates))
     n_test = max(1, round(len(dates) * test_share))
     test = dates[-n_test:]
-    train = [d for d in dates[:-n_test] if d + horizon <= test[0]]
+    train = [d for d in dates[:-n_test] if d + settle_days <= test[0]]
     return train, test
 
 
@@ -170,11 +172,11 @@ def tune(kind: str, early: pd.DataFrame, late: pd.DataFrame, columns: list[str],
     return {"C": C}, p
 
 
-def fit(kind: str, data: pd.DataFrame, columns: list[str], horizon: int, tree_budget: int = 300) -> Fitted:
+def fit(kind: str, data: pd.DataFrame, columns: list[str], settle_days: int, tree_budget: int = 300) -> Fitted:
     """Fit on all of ``data``. The latest dates first serve to tune (``tune``) and to calibrate: a model fitted
     on the dates whose labels closed before them predicts them; the refitted estimator then uses every date."""
     dates = sorted(data["as_of"].unique())
-    fit_dates, cal_dates = split_dates(dates, horizon, test_share=0.25) if len(dates) >= 3 else (dates, [])
+    fit_dates, cal_dates = split_dates(dates, settle_days, test_share=0.25) if len(dates) >= 3 else (dates, [])
     calibrator, params = Calibrator(), {}
     if fit_dates and cal_dates:
         early = data[data["as_of"].isin(fit_dates)]
@@ -235,22 +237,24 @@ def compare(y, accounts, p_new, p_base, resamples: int = BOOTSTRAP_RESAMPLES, se
     return out
 
 
-def backtest(data: pd.DataFrame, columns: list[str], horizon: int, kinds=KINDS, tree_budget: int = 300,
+def backtest(data: pd.DataFrame, columns: list[str], settle_days: int, kinds=KINDS, tree_budget: int = 300,
              test_share: float = 0.3, retrains: int = RETRAINS) -> Backtest:
     dates = sorted(int(d) for d in data["as_of"].unique())
-    _, test_dates = split_dates(dates, horizon, test_share)
     bt = Backtest([], [])
+    if not dates:
+        return bt
+    _, test_dates = split_dates(dates, settle_days, test_share)
     predicted: dict[str, list] = {kind: [] for kind in kinds}
     tested = []
     for block in np.array_split(np.asarray(test_dates), min(retrains, len(test_dates))):
         first = int(block[0])
-        known = [d for d in dates if d + horizon <= first]
+        known = [d for d in dates if d + settle_days <= first]
         train = data[data["as_of"].isin(known)]
         test = data[data["as_of"].isin(block.tolist())]
         if train["label"].nunique() < 2 or not len(test):
             continue  # nothing to learn from yet
         for kind in kinds:
-            model = fit(kind, train, columns, horizon, tree_budget)
+            model = fit(kind, train, columns, settle_days, tree_budget)
             predicted[kind].append((model.predict(test), model.calibrator.method, model.params))
         tested.append(test)
         bt.test_dates += [int(d) for d in block]
@@ -258,14 +262,15 @@ def backtest(data: pd.DataFrame, columns: list[str], horizon: int, kinds=KINDS, 
                          "last_train_date": known[-1]})
     if not tested:
         return bt
-    bt.train_dates = [d for d in dates if d + horizon <= bt.test_dates[0]]
+    bt.train_dates = [d for d in dates if d + settle_days <= bt.test_dates[0]]
     pooled = pd.concat(tested, ignore_index=True)
     y = pooled["label"].to_numpy()
     probabilities = {}
     for kind in kinds:
         probabilities[kind] = np.concatenate([p for p, _, _ in predicted[kind]])
         bt.results[kind] = scores(y, probabilities[kind])
-        bt.results[kind]["calibration_method"] = predicted[kind][-1][1]
+        bt.results[kind]["calibration_method"] = predicted[kind][-1][1]  # the latest retrain's
+        bt.results[kind]["calibration_methods"] = [method for _, method, _ in predicted[kind]]
         bt.results[kind]["params"] = [params for _, _, params in predicted[kind]]  # per retrain
     if {"logistic", "gradient_boosting"} <= set(kinds):
         bt.comparison = compare(y, pooled["account_id"].to_numpy(), probabilities["gradient_boosting"],
