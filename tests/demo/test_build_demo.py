@@ -9,8 +9,9 @@ from django.db.models import F
 from tenure.accounts.models import Account, Contact, LifecycleStage
 from tenure.billing.models import LIVE_STATUSES, TRACKED_FIELDS, Subscription, SubscriptionChange
 from tenure.demo.models import DemoScenario, Scenario
-from tenure.demo.plan import DEFAULT_ACCOUNTS, MAX_SEATS, MIN_SEATS
+from tenure.demo.plan import DEFAULT_ACCOUNTS
 from tenure.demo.services import build_demo
+from tenure.demo.values import MAX_SEATS, MIN_SEATS
 from tenure.engagement.models import Touch
 from tenure.support.models import Ticket
 from tenure.users.models import Role, User

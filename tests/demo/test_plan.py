@@ -6,15 +6,13 @@ from collections import Counter
 import pytest
 
 from tenure.demo.models import Cause, Scenario
-from tenure.demo.plan import (
-    DEFAULT_ACCOUNTS,
+from tenure.demo.plan import DEFAULT_ACCOUNTS, make_plan, validate_plan
+from tenure.demo.values import (
     MAX_SEATS,
     MIN_SEATS,
     DemoPlanError,
     add_years,
-    make_plan,
     segment_for,
-    validate_plan,
 )
 
 TODAY = dt.date(2026, 6, 15)

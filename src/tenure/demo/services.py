@@ -23,19 +23,10 @@ from django.utils import timezone
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.demo.models import DemoScenario
-from tenure.demo.plan import (
-    DEFAULT_ACCOUNTS,
-    DEFAULT_SEED,
-    PASSWORD,
-    SOURCE,
-    TEAM,
-    TEAM_USERNAMES,
-    DemoPlan,
-    make_plan,
-    validate_plan,
-)
+from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, make_plan, validate_plan
 from tenure.demo.proactive import seed_proactive
 from tenure.demo.usage import send_demo_usage
+from tenure.demo.values import PASSWORD, SOURCE, TEAM, TEAM_USERNAMES, DemoPlan
 from tenure.engagement.models import Touch
 from tenure.health.services import backfill_health
 from tenure.predict.services import train_for_demo

@@ -2,8 +2,9 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from tenure.demo.models import DemoScenario
-from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, MIN_ACCOUNTS, PASSWORD, TEAM
+from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, MIN_ACCOUNTS
 from tenure.demo.services import DemoConflict, build_demo
+from tenure.demo.values import PASSWORD, TEAM
 
 
 class Command(BaseCommand):
