@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
@@ -25,29 +23,12 @@ def test_unknown_scheme_is_named():
         email_settings("http://x")
 
 
-def test_mail_goes_through_a_real_smtp_server(settings):
-    """aiosmtpd on loopback: what the digest and survey emails will travel through."""
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        for key, value in email_settings(f"smtp://127.0.0.1:{port}").items():
-            setattr(settings, key, value)
-        mail.get_connection(settings.EMAIL_BACKEND).send_messages(
-            [mail.EmailMessage("Hello", "Your digest", "tenure@localhost", ["csm@example.com"])]
-        )
-    finally:
-        controller.stop()
-    assert received[0].rcpt_tos == ["csm@example.com"]
-    assert b"Your digest" in received[0].content
+def test_mail_goes_through_a_real_smtp_server(smtp, settings):
+    """aiosmtpd on loopback (the shared ``smtp`` fixture, which points Django at it through email_settings):
+    what the digest and survey emails will travel through."""
+    assert settings.EMAIL_BACKEND.endswith("smtp.EmailBackend") and settings.EMAIL_HOST == "127.0.0.1"
+    mail.get_connection(settings.EMAIL_BACKEND).send_messages(
+        [mail.EmailMessage("Hello", "Your digest", "tenure@localhost", ["csm@example.com"])]
+    )
+    assert smtp[0].rcpt_tos == ["csm@example.com"]
+    assert b"Your digest" in smtp[0].content

@@ -22,7 +22,7 @@ def test_writekey_create_list_revoke():
     assert "Web app" in run("writekey", "list") and "active" in run("writekey", "list")
     assert "revoked" in run("writekey", "revoke", raw[:10])
     assert authenticate_write_key(raw) is None
-    assert WriteKey.objects.get().key_hash != raw
+    assert WriteKey.objects.get().key_hash == WriteKey.hash(raw) != raw  # only the hash is stored
 
 
 def test_token_create_acts_as_its_user_until_revoked(csm):
