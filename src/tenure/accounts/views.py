@@ -18,7 +18,7 @@ from tenure.billing.models import LIVE_STATUSES
 from tenure.engagement.services import record_touch
 from tenure.engagement.views import plan_context
 from tenure.health.panels import account_health_panel
-from tenure.predict.services import account_panel as account_churn_panel
+from tenure.predict.panels import account_panel as account_churn_panel
 from tenure.risk.services import account_signals_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
 from tenure.usage.facts import usage_summaries

@@ -22,7 +22,7 @@ from tenure.billing.models import SubscriptionChange
 from tenure.health import scoring
 from tenure.health.inputs import load_inputs
 from tenure.health.measures import DEFAULT_DEFINITION, raw_values
-from tenure.health.models import AccountHealth, HealthSnapshot, Pulse, PulseRating, Scorecard, ScorecardVersion
+from tenure.health.models import AccountHealth, HealthSnapshot, Pulse, Scorecard, ScorecardVersion
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,3 @@ def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: 
         label = str(version)
     return scoring.evaluate(pairs, days, label)
 
-
-def rating_choices():
-    return PulseRating.choices

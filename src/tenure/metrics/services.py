@@ -246,29 +246,20 @@ def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -
 
 
 def _probabilities() -> dict[int, float]:
-    try:
-        from tenure.predict.models import ChurnPrediction
-    except ImportError:  # pragma: no cover - the predict room is part of the product
-        return {}
+    from tenure.predict.models import ChurnPrediction
+
     return dict(ChurnPrediction.objects.values_list("account_id", "probability"))
 
 
 # ---- book of business -----------------------------------------------------------------------------------
 
 
-def _health_mix(account_ids_by_owner: dict) -> dict[int, dict[str, int]] | None:
+def _health_mix() -> dict[int, dict[str, int]] | None:
     """Red/yellow/green counts per owner from the health room's current scores, when it has any."""
-    from django.apps import apps
+    from tenure.health.models import AccountHealth
 
-    try:
-        model = apps.get_model("health", "AccountHealth")
-    except LookupError:
-        return None
-    try:
-        rows = list(model.objects.exclude(band="").values("account__owner_id", "band")
-                    .annotate(n=Count("pk")).values_list("account__owner_id", "band", "n"))
-    except Exception:  # the table may not be migrated yet while the health room is being built
-        return None
+    rows = list(AccountHealth.objects.exclude(band="").values("account__owner_id", "band")
+                .annotate(n=Count("pk")).values_list("account__owner_id", "band", "n"))
     if not rows:
         return None
     mix: dict = {}
@@ -278,18 +269,11 @@ def _health_mix(account_ids_by_owner: dict) -> dict[int, dict[str, int]] | None:
     return mix
 
 
-def _open_tasks() -> dict[int, int] | None:
-    from django.apps import apps
+def _open_tasks() -> dict[int, int]:
+    from tenure.risk.models import Task, TaskStatus
 
-    try:
-        model = apps.get_model("risk", "Task")
-    except LookupError:
-        return None
-    try:
-        return dict(model.objects.filter(status__in=["open", "snoozed"]).values("owner_id")
-                    .annotate(n=Count("pk")).values_list("owner_id", "n"))
-    except Exception:
-        return None
+    return dict(Task.objects.filter(status__in=[TaskStatus.OPEN, TaskStatus.SNOOZED]).values("owner_id")
+                .annotate(n=Count("pk")).values_list("owner_id", "n"))
 
 
 def book_of_business(as_of: dt.date | None = None) -> dict:
@@ -309,7 +293,7 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
         risk.setdefault(owner_id, Decimal("0"))
         risk[owner_id] += (mrr or 0) * 12 * Decimal(str(round(p, 4)))
     owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | Q(owned_accounts__isnull=False)).distinct()
-    mix = _health_mix(per_owner)
+    mix = _health_mix()
     tasks = _open_tasks()
     rows = []
     for user in owners.order_by("first_name", "last_name", "username"):
@@ -333,10 +317,8 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
 
 
 def _owner_probabilities():
-    try:
-        from tenure.predict.models import ChurnPrediction
-    except ImportError:  # pragma: no cover
-        return []
+    from tenure.predict.models import ChurnPrediction
+
     live = Q(account__subscriptions__status__in=LIVE_STATUSES)
     from django.db.models import Sum
 

@@ -97,7 +97,7 @@ def renewals(request: HttpRequest) -> HttpResponse:
         columns = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
                    "billing_period", "arr", "churn_probability", "arr_at_risk"]
         return _csv(f"renewals-{days}-days", columns, ([r[c] for c in columns] for r in rows))
-    model = ChurnModel.objects.filter(is_active=True).order_by("-version").first()
+    model = ChurnModel.active()
     totals = {
         "arr": sum((r["arr"] for r in rows), Decimal(0)),
         "at_risk": sum((r["arr_at_risk"] or Decimal(0) for r in rows), Decimal(0)),

@@ -24,7 +24,7 @@ def _prediction(p: ChurnPrediction) -> dict:
 
 @router.get("/model", summary="The active churn model and its back-test (AUC, top-decile lift, calibration)")
 def model(request):
-    return {"model": _model(ChurnModel.objects.filter(is_active=True).order_by("-version").first())}
+    return {"model": _model(ChurnModel.active())}
 
 
 @router.get("/predictions", summary="Accounts by churn probability, highest first")

@@ -32,9 +32,9 @@ class ChurnModel(models.Model):
 
         return LABELS.get(self.kind, self.kind)
 
-    @property
-    def chosen_scores(self) -> dict:
-        return (self.metrics.get("backtest") or {}).get(self.kind) or {}
+    @classmethod
+    def active(cls) -> "ChurnModel | None":
+        return cls.objects.filter(is_active=True).order_by("-version").first()
 
     @property
     def candidates(self) -> list[dict]:

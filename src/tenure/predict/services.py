@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from tenure.accounts.models import Account, Contact
 from tenure.engagement.models import Touch
+from tenure.health.models import HealthSnapshot
 from tenure.metrics import calc
 from tenure.metrics import services as metrics
 from tenure.predict import drivers as drv
@@ -32,6 +33,7 @@ from tenure.predict import features as feat
 from tenure.predict import training
 from tenure.predict.models import ChurnModel, ChurnPrediction
 from tenure.support.models import Ticket
+from tenure.surveys.models import SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
 
 log = logging.getLogger(__name__)
@@ -69,15 +71,6 @@ def _utc_days(values) -> np.ndarray:
 
 def _frame(rows, columns) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=columns)
-
-
-def _optional(app: str, model: str):
-    from django.apps import apps
-
-    try:
-        return apps.get_model(app, model)
-    except LookupError:
-        return None
 
 
 def load_inputs(until: dt.date | None = None, since: dt.date | None = None) -> feat.Inputs:
@@ -151,37 +144,24 @@ def load_inputs(until: dt.date | None = None, since: dt.date | None = None) -> f
 
 
 def _load_nps(until) -> pd.DataFrame:
-    model = _optional("surveys", "SurveyResponse")
-    empty = pd.DataFrame({"account_id": pd.Series(dtype="int64"), "day": pd.Series(dtype="int64"),
-                          "score": pd.Series(dtype="float64")})
-    if model is None:
-        return empty
-    try:
-        qs = model.objects.filter(kind="nps")
-        if until is not None:
-            qs = qs.filter(answered_at__date__lte=until)
-        df = _frame(qs.values_list("account_id", "answered_at", "score"), ["account_id", "day", "score"])
-    except Exception:  # the surveys room is being built beside this one; its table may not exist yet
-        return empty
+    qs = SurveyResponse.objects.filter(kind="nps")
+    if until is not None:
+        qs = qs.filter(answered_at__date__lte=until)
+    df = _frame(qs.values_list("account_id", "answered_at", "score"), ["account_id", "day", "score"])
     df["day"] = _utc_days(df["day"])
+    df["score"] = df["score"].astype("float64")
     return df
 
 
 def _load_health(until) -> pd.DataFrame:
-    model = _optional("health", "HealthSnapshot")
-    empty = pd.DataFrame({"account_id": pd.Series(dtype="int64"), "day": pd.Series(dtype="int64"),
-                          "score": pd.Series(dtype="float64")})
-    if model is None:
-        return empty
-    try:
-        qs = model.objects.filter(score__isnull=False)
-        if until is not None:
-            qs = qs.filter(day__lte=until)
-        rows = list(qs.values_list("account_id", "day", "score", "measures").iterator(chunk_size=20000))
-    except Exception:
-        return empty
+    """Scores and, one column per measure ("m:<key>"), each measure's 0-100 score (NaN where it was missing)."""
+    qs = HealthSnapshot.objects.filter(score__isnull=False)
+    if until is not None:
+        qs = qs.filter(day__lte=until)
+    rows = list(qs.values_list("account_id", "day", "score", "measures").iterator(chunk_size=20000))
     df = _frame((r[:3] for r in rows), ["account_id", "day", "score"])
     df["day"] = _days_of(df["day"])
+    df["score"] = df["score"].astype("float64")
     measures = pd.DataFrame([{f"m:{m['key']}": m.get("score") for m in (r[3] or [])
                               if isinstance(m, dict) and m.get("key") and not m.get("missing")} for r in rows],
                             index=df.index)
@@ -311,7 +291,7 @@ def retrain() -> TrainResult:
 
 
 def active_model() -> ChurnModel | None:
-    return ChurnModel.objects.filter(is_active=True).order_by("-version").first()
+    return ChurnModel.active()
 
 
 def load_model(model: ChurnModel) -> dict:
@@ -369,9 +349,3 @@ def train_for_demo(today: dt.date) -> ChurnModel | None:
     except NotEnoughHistory as exc:
         log.info("no churn model for this demo: %s", exc)
         return None
-
-
-def account_panel(account) -> dict:
-    """The account page's churn panel: probability, model date and drivers in words."""
-    prediction = ChurnPrediction.objects.select_related("model").filter(account=account).first()
-    return {"churn_prediction": prediction}

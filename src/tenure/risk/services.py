@@ -31,7 +31,6 @@ from tenure.risk import detectors as d
 from tenure.risk.facts import load_facts
 from tenure.risk.models import (
     ACTIVE_TASK_STATUSES,
-    KIND_DRIVER,
     PERSON_CLOSE_REASONS,
     CloseReason,
     Driver,
@@ -359,6 +358,3 @@ def account_signals_panel(account: Account, today: dt.date | None = None) -> dic
     return {"risk_signals": open_signals, "risk_resolved": resolved,
             "risk_drivers": sorted({s.driver for s in open_signals if s.driver != Driver.LIFECYCLE})}
 
-
-def driver_of(kind: str) -> str:
-    return str(KIND_DRIVER[kind])
