@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenure.accounts.assignment import assign_accounts
 from tenure.accounts.models import AssignmentRule
 from tenure.users.models import Role, User
+from tenure.users.permissions import require_setup
 
 
 class RuleForm(forms.ModelForm):
@@ -23,17 +23,13 @@ class RuleForm(forms.ModelForm):
                   "coverage", "team"]
 
 
-def _require_ops(request) -> None:
-    if not (request.user.can_write and request.user.is_leader):
-        raise PermissionDenied("Only admins and CS leaders change assignment rules.")
-
 
 def rules_page(request, pk: int | None = None):
-    can_manage = request.user.can_write and request.user.is_leader
+    can_manage = request.user.manages_setup
     rule = get_object_or_404(AssignmentRule, pk=pk) if pk else None
     form = RuleForm(request.POST or None, instance=rule) if can_manage else None
     if request.method == "POST":
-        _require_ops(request)
+        require_setup(request, "change assignment rules")
         if form.is_valid():
             saved = form.save()
             messages.success(request, f"Saved rule “{saved}”. Run the rules to apply it to existing accounts.")
@@ -46,7 +42,7 @@ def rules_page(request, pk: int | None = None):
 
 @require_POST
 def run_rules(request):
-    _require_ops(request)
+    require_setup(request, "change assignment rules")
     changes = assign_accounts(by=request.user, override_manual=request.POST.get("override") == "on")
     moved = sum(1 for c in changes if c.old_owner != c.new_owner)
     messages.success(request, f"Rules applied: {moved} account{'s' if moved != 1 else ''} changed owner, "

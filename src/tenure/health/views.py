@@ -17,6 +17,7 @@ from tenure.health import services
 from tenure.health.forms import NewScorecardForm, PulseForm, ScorecardForm
 from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
 from tenure.health.scoring import format_mapping
+from tenure.users.permissions import require_setup
 
 
 @require_POST
@@ -39,16 +40,11 @@ def record_pulse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("accounts:detail", args=[account.pk]) + "#health")
 
 
-def _can_edit(user) -> bool:
-    return user.is_leader and user.can_write
-
-
 def scorecards(request: HttpRequest) -> HttpResponse:
-    can_edit = _can_edit(request.user)
+    can_edit = request.user.manages_setup
     form = NewScorecardForm(request.POST or None)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only admins and CS leaders change scorecards.")
+        require_setup(request, "change scorecards")
         if form.is_valid():
             try:
                 card = services.create_scorecard(name=form.cleaned_data["name"], segment=form.cleaned_data["segment"],
@@ -69,11 +65,10 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(Scorecard, pk=pk)
     versions = list(card.versions.select_related("created_by").order_by("-number"))
     current = versions[0]
-    can_edit = _can_edit(request.user)
+    can_edit = request.user.manages_setup
     form = ScorecardForm(request.POST or None, definition=current.definition)
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("Only admins and CS leaders change scorecards.")
+        require_setup(request, "change scorecards")
         if form.is_valid():
             version = services.apply_scorecard(card, form.cleaned_data["definition"], by=request.user,
                                                note=form.cleaned_data["note"])

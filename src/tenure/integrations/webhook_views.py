@@ -2,12 +2,12 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenure.integrations import webhooks
 from tenure.integrations.models import WebhookDelivery, WebhookEndpoint
+from tenure.users.permissions import require_setup
 
 
 class EndpointForm(forms.ModelForm):
@@ -22,16 +22,12 @@ class EndpointForm(forms.ModelForm):
         fields = ["name", "url", "format", "event_types"]
 
 
-def _require_ops(request) -> None:
-    if not (request.user.can_write and request.user.is_leader):
-        raise PermissionDenied("Only admins and CS leaders manage webhooks.")
-
 
 def webhooks_page(request):
-    can_manage = request.user.can_write and request.user.is_leader
+    can_manage = request.user.manages_setup
     form = EndpointForm(request.POST or None) if can_manage else None
     if request.method == "POST":
-        _require_ops(request)
+        require_setup(request, "manage webhooks")
         if form.is_valid():
             endpoint = form.save()
             messages.success(request, f"Added {endpoint}. Signing secret: {endpoint.secret}")
@@ -45,7 +41,7 @@ def webhooks_page(request):
 
 @require_POST
 def send_test(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "manage webhooks")
     webhooks.send_test(get_object_or_404(WebhookEndpoint, pk=pk))
     messages.success(request, "Test event queued; see the delivery log below.")
     return redirect("integrations:webhooks")
@@ -53,7 +49,7 @@ def send_test(request, pk: int):
 
 @require_POST
 def replay(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "manage webhooks")
     webhooks.replay(get_object_or_404(WebhookDelivery, pk=pk))
     messages.success(request, "Delivery queued again, with the same event id.")
     return redirect("integrations:webhooks")
@@ -61,7 +57,7 @@ def replay(request, pk: int):
 
 @require_POST
 def toggle(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "manage webhooks")
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     endpoint.active = not endpoint.active
     endpoint.save(update_fields=["active"])

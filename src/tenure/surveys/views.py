@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.models import RelationshipRole
 from tenure.surveys.campaigns import answer, audience, invitation_for, nps, nps_by, send_campaign
 from tenure.surveys.models import SCALES, SurveyCampaign, SurveyKind, SurveyResponse
+from tenure.users.permissions import require_setup
 
 
 @login_not_required
@@ -44,16 +45,12 @@ class CampaignForm(forms.ModelForm):
         fields = ["name", "kind", "question", "segment", "roles", "eligibility_days"]
 
 
-def _require_ops(request) -> None:
-    if not (request.user.can_write and request.user.is_leader):
-        raise PermissionDenied("Only admins and CS leaders send surveys.")
-
 
 def overview(request):
-    can_manage = request.user.can_write and request.user.is_leader
+    can_manage = request.user.manages_setup
     form = CampaignForm(request.POST or None) if can_manage else None
     if request.method == "POST":
-        _require_ops(request)
+        require_setup(request, "send surveys")
         if form.is_valid():
             campaign = form.save(commit=False)
             campaign.created_by = request.user
@@ -82,7 +79,7 @@ def overview(request):
 
 @require_POST
 def send(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "send surveys")
     sent, failed = send_campaign(get_object_or_404(SurveyCampaign, pk=pk))
     messages.success(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}"
                      + (f"; {failed} could not be sent (see the campaign)" if failed else "") + ".")

@@ -1,18 +1,13 @@
 """Usage setup pages: event sources (write keys), the feature catalog and messages the API rejected."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenure.usage import services
 from tenure.usage.models import Feature, RejectedMessage, WriteKey
-
-
-def _require_ops(request) -> None:
-    # Keys and the catalog shape everyone's numbers: CS leaders and admins manage them.
-    if not (request.user.can_write and request.user.is_leader):
-        raise PermissionDenied("Only admins and CS leaders manage event sources and the feature catalog.")
+from tenure.users.permissions import require_setup
 
 
 def setup(request):
@@ -21,14 +16,14 @@ def setup(request):
         "features": Feature.objects.all(),
         "rejected": RejectedMessage.objects.all()[:20],
         "rejected_count": RejectedMessage.objects.count(),
-        "can_manage": request.user.can_write and request.user.is_leader,
+        "can_manage": request.user.manages_setup,
         "ingest_url": request.build_absolute_uri("/"),
     })
 
 
 @require_POST
 def create_key(request):
-    _require_ops(request)
+    require_setup(request, "manage event sources and the feature catalog")
     try:
         key, raw = services.create_write_key(request.POST.get("name", ""), created_by=request.user)
     except ValidationError as e:
@@ -40,7 +35,7 @@ def create_key(request):
 
 @require_POST
 def revoke_key(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "manage event sources and the feature catalog")
     key = get_object_or_404(WriteKey, pk=pk)
     services.revoke_write_key(key)
     messages.success(request, f"Revoked {key}. Events sent with it are refused from now on.")
@@ -49,7 +44,7 @@ def revoke_key(request, pk: int):
 
 @require_POST
 def edit_feature(request, pk: int):
-    _require_ops(request)
+    require_setup(request, "manage event sources and the feature catalog")
     feature = get_object_or_404(Feature, pk=pk)
     services.describe_feature(
         feature,

@@ -37,6 +37,11 @@ class User(AbstractUser):
     def is_leader(self) -> bool:
         return self.effective_role in {Role.ADMIN, Role.LEADER}
 
+    @property
+    def manages_setup(self) -> bool:
+        """Set-up shapes everyone's numbers (scorecards, rules, keys, webhooks, surveys): admins and leaders."""
+        return self.can_write and self.is_leader
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

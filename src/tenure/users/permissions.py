@@ -1,0 +1,9 @@
+"""Who may do what on the pages, checked in one place."""
+
+from django.core.exceptions import PermissionDenied
+
+
+def require_setup(request, what: str) -> None:
+    """Refuse set-up changes to anyone but admins and CS leaders (``what``: "change scorecards", ...)."""
+    if not request.user.manages_setup:
+        raise PermissionDenied(f"Only admins and CS leaders {what}.")
