@@ -48,7 +48,8 @@ class Account(models.Model):
         help_text="The rule behind the current owner; empty when a person chose the owner.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -110,7 +111,7 @@ class Contact(models.Model):
     )
     left_on = models.DateField(null=True, blank=True, help_text="When the person left the customer.")
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name", "email"]

@@ -42,7 +42,8 @@ class Subscription(models.Model):
     status = models.CharField(max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE)
     billing_period = models.CharField(max_length=16, choices=BillingPeriod.choices, default=BillingPeriod.ANNUAL)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-start_date", "pk"]
@@ -80,7 +81,7 @@ class SubscriptionChange(models.Model):
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="history")
     effective_on = models.DateField(help_text="The day this state took effect.")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
     source = models.CharField(max_length=20, default="app", help_text="Who made the change: app, api, import…")
     plan = models.CharField(max_length=100)
     seats = models.PositiveIntegerField()

@@ -30,7 +30,8 @@ class Touch(models.Model):
     occurred_at = models.DateTimeField()
     summary = models.TextField()
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

@@ -41,7 +41,8 @@ class Ticket(models.Model):
         help_text="Customer satisfaction with this ticket, 1 to 5.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-opened_at"]
