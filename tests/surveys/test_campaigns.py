@@ -128,3 +128,30 @@ def test_overview_shows_nps_by_segment_month_and_account(csm_client):
     assert "NPS by account" in page
     assert page.index("Lowco") < page.index("Highco")  # lowest first
     assert "<td>enterprise</td><td class=\"num\">100</td>" in page
+
+
+def test_overview_counts_each_campaign_without_a_query_per_campaign(csm_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenure.surveys.services import record_response
+
+    contact = make_contact(make_account(), roles=["champion"])
+
+    def campaign_with(sent: int, answered: int) -> None:
+        campaign = SurveyCampaign.objects.create(name=f"Q{SurveyCampaign.objects.count()}")
+        for i in range(sent):
+            person = contact if i == 0 else make_contact(contact.account)
+            response = record_response(account=contact.account, contact=person, score=9) if i < answered else None
+            SurveyInvitation.objects.create(campaign=campaign, contact=person, sent_at=timezone.now(),
+                                            response=response)
+
+    campaign_with(2, 1)
+    with CaptureQueriesContext(connection) as one:
+        first = csm_client.get("/surveys/").content.decode()
+    campaign_with(3, 2)
+    campaign_with(1, 0)
+    with CaptureQueriesContext(connection) as three:
+        csm_client.get("/surveys/")
+    assert len(three) == len(one)
+    assert '<td class="num">2</td><td class="num">1</td>' in first  # invited, answered

@@ -23,7 +23,10 @@ SLACK = dt.timedelta(minutes=30)  # an hourly job a few minutes late still sends
 
 def preference_for(user) -> DigestPreference:
     """The stored preference, or the default (weekly for CSMs, off for everyone else) unsaved."""
-    pref = DigestPreference.objects.filter(user=user).first()
+    try:
+        pref = user.digest_preference  # loaded with the user by send_digests
+    except DigestPreference.DoesNotExist:
+        pref = None
     if pref is None:
         frequency = DigestFrequency.WEEKLY if user.role == Role.CSM else DigestFrequency.OFF
         pref = DigestPreference(user=user, frequency=frequency)
@@ -98,7 +101,7 @@ def send_digest(user, now: dt.datetime, *, dry_run: bool = False, force: bool = 
 def send_digests(now: dt.datetime | None = None, *, dry_run: bool = False) -> int:
     now = now or timezone.now()
     sent = 0
-    for user in User.objects.filter(is_active=True).exclude(email=""):
+    for user in User.objects.filter(is_active=True).exclude(email="").select_related("digest_preference"):
         if send_digest(user, now, dry_run=dry_run) is not None:
             sent += 1
     return sent

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -65,10 +66,10 @@ def overview(request):
                         key=lambda item: (item[1][0], item[0]))[:25]
     by_month = nps_by([(m.strftime("%Y-%m"), s) for m, s in
                        answers.annotate(m=TruncMonth("answered_at")).values_list("m", "score")])
-    campaigns = list(SurveyCampaign.objects.all()[:30])
-    for c in campaigns:
-        c.invited = c.invitations.exclude(sent_at=None).count()
-        c.answered = c.invitations.exclude(response=None).count()
+    campaigns = SurveyCampaign.objects.annotate(  # one query, not two per campaign
+        invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
+        answered=Count("invitations", filter=Q(invitations__response__isnull=False)),
+    )[:30]
     return render(request, "surveys/overview.html", {
         "nps_all": nps(list(answers.values_list("score", flat=True))), "answers": answers.count(),
         "by_segment": by_segment, "by_month": by_month, "by_account": by_account, "campaigns": campaigns, "form": form,
