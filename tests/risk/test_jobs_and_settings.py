@@ -54,3 +54,9 @@ def test_leaders_change_thresholds_and_phrases_on_the_settings_page(leader, clie
 @pytest.mark.parametrize("who", ["csm_client", "reader_client"])
 def test_only_leaders_reach_the_settings_page(who, request):
     assert request.getfixturevalue(who).get(reverse("risk:settings")).status_code == 403
+
+
+def test_detector_defaults_are_the_settings_a_new_workspace_starts_with():
+    from tenure.risk.detectors import Thresholds
+
+    assert Thresholds() == Thresholds.from_settings(RiskSettings())  # tests on Thresholds() run what production runs

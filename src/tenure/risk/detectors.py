@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 
-from tenure.risk.models import KIND_DRIVER, Severity, SignalKind
+from tenure.risk.models import DEFAULT_CHURN_PHRASES, DEFAULT_COMPETITORS, KIND_DRIVER, Severity, SignalKind
 
 # ---- inputs ------------------------------------------------------------------------------------------------
 
@@ -38,9 +38,9 @@ class Thresholds:
     expansion_utilization_pct: int = 90
     milestone_overdue_days: int = 7
     detractor_days: int = 90
-    competitor_names: tuple[str, ...] = ("Retainly", "ChurnGuard", "Loyalto", "StickyStack", "Keepwell")
-    churn_phrases: tuple[str, ...] = ("cancel our subscription", "switching to", "evaluating alternatives",
-                                      "not renewing", "too expensive")
+    # the same lists a new RiskSettings row starts with (a test keeps every default equal to the model's)
+    competitor_names: tuple[str, ...] = tuple(DEFAULT_COMPETITORS.splitlines())
+    churn_phrases: tuple[str, ...] = tuple(DEFAULT_CHURN_PHRASES.splitlines())
 
     @classmethod
     def from_settings(cls, obj) -> Thresholds:
