@@ -1,0 +1,6 @@
+"""Account facts as of a day: the one place that reads the record rooms (accounts, billing, usage, support,
+engagement, surveys) for everyone above (health, renewals, risk, metrics, predict, the pages).
+
+``load_facts(account_ids, as_of)`` returns one ``AccountFacts`` per account, loaded with a fixed number of queries
+per batch and never reading after ``as_of``. Every fact has one name and one sentence of meaning (``GLOSSARY``).
+"""
