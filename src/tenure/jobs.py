@@ -49,7 +49,7 @@ CHANGE_SOURCES: list[ChangeSource] = [
     ChangeSource("support.Ticket", "updated_at"),
     ChangeSource("engagement.Touch", "created_at"),
     ChangeSource("usage.DailyAccountActivity", "updated_at"),
-    ChangeSource("health.Pulse", "created_at"), ChangeSource("surveys.SurveyResponse", "created_at"),
+    ChangeSource("engagement.Pulse", "created_at"), ChangeSource("surveys.SurveyResponse", "created_at"),
 ]
 
 # Called in this order with (account_ids, as_of) for every batch. Each is a room's service function.

@@ -33,7 +33,7 @@ def test_health_is_the_first_refresher_and_pulses_and_answers_are_watched():
     risk = [i for i, r in enumerate(refreshers) if r.startswith("tenure.risk.")]
     assert all(refreshers.index("tenure.health.services.score_accounts") < i for i in risk)
     models = {s.model for s in jobs.CHANGE_SOURCES}
-    assert {"health.Pulse", "surveys.SurveyResponse"} <= models
+    assert {"engagement.Pulse", "surveys.SurveyResponse"} <= models
 
 
 @pytest.mark.parametrize("change", ["pulse", "nps"])
