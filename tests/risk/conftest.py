@@ -16,7 +16,8 @@ def facts(**kw) -> AccountFacts:
     """One account's facts, healthy unless told otherwise."""
     values = {"account_id": 1, "as_of": AS_OF, "stage": "mature", "customer_since": dt.date(2025, 1, 1),
               "seats": 20, "seats_before": 20, "active_users": 12, "active_users_earlier": 12, "logins": 40,
-              "logins_before": 40, "last_touch_on": AS_OF - dt.timedelta(days=5), "last_active_on": AS_OF}
+              "logins_before": 40, "last_touch_on": AS_OF - dt.timedelta(days=5), "last_active_on": AS_OF,
+              "usage_known_since": dt.date(2025, 1, 1)}
     values.update(kw)
     return AccountFacts(**values)
 

@@ -39,10 +39,19 @@ def test_low_utilization_fires_under_the_threshold_but_not_at_it(t):
     assert d.low_utilization(facts(active_users=6, seats=20), t) == []  # 30%
 
 
-def test_usage_signals_stay_quiet_for_accounts_whose_usage_is_not_tracked(t):
+def test_usage_signals_stay_quiet_while_no_usage_is_recorded_yet(t):
     f = facts(active_users=0, active_users_earlier=0, seats=20, last_active_on=None, stage="onboarding",
-              customer_since=AS_OF - 100 * DAY)
+              customer_since=AS_OF - 100 * DAY, usage_known_since=None)
     assert d.low_utilization(f, t) == d.onboarding_stalled(f, t) == d.expansion_ready(f, t) == []
+    recent = facts(active_users=0, seats=20, last_active_on=None, usage_known_since=AS_OF - 10 * DAY)
+    assert d.low_utilization(recent, t) == []  # recording began inside the window: not yet known
+
+
+def test_an_account_nobody_uses_while_usage_arrives_is_at_zero_utilization(t):
+    """One definition of utilization for health, signals and pages: no activity at all is 0%, not unknown."""
+    f = facts(active_users=0, seats=20, last_active_on=None)
+    assert f.utilization == 0
+    assert kinds(d.low_utilization(f, t)) == ["low_utilization"]
 
 
 def test_low_utilization_leaves_onboarding_accounts_to_the_onboarding_rule(t):

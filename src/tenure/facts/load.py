@@ -192,7 +192,9 @@ def _people(ids, as_of, w, facts) -> None:
         Q(is_executive_sponsor=True) | Q(is_champion=True)).order_by("pk").values_list(
         "pk", "account_id", "name", "email", "is_executive_sponsor", "is_champion", "left_on"))
     last = dict(
-        Touch.contacts.through.objects.filter(contact_id__in=[c[0] for c in contacts], touch__occurred_at__lt=end)
+        Touch.contacts.through.objects.filter(  # by account, so the query count never depends on the people
+            Q(contact__is_executive_sponsor=True) | Q(contact__is_champion=True), contact__account_id__in=ids,
+            touch__occurred_at__lt=end)
         .values("contact_id").annotate(m=Max("touch__occurred_at")).values_list("contact_id", "m")
     )
     for pk, account_id, name, email, sponsor, champion, left_on in contacts:
@@ -269,23 +271,21 @@ def _sentiment(ids, as_of, w, facts) -> None:
 # ---- onboarding: 2 queries --------------------------------------------------------------------------------
 
 
+def _running_on(day: dt.date, prefix: str = "") -> Q:
+    """A project running on the day: started by then and neither completed by then nor cancelled (a cancelled
+    one never counts: Tenure keeps no cancellation day)."""
+    return (Q(**{f"{prefix}started_on__lte": day}) & ~Q(**{f"{prefix}status": ProjectStatus.CANCELLED})
+            & (Q(**{f"{prefix}completed_on__gt": day})
+               | Q(**{f"{prefix}completed_on__isnull": True, f"{prefix}status": ProjectStatus.ACTIVE})))
+
+
 def _onboarding(ids, as_of, facts) -> None:
-    """A project runs from its start until it is completed (a cancelled one never counts: Tenure keeps no
-    cancellation day); its milestones count as overdue while not done by the day."""
-    running = set()
-    for pk, account_id, status, completed in OnboardingProject.objects.filter(
-            account_id__in=ids, started_on__lte=as_of).values_list("pk", "account_id", "status",
-                                                                   "completed_on"):
-        if status == ProjectStatus.CANCELLED or (completed is not None and completed <= as_of):
-            continue
-        if status == ProjectStatus.COMPLETED and completed is None:
-            continue
-        running.add(pk)
+    """Running projects, and their milestones due before the day and not done by it: 2 queries."""
+    for account_id in OnboardingProject.objects.filter(_running_on(as_of), account_id__in=ids).values_list(
+            "account_id", flat=True):
         facts[account_id].onboarding_active = True
-    if not running:
-        return
     for pk, account_id, title, due in (
-        MilestoneRow.objects.filter(project_id__in=running, due_on__lt=as_of)
+        MilestoneRow.objects.filter(_running_on(as_of, "project__"), project__account_id__in=ids, due_on__lt=as_of)
         .filter(Q(done_on__isnull=True, status=MilestoneStatus.OPEN) | Q(done_on__gt=as_of))
         .order_by("due_on", "pk").values_list("pk", "project__account_id", "title", "due_on")
     ):
