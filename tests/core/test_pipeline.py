@@ -53,7 +53,7 @@ def test_the_first_dispatch_refreshes_every_account(refreshed):
 
 
 def test_a_later_dispatch_refreshes_only_changed_accounts(refreshed):
-    quiet, busy = make_account(), make_account()
+    _quiet, busy = make_account(), make_account()
     hour_ago = timezone.now() - dt.timedelta(hours=1)
     Account.objects.update(updated_at=hour_ago)
     Watermark.objects.create(name="refresh", last_run=timezone.now() - dt.timedelta(minutes=10))
@@ -140,3 +140,14 @@ def test_refreshing_everyone_counts_the_changes_seen_so_far_as_handled(refreshed
     assert Ticket.objects.exists() and refreshed == [[account.pk]]
     mark = Watermark.objects.get()
     assert claim_changed_accounts(now=mark.last_run + MINUTE) == []
+
+
+def test_a_corrected_survey_answer_is_a_change():
+    from tenure.surveys.services import record_response
+
+    start = timezone.now()
+    account = make_account()
+    response = record_response(account=account, score=9)
+    claim_changed_accounts(now=start)
+    stamp(response, start + 30 * dt.timedelta(seconds=1), "answered_at")  # answered again through its link
+    assert claim_changed_accounts(now=start + MINUTE) == [account.pk]
