@@ -26,7 +26,6 @@ from huey.contrib.djhuey import db_periodic_task
 
 from tenure import pipeline
 from tenure.integrations import webhooks
-from tenure.predict.services import NotEnoughHistory, predict, retrain
 from tenure.renewals.digest import send_digests
 from tenure.risk.services import wake_snoozed_tasks
 
@@ -52,7 +51,9 @@ def hourly_digests() -> None:
 
 @db_periodic_task(crontab(hour="4", minute="40"))
 def daily_churn_predictions() -> None:
-    log.info("churn probabilities for %d accounts", predict())
+    from tenure.predict import services as churn  # scikit-learn takes seconds to load: only its jobs import it
+
+    log.info("churn probabilities for %d accounts", churn.predict())
 
 
 @db_periodic_task(crontab(hour="5", minute="10"))
@@ -66,9 +67,11 @@ def daily_refresh() -> None:
 
 @db_periodic_task(crontab(day_of_week="0", hour="3", minute="30"))
 def weekly_churn_model_retrain() -> None:
+    from tenure.predict import services as churn  # scikit-learn takes seconds to load: only its jobs import it
+
     try:
-        result = retrain()
-    except NotEnoughHistory as exc:
+        result = churn.retrain()
+    except churn.NotEnoughHistory as exc:
         log.info("churn model not retrained: %s", exc)
         return
     log.info("churn model v%d trained (%s); %d accounts scored", result.model.version, result.model.kind,
