@@ -3,7 +3,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
+from tenure.usage.models import (
+    DailyAccountActivity,
+    DailyFeatureUsage,
+    DailyUserActivity,
+    DailyUserFeature,
+    Feature,
+)
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -20,6 +26,7 @@ def use(account, day: dt.date, users: list[str], events: tuple[str, ...] = ()) -
                                                   defaults={"active_users": len(users), "events": len(users)})
     for e in events:
         DailyFeatureUsage.objects.create(account=account, day=day, event=e, count=1, users=1)
+        DailyUserFeature.objects.create(account=account, day=day, event=e, user_key=users[0], count=1)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def age_everything() -> None:
 
 def test_pulses_and_answers_are_watched():
     models = {s.model._meta.label for s in CHANGE_SOURCES}
-    assert {"health.Pulse", "surveys.SurveyResponse"} <= models
+    assert {"engagement.Pulse", "surveys.SurveyResponse"} <= models
 
 
 @pytest.mark.parametrize("change", ["pulse", "nps"])

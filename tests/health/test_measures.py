@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tenure.health.inputs import load_inputs
+from tenure.facts import load_facts
 from tenure.health.measures import raw_values
 from tenure.health.services import record_pulse
 from tenure.surveys.services import record_response
@@ -16,7 +16,7 @@ DAY = dt.timedelta(days=1)
 
 
 def raws(account, day=TODAY):
-    return raw_values(load_inputs([account.pk], day, day), day)[account.pk]
+    return raw_values(load_facts([account.pk], day))[account.pk]
 
 
 @pytest.fixture
@@ -106,8 +106,7 @@ def test_sponsor_engagement_is_days_since_a_touch_with_a_sponsor_or_champion_sti
 
 def test_renewal_proximity_and_subscription_history_as_of(account):
     assert raws(account)["renewal_proximity"] == (dt.date(2026, 9, 27) - TODAY).days
-    assert raw_values(load_inputs([account.pk], dt.date(2025, 12, 1), dt.date(2025, 12, 1)),
-                      dt.date(2025, 12, 1)) == {}  # no live subscription yet: not scored
+    assert raw_values(load_facts([account.pk], dt.date(2025, 12, 1))) == {}  # no live subscription yet: not scored
 
 
 def test_usage_is_unknown_not_zero_before_any_usage_was_recorded(account, key_features):

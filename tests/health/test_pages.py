@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tenure.engagement.models import Pulse
 from tenure.health import services
-from tenure.health.models import AccountHealth, Pulse
+from tenure.health.models import AccountHealth
 from tenure.health.panels import account_health_panel
 from tests.factories import make_account, make_subscription, make_ticket
 

@@ -21,14 +21,14 @@ DEFAULT_CAPACITY = 50  # accounts a CSM carries when no capacity is set on the u
 
 
 @dataclass(frozen=True)
-class AccountFacts:
+class RuleInputs:
     seats: int
     arr: Decimal
     segment: str
     region: str
 
 
-def matches(rule: AssignmentRule, facts: AccountFacts) -> bool:
+def matches(rule: AssignmentRule, facts: RuleInputs) -> bool:
     checks = [
         rule.min_seats is None or facts.seats >= rule.min_seats,
         rule.max_seats is None or facts.seats <= rule.max_seats,
@@ -57,11 +57,11 @@ class Assignment:
     rule: AssignmentRule
 
 
-def _facts(accounts: list[Account]) -> dict[int, AccountFacts]:
+def _facts(accounts: list[Account]) -> dict[int, RuleInputs]:
     ids = [a.pk for a in accounts]
     seats, arr = seats_by_account(ids), arr_by_account(ids)
     return {
-        a.pk: AccountFacts(seats.get(a.pk, 0), arr.get(a.pk, Decimal("0")), a.segment,
+        a.pk: RuleInputs(seats.get(a.pk, 0), arr.get(a.pk, Decimal("0")), a.segment,
                            str((a.custom or {}).get("region", "")))
         for a in accounts
     }

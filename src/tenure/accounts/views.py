@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Min, QuerySet, Sum, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,14 +14,13 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.forms import SORT_COLUMNS, AccountFilterForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
 from tenure.accounts.services import search_accounts
-from tenure.billing.models import LIVE_STATUSES
 from tenure.engagement.services import record_touch
 from tenure.engagement.views import plan_context
+from tenure.facts import live_subscription_q, load_facts
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
 from tenure.risk.services import account_signals_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
-from tenure.usage.facts import usage_summaries
 from tenure.usage.panels import account_usage_panel
 
 PER_PAGE = 50
@@ -30,8 +29,9 @@ TICKETS_SHOWN = 50
 
 
 def with_live_totals(qs: QuerySet[Account]) -> QuerySet[Account]:
-    """Seats and MRR summed over live subscriptions, and the next renewal date, in the same query."""
-    live = Q(subscriptions__status__in=LIVE_STATUSES)
+    """Seats and MRR summed over live subscriptions, and the next renewal date, in the same query (so the list
+    sorts by them); the same definition of live as the account facts."""
+    live = live_subscription_q(timezone.localdate(), "subscriptions__")
     return qs.annotate(
         live_seats=Sum("subscriptions__seats", filter=live),
         live_mrr=Sum("subscriptions__mrr", filter=live),
@@ -71,9 +71,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
     accounts = accounts.order_by(*_ordering(sort))
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
-    summaries = usage_summaries([a.pk for a in page.object_list], timezone.localdate())
+    facts = load_facts([a.pk for a in page.object_list], timezone.localdate())
     for a in page.object_list:
-        a.usage = summaries[a.pk]
+        a.facts = facts[a.pk]
 
     # Links that change only the sort or only the page keep every filter.
     list_url = reverse("accounts:list")
@@ -122,12 +122,12 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
     contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
     subscriptions = list(account.subscriptions.prefetch_related("history"))
-    live = [s for s in subscriptions if s.is_live]
-    mrr = sum((s.mrr for s in live), start=0)
-    renewals = [s.end_date for s in live if s.end_date]
-    currencies = {s.currency for s in live}
-    next_renewal = min(renewals, default=None)
-    renewal_days = (next_renewal - timezone.localdate()).days if next_renewal else None
+    facts = load_facts([account.pk], timezone.localdate())[account.pk]
+    live_ids = {s.id for s in facts.subscriptions}
+    for s in subscriptions:
+        s.live_today = s.pk in live_ids
+    currencies = {s.currency for s in subscriptions if s.pk in live_ids}
+    renewal_days = facts.days_to_renewal
 
     priority_rank = Case(
         *(When(priority=p, then=Value(i)) for i, p in enumerate(reversed(TicketPriority.values))),
@@ -152,15 +152,16 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "contacts": contacts,
         "active_contacts": sum(1 for c in contacts if c.is_active),
         "subscriptions": subscriptions,
+        "facts": facts,
         "numbers": {
-            "mrr": mrr,
-            "arr": mrr * 12,
-            "seats": sum(s.seats for s in live),
-            "next_renewal": next_renewal,
+            "mrr": facts.mrr,
+            "arr": facts.arr,
+            "seats": facts.seats,
+            "next_renewal": facts.next_renewal_on,
             "renewal_days": renewal_days,
             "renewal_days_ago": -renewal_days if renewal_days and renewal_days < 0 else 0,
             "currency": currencies.pop() if len(currencies) == 1 else "",
-            "live_count": len(live),
+            "live_count": len(live_ids),
         },
         "tickets": tickets[:TICKETS_SHOWN],
         "more_tickets": len(tickets) > TICKETS_SHOWN,
@@ -168,7 +169,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "touches": touches[:TIMELINE_LENGTH],
         "more_touches": len(touches) > TIMELINE_LENGTH,
         "touch_form": touch_form,
-        **account_usage_panel(account),
+        **account_usage_panel(account, account_facts=facts),
         **account_health_panel(account),
         **account_churn_panel(account),
         **account_signals_panel(account),

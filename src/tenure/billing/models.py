@@ -1,8 +1,10 @@
+import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from tenure.accounts.models import Account
 
@@ -16,6 +18,14 @@ class SubscriptionStatus(models.TextChoices):
 
 # Statuses in which the customer still has (and owes for) the product.
 LIVE_STATUSES = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+
+def live_q(day: dt.date, prefix: str = "") -> models.Q:
+    """A live subscription on ``day``: a live status and a term that covers the day (end date inclusive, none =
+    open-ended). ``tenure.facts`` states the same rule for past days over the history; this is it as a filter on
+    today's rows, for pages and jobs that sum or sort in the database."""
+    return (models.Q(**{f"{prefix}status__in": LIVE_STATUSES, f"{prefix}start_date__lte": day})
+            & (models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": day})))
 
 
 class BillingPeriod(models.TextChoices):
@@ -69,7 +79,10 @@ class Subscription(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
+        """Live today (see ``live_q``)."""
+        today = timezone.localdate()
+        return (self.status in LIVE_STATUSES and self.start_date <= today
+                and (self.end_date is None or self.end_date >= today))
 
 
 # Fields whose values are kept in every history entry; a change to any of them is a new entry.

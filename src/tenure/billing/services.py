@@ -95,25 +95,21 @@ def history(sub: Subscription) -> list[SubscriptionChange]:
 
 
 def seats_by_account(account_ids, on: dt.date | None = None) -> dict[int, int]:
-    """Seats bought per account across its live subscriptions (on a day, when given: those whose term covers it)."""
-    from django.db.models import Q, Sum
+    """Seats bought per account across its subscriptions live on a day (today by default)."""
+    from django.db.models import Sum
 
-    from tenure.billing.models import LIVE_STATUSES
+    from tenure.billing.models import live_q
 
-    qs = Subscription.objects.filter(account_id__in=list(account_ids), status__in=LIVE_STATUSES)
-    if on is not None:
-        qs = qs.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+    qs = Subscription.objects.filter(live_q(on or timezone.localdate()), account_id__in=list(account_ids))
     return {row["account_id"]: row["seats"] or 0 for row in qs.values("account_id").annotate(seats=Sum("seats"))}
 
 
-def arr_by_account(account_ids) -> dict[int, Decimal]:
-    """Annual recurring revenue per account: 12 × the MRR of its live subscriptions."""
+def arr_by_account(account_ids, on: dt.date | None = None) -> dict[int, Decimal]:
+    """Annual recurring revenue per account: 12 × the MRR of its subscriptions live on a day (today by default)."""
     from django.db.models import Sum
 
-    from tenure.billing.models import LIVE_STATUSES
+    from tenure.billing.models import live_q
 
-    rows = (
-        Subscription.objects.filter(account_id__in=list(account_ids), status__in=LIVE_STATUSES)
-        .values("account_id").annotate(mrr=Sum("mrr"))
-    )
+    rows = (Subscription.objects.filter(live_q(on or timezone.localdate()), account_id__in=list(account_ids))
+            .values("account_id").annotate(mrr=Sum("mrr")))
     return {row["account_id"]: (row["mrr"] or Decimal("0")) * 12 for row in rows}

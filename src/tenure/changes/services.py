@@ -21,8 +21,7 @@ from django.utils import timezone
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.changes.models import Watermark
-from tenure.engagement.models import Touch
-from tenure.health.models import Pulse
+from tenure.engagement.models import Pulse, Touch
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyResponse
 from tenure.usage.models import DailyAccountActivity

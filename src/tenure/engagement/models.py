@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
 
@@ -153,3 +154,29 @@ class SuccessGoal(models.Model):
         if self.current is None or self.target == self.baseline:
             return None
         return float((self.current - self.baseline) / (self.target - self.baseline))
+
+
+class PulseRating(models.TextChoices):
+    GREEN = "green", "Green: going well"
+    YELLOW = "yellow", "Yellow: some concerns"
+    RED = "red", "Red: at risk"
+
+
+class Pulse(models.Model):
+    """The CSM's own reading of an account, with a comment. Counts in the sentiment measure, fading with age."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pulses")
+    rating = models.CharField(max_length=8, choices=PulseRating.choices)
+    comment = models.TextField(blank=True, default="")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "health_pulse"  # kept where it was created
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["account", "created_at"], name="health_puls_account_e02b8a_idx"),
+                   models.Index(fields=["created_at"], name="health_puls_created_60d51a_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.rating} on {self.created_at:%Y-%m-%d}"

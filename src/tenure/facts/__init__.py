@@ -4,3 +4,8 @@ engagement, surveys) for everyone above (health, renewals, risk, metrics, predic
 ``load_facts(account_ids, as_of)`` returns one ``AccountFacts`` per account, loaded with a fixed number of queries
 per batch and never reading after ``as_of``. Every fact has one name and one sentence of meaning (``GLOSSARY``).
 """
+
+from tenure.facts.account import GLOSSARY, LIVE_STATUSES, AccountFacts, Windows, is_live
+from tenure.facts.load import live_subscription_q, load_facts
+
+__all__ = ["GLOSSARY", "LIVE_STATUSES", "AccountFacts", "Windows", "is_live", "live_subscription_q", "load_facts"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from tenure.health.models import AccountHealth, HealthSnapshot, Pulse, Scorecard, ScorecardVersion
+from tenure.engagement.models import Pulse
+from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
 
 
 class VersionInline(admin.TabularInline):

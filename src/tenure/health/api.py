@@ -8,9 +8,9 @@ from ninja.responses import Status
 
 from tenure.accounts.models import Account
 from tenure.api_helpers import get_or_404, require_writer
+from tenure.engagement.models import PulseRating
 from tenure.health import services
 from tenure.health.explain import explain_snapshot
-from tenure.health.models import PulseRating
 
 router = Router(tags=["health"])
 

@@ -3,9 +3,9 @@
 from django import forms
 
 from tenure.accounts.models import Account, LifecycleStage
+from tenure.engagement.models import PulseRating
 from tenure.health import scoring
 from tenure.health.measures import CATALOG, DEFAULT_DEFINITION
-from tenure.health.models import PulseRating
 
 DEFAULTS = {m["key"]: m for m in DEFAULT_DEFINITION["measures"]}
 

@@ -99,27 +99,3 @@ class AccountHealth(models.Model):
         if self.score is None or self.week_ago_score is None:
             return None
         return self.score - self.week_ago_score
-
-
-class PulseRating(models.TextChoices):
-    GREEN = "green", "Green: going well"
-    YELLOW = "yellow", "Yellow: some concerns"
-    RED = "red", "Red: at risk"
-
-
-class Pulse(models.Model):
-    """The CSM's own reading of an account, with a comment. Counts in the sentiment measure, fading with age."""
-
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pulses")
-    rating = models.CharField(max_length=8, choices=PulseRating.choices)
-    comment = models.TextField(blank=True, default="")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["account", "created_at"]), models.Index(fields=["created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.account} {self.rating} on {self.created_at:%Y-%m-%d}"

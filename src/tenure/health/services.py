@@ -20,10 +20,11 @@ from huey.contrib.djhuey import db_task
 
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
+from tenure.engagement.models import Pulse
+from tenure.facts import AccountFacts, load_facts
 from tenure.health import scoring
-from tenure.health.inputs import load_inputs
 from tenure.health.measures import DEFAULT_DEFINITION, raw_values
-from tenure.health.models import AccountHealth, HealthSnapshot, Pulse, Scorecard, ScorecardVersion
+from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
 
 log = logging.getLogger(__name__)
 
@@ -126,24 +127,25 @@ def latest_pulse(account: Account) -> Pulse | None:
 
 def compute(account_ids, days: list[dt.date], definition: dict | None = None,
             versions: dict | None = None) -> dict[dt.date, dict[int, tuple[ScorecardVersion | None, scoring.Scored]]]:
-    """Score accounts on each day (using only what was known by then). With ``definition``, every account is
-    scored with it; otherwise with the scorecard covering it."""
+    """Score accounts on each day (from the account facts as of that day: nothing known later counts). With
+    ``definition``, every account is scored with it; otherwise with the scorecard covering it."""
     ids = sorted(account_ids)
     if not ids or not days:
         return {}
-    if definition is None:
-        versions = versions or current_versions()
-        chosen = {pk: version_for(seg, stage, versions)
-                  for pk, seg, stage in Account.objects.filter(pk__in=ids).values_list("pk", "segment", "stage")}
-    inputs = load_inputs(ids, min(days), max(days))
+    return {day: score_facts(load_facts(ids, day), definition, versions) for day in days}
+
+
+def score_facts(facts: dict[int, AccountFacts], definition: dict | None = None,
+                versions: dict | None = None) -> dict[int, tuple[ScorecardVersion | None, scoring.Scored]]:
+    """Score already loaded facts (the refresh pipeline loads them once for every step)."""
+    raws = raw_values(facts)
+    if definition is not None:
+        return {pk: (None, scoring.score(r, definition)) for pk, r in raws.items()}
+    versions = versions or current_versions()
     out = {}
-    for day in days:
-        raws = raw_values(inputs, day)
-        out[day] = {
-            pk: (None, scoring.score(r, definition)) if definition is not None
-            else (chosen[pk], scoring.score(r, chosen[pk].definition))
-            for pk, r in raws.items() if definition is not None or pk in chosen
-        }
+    for pk, r in raws.items():
+        version = version_for(facts[pk].segment, facts[pk].stage, versions)
+        out[pk] = (version, scoring.score(r, version.definition))
     return out
 
 
@@ -193,16 +195,18 @@ def _announce_band_changes(before: dict[int, str], rows: list[AccountHealth]) ->
     ])
 
 
-def score_accounts(account_ids: list[int], as_of: dt.date) -> None:
-    """Score the accounts on ``as_of``: a snapshot each (replacing that day's) and their current score."""
+def score_accounts(account_ids: list[int], as_of: dt.date, facts: dict[int, AccountFacts] | None = None) -> dict:
+    """Score the accounts on ``as_of``: a snapshot each (replacing that day's) and their current score. Returns
+    account id → (version, scored) for the accounts that have a score."""
     ids = sorted(set(account_ids))
     if not ids:
-        return
-    results = compute(ids, [as_of])
+        return {}
+    scored = score_facts(facts if facts is not None else load_facts(ids, as_of))
     now = timezone.now()
     with transaction.atomic():
-        _write_snapshots(results, now)
-        _refresh_current(ids, as_of, results.get(as_of, {}), now)
+        _write_snapshots({as_of: scored}, now)
+        _refresh_current(ids, as_of, scored, now)
+    return scored
 
 
 def backfill_days(today: dt.date, days: int = 365, step: int = 7) -> list[dt.date]:

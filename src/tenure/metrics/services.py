@@ -18,7 +18,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account
-from tenure.billing.models import LIVE_STATUSES, Subscription, SubscriptionChange
+from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.facts import live_subscription_q
 from tenure.metrics import calc
 from tenure.users.models import Role, User
 
@@ -217,8 +218,7 @@ def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -
     account's churn probability (the latest prediction; none when no model has scored the account)."""
     as_of = as_of or timezone.localdate()
     subs = (
-        Subscription.objects.filter(status__in=LIVE_STATUSES, end_date__gte=as_of,
-                                    end_date__lte=as_of + dt.timedelta(days=days))
+        Subscription.objects.filter(live_subscription_q(as_of), end_date__lte=as_of + dt.timedelta(days=days))
         .select_related("account", "account__owner")
         .order_by("end_date", "pk")
     )
@@ -279,8 +279,7 @@ def _open_tasks() -> dict[int, int]:
 def book_of_business(as_of: dt.date | None = None) -> dict:
     """Per CSM: accounts owned that pay today, ARR, health mix, open tasks, capacity and load."""
     as_of = as_of or timezone.localdate()
-    live = Q(subscriptions__status__in=LIVE_STATUSES) & (
-        Q(subscriptions__end_date__isnull=True) | Q(subscriptions__end_date__gte=as_of))
+    live = live_subscription_q(as_of, "subscriptions__")
     from django.db.models import Sum
 
     per_owner = {
@@ -319,7 +318,7 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
 def _owner_probabilities():
     from tenure.predict.models import ChurnPrediction
 
-    live = Q(account__subscriptions__status__in=LIVE_STATUSES)
+    live = live_subscription_q(timezone.localdate(), "account__subscriptions__")
     from django.db.models import Sum
 
     return ChurnPrediction.objects.values("account_id", "account__owner_id", "probability").annotate(

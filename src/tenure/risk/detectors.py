@@ -11,7 +11,27 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 
-from tenure.risk.models import DEFAULT_CHURN_PHRASES, DEFAULT_COMPETITORS, KIND_DRIVER, Severity, SignalKind
+from tenure.facts.account import (  # noqa: F401  (the facts the detectors read)
+    ROLE_LABELS,
+    AccountFacts,
+    AnswerFact,
+    ContactFact,
+    FeatureFact,
+    MilestoneFact,
+    SubscriptionFact,
+    SubscriptionMove,
+    TextRecord,
+    TicketFact,
+    Windows,
+)
+from tenure.risk.models import (
+    DEFAULT_CHURN_PHRASES,
+    DEFAULT_COMPETITORS,
+    KIND_DRIVER,
+    Driver,
+    Severity,
+    SignalKind,
+)
 
 # ---- inputs ------------------------------------------------------------------------------------------------
 
@@ -42,6 +62,12 @@ class Thresholds:
     competitor_names: tuple[str, ...] = tuple(DEFAULT_COMPETITORS.splitlines())
     churn_phrases: tuple[str, ...] = tuple(DEFAULT_CHURN_PHRASES.splitlines())
 
+    @property
+    def windows(self) -> Windows:
+        """The fact windows these thresholds compare over, for loading the facts the detectors read."""
+        return Windows(usage=self.usage_window_days, earlier=self.active_users_drop_days,
+                       seats_lookback=self.seats_lookback_days, texts=self.competition_days, nps=self.detractor_days)
+
     @classmethod
     def from_settings(cls, obj) -> Thresholds:
         """From a RiskSettings row (or anything with the same attributes); lists are one entry per line."""
@@ -52,115 +78,6 @@ class Thresholds:
                 value = tuple(line.strip() for line in (value or "").splitlines() if line.strip())
             values[f.name] = value
         return cls(**values)
-
-
-@dataclass
-class ContactFact:
-    id: int
-    name: str
-    role: str  # "executive_sponsor" or "champion"
-    left_on: dt.date | None = None
-    last_touched_on: dt.date | None = None
-
-
-@dataclass
-class TicketFact:
-    id: int
-    subject: str
-    priority: str
-    opened_on: dt.date
-
-
-@dataclass
-class SubscriptionFact:
-    id: int
-    plan: str
-    status: str
-    seats: int
-    mrr: float
-    end_date: dt.date | None = None
-    past_due_since: dt.date | None = None
-
-
-@dataclass
-class SubscriptionMove:
-    """One history step of a subscription: the state before and after ``on``."""
-
-    subscription_id: int
-    on: dt.date
-    plan_before: str
-    plan_after: str
-    seats_before: int
-    seats_after: int
-    mrr_before: float
-    mrr_after: float
-
-
-@dataclass
-class TextRecord:
-    model: str  # "support.ticket" or "engagement.touch"
-    id: int
-    on: dt.date
-    label: str
-    text: str
-
-
-@dataclass
-class FeatureFact:
-    event: str
-    label: str
-    users_before: int  # distinct users in the two windows before the current one
-    users_now: int  # distinct users in the current window
-
-
-@dataclass
-class MilestoneFact:
-    id: int
-    title: str
-    due_on: dt.date
-
-
-@dataclass
-class AnswerFact:
-    """A contact's latest NPS answer (or the account's, when nobody is named)."""
-
-    id: int
-    contact_id: int | None
-    who: str
-    score: int
-    comment: str
-    answered_on: dt.date
-
-
-@dataclass
-class AccountFacts:
-    account_id: int
-    as_of: dt.date
-    stage: str = "mature"
-    customer_since: dt.date | None = None
-    seats: int = 0
-    seats_before: int = 0  # live seats ``seats_lookback_days`` ago
-    active_users: int = 0  # distinct users over the usage window ending as_of
-    active_users_earlier: int = 0  # same window ending ``active_users_drop_days`` earlier
-    logins: int = 0
-    logins_before: int = 0  # the window just before
-    last_active_on: dt.date | None = None  # None: no product usage ever reached Tenure for this account
-    features: list[FeatureFact] = field(default_factory=list)
-    contacts: list[ContactFact] = field(default_factory=list)
-    last_touch_on: dt.date | None = None
-    open_tickets: list[TicketFact] = field(default_factory=list)  # high/urgent, unresolved
-    subscriptions: list[SubscriptionFact] = field(default_factory=list)  # live
-    moves: list[SubscriptionMove] = field(default_factory=list)  # within the lookback
-    texts: list[TextRecord] = field(default_factory=list)  # within competition_days
-    overdue_milestones: list[MilestoneFact] = field(default_factory=list)  # open, past due, active projects
-    nps_answers: list[AnswerFact] = field(default_factory=list)  # latest per contact within detractor_days
-
-    @property
-    def utilization(self) -> float | None:
-        """Active users ÷ seats; None without seats or without any tracked usage (usage not connected)."""
-        if not self.seats or self.last_active_on is None:
-            return None
-        return self.active_users / self.seats
 
 
 @dataclass
@@ -323,9 +240,6 @@ def detractor(f: AccountFacts, t: Thresholds) -> list[Candidate]:
             records=[{"model": "surveys.surveyresponse", "id": a.id, "label": f"NPS {a.score} from {a.who}"}],
         ))
     return out
-
-ROLE_LABELS = {"executive_sponsor": "Executive sponsor", "champion": "Champion"}
-
 
 def contact_left(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """A sponsor or champion left and nobody active holds the role (a named successor resolves it)."""
@@ -551,6 +465,17 @@ def expansion_ready(f: AccountFacts, t: Thresholds) -> list[Candidate]:
                  "threshold_pct": t.expansion_utilization_pct, "window_days": t.usage_window_days},
         records=[{"model": "usage", "id": f.account_id, "label": "Product usage"}],
     )]
+
+
+def weigh_by_health(c: Candidate, band: str) -> Candidate:
+    """Risk reads the health band: a departure signal carries it, and on a red account it is one step more
+    severe (the health score already sees trouble there, so the two tell one story)."""
+    if not band or KIND_DRIVER[c.kind] == Driver.LIFECYCLE:
+        return c
+    c.numbers["health_band"] = band
+    if band == "red":
+        c.severity = {Severity.LOW: Severity.MEDIUM, Severity.MEDIUM: Severity.HIGH}.get(c.severity, c.severity)
+    return c
 
 
 DETECTORS = (

@@ -26,9 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.accounts.models import Account
+from tenure.facts import AccountFacts, load_facts
+from tenure.health.models import AccountHealth
 from tenure.integrations.webhooks import emit_many
 from tenure.risk import detectors as d
-from tenure.risk.facts import load_facts
 from tenure.risk.models import (
     ACTIVE_TASK_STATUSES,
     PERSON_CLOSE_REASONS,
@@ -116,8 +117,10 @@ def plays_by_kind() -> dict[str, tuple[Play, list[PlayStep]]]:
     return out
 
 
-def detect_signals(account_ids, as_of: dt.date | None = None, *, batch_size: int = BATCH_SIZE) -> DetectionResult:
-    """Detect, refresh and resolve signals for these accounts as of a day; open tasks for new ones."""
+def detect_signals(account_ids, as_of: dt.date | None = None, *, batch_size: int = BATCH_SIZE,
+                   facts: dict[int, AccountFacts] | None = None) -> DetectionResult:
+    """Detect, refresh and resolve signals for these accounts as of a day; open tasks for new ones. ``facts``:
+    the batch's account facts when the refresh pipeline already loaded them (with ``thresholds().windows``)."""
     as_of = as_of or timezone.localdate()
     t = thresholds()
     patterns = (d.phrase_pattern(t.competitor_names), d.phrase_pattern(t.churn_phrases))
@@ -125,7 +128,10 @@ def detect_signals(account_ids, as_of: dt.date | None = None, *, batch_size: int
     ids = sorted(set(account_ids))
     result = DetectionResult()
     for i in range(0, len(ids), batch_size):
-        result += _detect_batch(ids[i:i + batch_size], as_of, t, patterns, plays)
+        batch = ids[i:i + batch_size]
+        loaded = {pk: facts[pk] for pk in batch if pk in facts} if facts is not None else load_facts(
+            batch, as_of, t.windows)
+        result += _detect_batch(batch, as_of, t, patterns, plays, loaded)
     return result
 
 
@@ -136,12 +142,13 @@ def detect_all_signals(as_of: dt.date | None = None) -> dict[str, int]:
             "open tasks": Task.objects.filter(status=TaskStatus.OPEN).count()}
 
 
-def _detect_batch(ids, as_of, t, patterns, plays) -> DetectionResult:
-    facts = load_facts(ids, as_of, t)
+def _detect_batch(ids, as_of, t, patterns, plays, facts: dict[int, AccountFacts]) -> DetectionResult:
+    facts = {pk: f for pk, f in facts.items() if f.stage != "churned"}
+    bands = health_bands(list(facts))
     found: dict[tuple[int, str], d.Candidate] = {}
     for account_id, f in facts.items():
         for c in d.detect(f, t, patterns):
-            found.setdefault((account_id, c.dedupe_key), c)
+            found.setdefault((account_id, c.dedupe_key), d.weigh_by_health(c, bands.get(account_id, "")))
     result = DetectionResult(checked=len(facts))
     with transaction.atomic():
         current = {(s.account_id, s.dedupe_key): s
@@ -178,6 +185,11 @@ def _detect_batch(ids, as_of, t, patterns, plays) -> DetectionResult:
         if new:
             result.tasks_opened = _open_tasks_for(new, as_of, plays)
     return result
+
+
+def health_bands(account_ids: list[int]) -> dict[int, str]:
+    """Each account's current health band: risk reads it so that a signal on a red account says so."""
+    return dict(AccountHealth.objects.filter(account_id__in=account_ids).values_list("account_id", "band"))
 
 
 def _close_tasks_of(signal_ids: list[int], now) -> int:

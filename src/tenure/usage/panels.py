@@ -23,9 +23,13 @@ def daily_series(account_id: int, start: dt.date, end: dt.date) -> list[tuple[dt
     return [(d, *rows.get(d, (0, 0))) for d in (start + dt.timedelta(days=i) for i in range(days))]
 
 
-def account_usage_panel(account, today: dt.date | None = None) -> dict:
+def account_usage_panel(account, today: dt.date | None = None, account_facts=None) -> dict:
+    """The usage panel; ``account_facts`` (``tenure.facts``, loaded by the page) give the key numbers, so seats and
+    utilization read here as on every other page, score and signal."""
     today = today or timezone.localdate()
     facts = account_usage(account.pk, *window(today, 30), today=today)
+    if account_facts is not None:
+        facts.seats, facts.utilization = account_facts.seats, account_facts.utilization
     series = daily_series(account.pk, today - dt.timedelta(days=CHART_DAYS - 1), today)
     chart = {
         "days": [d.isoformat() for d, _, _ in series],

@@ -1,0 +1,292 @@
+"""Load the facts of a batch of accounts as of a day: a fixed number of queries whatever the batch size, and
+never a row dated after the day (``tests/facts/test_leakage.py`` proves it for every fact)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from tenure.accounts.models import Account, Contact
+from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.billing.models import live_q as live_subscription_q  # noqa: F401  (the pages' filter)
+from tenure.engagement.models import Milestone as MilestoneRow
+from tenure.engagement.models import (
+    MilestoneStatus,
+    OnboardingProject,
+    ProjectStatus,
+    Pulse,
+    Touch,
+)
+from tenure.facts import account as a
+from tenure.facts.sentiment import Reading, sentiment
+from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.surveys.models import SurveyKind, SurveyResponse
+from tenure.usage.models import DailyAccountActivity, DailyUserActivity, DailyUserFeature, Feature
+
+DAY = dt.timedelta(days=1)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of a local day: rows stamped before it happened on or before the previous day."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def local_day(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value).date()
+
+
+def _days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None) -> dict[int, a.AccountFacts]:
+    """The facts of every account in ``account_ids`` (churned ones included) as of the end of ``as_of``."""
+    w = windows or a.Windows()
+    facts = {pk: a.AccountFacts(pk, as_of, stage, segment, w) for pk, stage, segment in
+             Account.objects.filter(pk__in=list(account_ids)).values_list("pk", "stage", "segment")}
+    ids = sorted(facts)
+    if ids:
+        _subscriptions(ids, as_of, w, facts)
+        _usage(ids, as_of, w, facts)
+        _support(ids, as_of, w, facts)
+        _people(ids, as_of, w, facts)
+        _sentiment(ids, as_of, w, facts)
+        _onboarding(ids, as_of, facts)
+    return facts
+
+
+# ---- subscriptions: 2 queries -----------------------------------------------------------------------------
+
+
+def _subscriptions(ids, as_of, w, facts) -> None:
+    """Each subscription's state is its latest history entry effective by the day (the current row only for a
+    subscription without any history, which only raw SQL could leave)."""
+    history = defaultdict(list)
+    for row in SubscriptionChange.objects.filter(subscription__account_id__in=ids, effective_on__lte=as_of).order_by(
+            "subscription_id", "effective_on", "pk").values_list(
+            "subscription_id", "effective_on", "plan", "seats", "mrr", "status", "start_date", "end_date"):
+        history[row[0]].append(row[1:])
+    lookback = as_of - _days(w.seats_lookback)
+    for pk, account_id, plan, seats, mrr, status, start, end in Subscription.objects.filter(
+            account_id__in=ids).values_list("pk", "account_id", "plan", "seats", "mrr", "status", "start_date",
+                                            "end_date"):
+        entries = history.get(pk) or ([(start, plan, seats, mrr, status, start, end)] if start <= as_of else [])
+        if not entries:
+            continue
+        f = facts[account_id]
+        first_start = min(e[5] for e in entries)
+        f.customer_since = min(filter(None, (f.customer_since, first_start)))
+        _on, s_plan, s_seats, s_mrr, s_status, s_start, s_end = entries[-1]
+        if a.is_live(s_status, s_start, s_end, as_of):
+            past_due_since = None
+            for entry in reversed(entries):  # the start of the latest run of past-due states
+                if entry[4] != "past_due":
+                    break
+                past_due_since = entry[0]
+            f.subscriptions.append(a.SubscriptionFact(pk, s_plan, s_status, s_seats, float(s_mrr), s_end,
+                                                      past_due_since, s_start))
+        then = None
+        for entry in entries:
+            if entry[0] <= lookback:
+                then = entry
+        if then is not None and a.is_live(then[4], then[5], then[6], lookback):
+            f.seats_before += then[2]
+        for before, after in itertools.pairwise(entries):
+            if lookback < after[0] <= as_of:
+                f.moves.append(a.SubscriptionMove(pk, after[0], before[1], after[1], before[2], after[2],
+                                                  float(before[3]), float(after[3])))
+    for f in facts.values():
+        live = f.subscriptions
+        f.seats = sum(s.seats for s in live)
+        f.mrr = sum(s.mrr for s in live)
+        ends = [s.end_date for s in live if s.end_date]
+        if ends:
+            f.next_renewal_on = min(ends)
+            f.next_renewal_mrr = sum(s.mrr for s in live if s.end_date == f.next_renewal_on)
+
+
+# ---- usage: 5 queries -------------------------------------------------------------------------------------
+
+
+def _usage(ids, as_of, w, facts) -> None:
+    start = as_of - _days(w.usage - 1)
+    before_start = start - _days(w.usage)
+    earlier_end = as_of - _days(w.earlier)
+    earlier_start = earlier_end - _days(w.usage - 1)
+    first = DailyAccountActivity.objects.filter(day__lte=as_of).aggregate(first=Min("day"))["first"]
+    for f in facts.values():
+        f.usage_known_since = first
+    if first is None:
+        return
+    in_now, in_before = Q(day__gte=start), Q(day__range=(before_start, start - DAY))
+    in_earlier = Q(day__range=(earlier_start, earlier_end))
+    for account_id, now, before, earlier in (
+        DailyUserActivity.objects.filter(account_id__in=ids, day__range=(min(before_start, earlier_start), as_of))
+        .values("account_id")
+        .annotate(now=Count("user_key", distinct=True, filter=in_now),
+                  before=Count("user_key", distinct=True, filter=in_before),
+                  earlier=Count("user_key", distinct=True, filter=in_earlier))
+        .values_list("account_id", "now", "before", "earlier")
+    ):
+        f = facts[account_id]
+        f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
+    for account_id, now, before, last in (
+        DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
+        .values("account_id")
+        .annotate(now=Sum("logins", filter=in_now), before=Sum("logins", filter=in_before), last=Max("day"))
+        .values_list("account_id", "now", "before", "last")
+    ):
+        f = facts[account_id]
+        f.logins, f.logins_before, f.last_active_on = now or 0, before or 0, last
+    key = {feature.event: feature.label for feature in Feature.objects.filter(is_key=True)}
+    for f in facts.values():
+        f.key_features = len(key)
+    if not key:
+        return
+    by_account: dict[int, dict[str, a.FeatureFact]] = defaultdict(dict)
+    two_before = start - _days(2 * w.usage)
+    for account_id, event, now, before in (
+        DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key), day__range=(two_before, as_of))
+        .values("account_id", "event")
+        .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
+                  before=Count("user_key", distinct=True, filter=Q(day__lt=start)))
+        .values_list("account_id", "event", "now", "before")
+    ):
+        by_account[account_id][event] = a.FeatureFact(event, key[event] or event, before, now)
+    for account_id, f in facts.items():
+        used = by_account.get(account_id, {})
+        f.features = [used.get(event) or a.FeatureFact(event, label or event, 0, 0) for event, label in key.items()]
+
+
+# ---- support: 2 queries -----------------------------------------------------------------------------------
+
+
+def _open_on(day_end: dt.datetime) -> Q:
+    """Opened before ``day_end`` and not resolved by then (a resolved ticket without a date counts as resolved)."""
+    return Q(opened_at__lt=day_end) & (Q(resolved_at__gte=day_end)
+                                       | Q(resolved_at__isnull=True, status__in=UNRESOLVED_STATUSES))
+
+
+def _support(ids, as_of, w, facts) -> None:
+    end = day_start(as_of + DAY)
+    for account_id, oldest in (Ticket.objects.filter(_open_on(end), account_id__in=ids).values("account_id")
+                               .annotate(oldest=Min("opened_at")).values_list("account_id", "oldest")):
+        facts[account_id].oldest_open_ticket_on = local_day(oldest)
+    for pk, account_id, subject, priority, opened in (
+        Ticket.objects.filter(_open_on(end), account_id__in=ids, priority__in=a.HIGH_PRIORITIES)
+        .order_by("opened_at", "pk").values_list("pk", "account_id", "subject", "priority", "opened_at")
+    ):
+        facts[account_id].open_tickets.append(a.TicketFact(pk, subject, priority, local_day(opened)))
+
+
+# ---- relationships and texts: 5 queries -------------------------------------------------------------------
+
+
+def _people(ids, as_of, w, facts) -> None:
+    end = day_start(as_of + DAY)
+    contacts = list(Contact.objects.filter(account_id__in=ids).filter(
+        Q(is_executive_sponsor=True) | Q(is_champion=True)).order_by("pk").values_list(
+        "pk", "account_id", "name", "email", "is_executive_sponsor", "is_champion", "left_on"))
+    last = dict(
+        Touch.contacts.through.objects.filter(contact_id__in=[c[0] for c in contacts], touch__occurred_at__lt=end)
+        .values("contact_id").annotate(m=Max("touch__occurred_at")).values_list("contact_id", "m")
+    )
+    for pk, account_id, name, email, sponsor, champion, left_on in contacts:
+        touched = local_day(last[pk]) if pk in last else None
+        left_on = left_on if left_on is not None and left_on <= as_of else None  # a later departure: not yet
+        f = facts[account_id]
+        for role, flag in ((a.SPONSOR, sponsor), (a.CHAMPION, champion)):
+            if flag:
+                f.contacts.append(a.ContactFact(pk, name or email or f"contact {pk}", role, left_on, touched))
+    for f in facts.values():
+        for role in a.KEY_ROLES:
+            holders = [c for c in f.contacts if c.role == role]
+            present = [c for c in holders if c.present_on(as_of)]
+            fact = f.role(role)
+            fact.present, fact.departed = bool(present), bool(holders) and not present
+            touched = [c for c in present if c.last_touched_on]
+            if touched:
+                latest = max(touched, key=lambda c: c.last_touched_on)
+                fact.last_touched_on, fact.who = latest.last_touched_on, latest.name
+            elif present:
+                fact.who = present[0].name
+    for account_id, m in (Touch.objects.filter(account_id__in=ids, occurred_at__lt=end).values("account_id")
+                          .annotate(m=Max("occurred_at")).values_list("account_id", "m")):
+        facts[account_id].last_touch_on = local_day(m)
+    since = day_start(as_of - _days(w.texts - 1))
+    for pk, account_id, subject, body, opened in (
+        Ticket.objects.filter(account_id__in=ids, opened_at__gte=since, opened_at__lt=end).order_by("opened_at", "pk")
+        .values_list("pk", "account_id", "subject", "body", "opened_at")
+    ):
+        facts[account_id].texts.append(a.TextRecord("support.ticket", pk, local_day(opened), subject,
+                                                    f"{subject}.\n{body}"))
+    for pk, account_id, summary, occurred in (
+        Touch.objects.filter(account_id__in=ids, occurred_at__gte=since, occurred_at__lt=end)
+        .order_by("occurred_at", "pk").values_list("pk", "account_id", "summary", "occurred_at")
+    ):
+        label = summary if len(summary) <= 80 else summary[:77] + "…"
+        facts[account_id].texts.append(a.TextRecord("engagement.touch", pk, local_day(occurred), label, summary))
+
+
+# ---- sentiment and NPS: 3 queries -------------------------------------------------------------------------
+
+
+def _sentiment(ids, as_of, w, facts) -> None:
+    end = day_start(as_of + DAY)
+    since = day_start(as_of - _days(w.sentiment - 1))
+    readings: dict[int, list[Reading]] = defaultdict(list)
+    nps_since = as_of - _days(w.nps - 1)
+    latest: dict[tuple[int, int | None], a.AnswerFact] = {}
+    for pk, account_id, contact_id, name, email, score, comment, answered in (
+        SurveyResponse.objects.filter(account_id__in=ids, kind=SurveyKind.NPS, answered_at__gte=since,
+                                      answered_at__lt=end).order_by("answered_at", "pk")
+        .values_list("pk", "account_id", "contact_id", "contact__name", "contact__email", "score", "comment",
+                     "answered_at")
+    ):
+        day = local_day(answered)
+        readings[account_id].append(Reading.nps(day, score))
+        if day >= nps_since:
+            who = name or email or "Someone at the account"
+            latest[(account_id, contact_id)] = a.AnswerFact(pk, contact_id, who, score, comment, day)
+    for (account_id, _), answer in latest.items():
+        facts[account_id].nps_answers.append(answer)
+    for account_id, created, rating in Pulse.objects.filter(account_id__in=ids, created_at__gte=since,
+                                                              created_at__lt=end).values_list(
+            "account_id", "created_at", "rating"):
+        readings[account_id].append(Reading.pulse(local_day(created), rating))
+    for account_id, occurred, mood in (Touch.objects.filter(account_id__in=ids, occurred_at__gte=since,
+                                                            occurred_at__lt=end).exclude(sentiment="")
+                                       .values_list("account_id", "occurred_at", "sentiment")):
+        readings[account_id].append(Reading.touch(local_day(occurred), mood))
+    for account_id, rows in readings.items():
+        facts[account_id].sentiment = sentiment(rows, as_of)
+
+
+# ---- onboarding: 2 queries --------------------------------------------------------------------------------
+
+
+def _onboarding(ids, as_of, facts) -> None:
+    """A project runs from its start until it is completed (a cancelled one never counts: Tenure keeps no
+    cancellation day); its milestones count as overdue while not done by the day."""
+    running = set()
+    for pk, account_id, status, completed in OnboardingProject.objects.filter(
+            account_id__in=ids, started_on__lte=as_of).values_list("pk", "account_id", "status",
+                                                                   "completed_on"):
+        if status == ProjectStatus.CANCELLED or (completed is not None and completed <= as_of):
+            continue
+        if status == ProjectStatus.COMPLETED and completed is None:
+            continue
+        running.add(pk)
+        facts[account_id].onboarding_active = True
+    if not running:
+        return
+    for pk, account_id, title, due in (
+        MilestoneRow.objects.filter(project_id__in=running, due_on__lt=as_of)
+        .filter(Q(done_on__isnull=True, status=MilestoneStatus.OPEN) | Q(done_on__gt=as_of))
+        .order_by("due_on", "pk").values_list("pk", "project__account_id", "title", "due_on")
+    ):
+        facts[account_id].overdue_milestones.append(a.MilestoneFact(pk, title, due))
