@@ -22,7 +22,7 @@ demo: install
 serve: install
 	$(BIN)/tenure serve
 
-## Lint, migrations check, the whole suite on SQLite, then again on PostgreSQL (skipped if none is running, unless CI)
+## Lint, import layers, migrations check, the whole suite on SQLite, then again on PostgreSQL (skipped if none is running, unless CI)
 test: install lint
 	scripts/ensure-chromium
 	$(BIN)/pytest -q
@@ -36,6 +36,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	TENURE_DATA_DIR=$$(mktemp -d) $(BIN)/tenure makemigrations --check --dry-run
 
 bench: install

@@ -4,6 +4,12 @@ from django.shortcuts import get_object_or_404
 from ninja.errors import HttpError
 
 
+def require_writer(request) -> None:
+    """Refuse a change to a read-only role."""
+    if not request.auth.can_write:
+        raise HttpError(403, "your role is read-only: you cannot change records")
+
+
 def changes_from(payload) -> dict:
     """Only the fields the client actually sent, so PATCH leaves the rest alone."""
     return payload.dict(exclude_unset=True)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tenure.metrics",
     "tenure.predict",
     "tenure.renewals",
+    "tenure.changes",
 ]
 
 MIDDLEWARE = [

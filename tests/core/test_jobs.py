@@ -1,58 +1,46 @@
+"""The schedule: every periodic job is declared in tenure/jobs.py, and each one calls down into its room."""
+
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from tenure import jobs
-from tenure.web.models import JobWatermark
-from tests.factories import make_account, make_ticket
+from tenure.health.models import AccountHealth
+from tenure.renewals.models import Renewal
+from tenure.risk.models import Signal, Task
+from tenure.risk.services import open_task, snooze_task
+from tests.factories import make_account, make_subscription
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seen(monkeypatch):
-    calls = []
-    monkeypatch.setattr(jobs, "ACCOUNT_REFRESHERS", ["tests.core.test_jobs.record"])
-    monkeypatch.setattr("tests.core.test_jobs.CALLS", calls)
-    return calls
+def test_every_periodic_job_is_declared_in_the_schedule():
+    periodic = {f"{task.__module__}.{task.__name__}" for task in HUEY._registry._periodic_tasks}
+    assert periodic == {
+        "tenure.jobs.refresh_changed_accounts", "tenure.jobs.retry_webhooks", "tenure.jobs.hourly_digests",
+        "tenure.jobs.daily_churn_predictions", "tenure.jobs.daily_refresh", "tenure.jobs.weekly_churn_model_retrain",
+    }
 
 
-CALLS: list = []
+def test_the_daily_refresh_wakes_snoozed_tasks_and_runs_the_whole_pipeline_over_every_account(csm):
+    today = timezone.localdate()
+    account = make_account(owner=csm)
+    make_subscription(account, start_date=today - dt.timedelta(days=300), end_date=today + dt.timedelta(days=30))
+    task = open_task(account, title="Call")
+    snooze_task(task, today + dt.timedelta(days=1))
+    Task.objects.filter(pk=task.pk).update(snoozed_until=today)  # its day has come
+    jobs.daily_refresh.call_local()
+    task.refresh_from_db()
+    assert task.status == "open"
+    assert AccountHealth.objects.filter(account=account).exists()  # health
+    assert Renewal.objects.filter(account=account, status="open").exists()  # renewals
+    assert Signal.objects.filter(account=account, kind="renewal_due", resolved_on__isnull=True).exists()  # risk
 
 
-def record(account_ids, as_of):
-    CALLS.append((sorted(account_ids), as_of))
-
-
-def test_first_dispatch_refreshes_every_account(seen):
-    a, b = make_account(), make_account()
-    assert jobs.dispatch() == 2
-    assert seen == [([a.pk, b.pk], timezone.localdate())]
-
-
-def test_later_dispatch_refreshes_only_changed_accounts(seen):
-    quiet, busy = make_account(), make_account()
-    JobWatermark.objects.create(name="refresh", last_run=timezone.now() - dt.timedelta(minutes=10))
-    # Both accounts were created "now", inside the look-back window; age the quiet one.
-    type(quiet).objects.filter(pk=quiet.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
-    type(busy).objects.filter(pk=busy.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
-    make_ticket(busy)
-    assert jobs.dispatch() == 1
-    assert seen == [([busy.pk], timezone.localdate())]
-
-
-def test_a_second_dispatch_moments_later_does_nothing(seen):
-    make_account()
-    jobs.dispatch()
-    assert jobs.dispatch() == 0
-    assert jobs.dispatch(all_accounts=True) == 1
-
-
-def test_accounts_are_refreshed_in_batches(seen, monkeypatch):
-    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
-    for _ in range(5):
-        make_account()
-    assert jobs.batches(range(5), 2) == [[0, 1], [2, 3], [4]]
-    jobs.dispatch()
-    assert [len(ids) for ids, _ in seen] == [2, 2, 1]
+def test_the_minute_job_refreshes_changed_accounts():
+    account = make_account()
+    make_subscription(account)
+    jobs.refresh_changed_accounts.call_local()
+    assert AccountHealth.objects.filter(account=account).exists()

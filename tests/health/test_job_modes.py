@@ -18,16 +18,16 @@ ACCOUNTS = 12
 SETUP = """
 import datetime as dt
 from django.utils import timezone
-from tenure.health.tasks import score_batch
+from tenure.health.services import score_batch
 from tests.factories import make_account, make_subscription
-from tenure import jobs
+from tenure import pipeline
 today = timezone.localdate()
 ids = []
 for i in range({accounts}):
     a = make_account(name=f"Job {{i}}")
     make_subscription(a, start_date=today - dt.timedelta(days=100), end_date=today + dt.timedelta(days=200))
     ids.append(a.pk)
-for batch in jobs.batches(ids, 3):
+for batch in pipeline.batches(ids, 3):
     score_batch(batch, today.isoformat())
 print("queued", len(ids))
 """
@@ -36,7 +36,7 @@ print("queued", len(ids))
 def _env(tmp_path: Path, queue_url: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENURE_", "DATABASE_URL"))}
     env.update(TENURE_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/tenure.sqlite3",
-               PYTHONPATH=str(ROOT), TENURE_WORKERS="2")
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]), TENURE_WORKERS="2")
     if queue_url:
         env["TENURE_QUEUE_URL"] = queue_url
     return env

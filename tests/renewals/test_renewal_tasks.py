@@ -85,10 +85,8 @@ def test_canceled_subscriptions_and_churned_accounts_have_no_renewal():
     assert not Renewal.objects.exists()
 
 
-def test_every_account_refresh_runs_the_renewals_refresher_before_risk_detection(account):
-    from tenure import jobs
+def test_every_account_refresh_runs_the_renewals_step(account):
+    from tenure import pipeline
 
-    order = jobs.ACCOUNT_REFRESHERS
-    assert order.index("tenure.renewals.services.refresh") < order.index("tenure.risk.services.detect_signals")
-    jobs.run_refreshers([account.pk], days_before(100))
+    pipeline.refresh([account.pk], days_before(100))
     assert Renewal.objects.filter(account=account, status="open").count() == 1

@@ -1,4 +1,4 @@
-"""Risk plugs into the job dispatcher after health; the daily job; `tenure signals`; the settings page."""
+"""Risk runs last in the refresh pipeline; the daily refresh; `tenure signals`; the settings page."""
 
 import datetime as dt
 from io import StringIO
@@ -8,16 +8,19 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure import jobs
+from tenure import jobs, pipeline
 from tenure.risk.models import RiskSettings, Signal, Task
 from tenure.risk.services import open_task, snooze_task
 from tests.factories import make_account, make_subscription
 
 
-def test_risk_detection_runs_after_health_in_every_refresh():
-    assert jobs.ACCOUNT_REFRESHERS[-1] == "tenure.risk.services.detect_signals"
-    if "tenure.health.services.score_accounts" in jobs.ACCOUNT_REFRESHERS:
-        assert jobs.ACCOUNT_REFRESHERS.index("tenure.health.services.score_accounts") < len(jobs.ACCOUNT_REFRESHERS) - 1
+def test_risk_detection_runs_last_in_every_refresh(monkeypatch, db):
+    steps = []
+    for name in ("refresh_assignments", "apply_templates", "score_accounts", "detect_signals"):
+        monkeypatch.setattr(pipeline, name, lambda ids, as_of, name=name: steps.append(name))
+    monkeypatch.setattr(pipeline.renewals, "refresh", lambda ids, as_of: steps.append("renewals"))
+    pipeline.refresh([1])
+    assert steps[-1] == "detect_signals" and steps.index("score_accounts") < steps.index("detect_signals")
 
 
 def test_the_daily_job_wakes_snoozed_tasks_and_checks_time_based_rules(csm, monkeypatch):
@@ -27,7 +30,7 @@ def test_the_daily_job_wakes_snoozed_tasks_and_checks_time_based_rules(csm, monk
     task = open_task(account, title="Call")
     snooze_task(task, today + dt.timedelta(days=1))
     Task.objects.filter(pk=task.pk).update(snoozed_until=today)  # its day has come
-    jobs.daily_risk_rules.call_local()
+    jobs.daily_refresh.call_local()
     task.refresh_from_db()
     assert task.status == "open"
     assert Signal.objects.filter(account=account, kind="renewal_due", resolved_on__isnull=True).exists()

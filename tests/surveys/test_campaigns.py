@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tenure import pipeline
 from tenure.risk.models import Signal, Task
 from tenure.surveys.campaigns import audience, nps, nps_by, send_campaign
 from tenure.surveys.models import SurveyCampaign, SurveyInvitation, SurveyResponse
@@ -60,6 +61,7 @@ def test_emailed_link_answer_reaches_account_health_and_a_detractor_signal(smtp,
     with django_capture_on_commit_callbacks(execute=True):
         done = person.post(path, {"score": "3", "comment": "Reports keep failing"})
     assert "Thank you, Bill" in done.content.decode()
+    pipeline.refresh_changed()  # the next minute's refresh
 
     response = SurveyResponse.objects.get()
     assert (response.account, response.contact, response.score) == (account, bill, 3)

@@ -13,8 +13,7 @@ from tenure.accounts.schemas import (
     ContactOut,
     ContactUpdate,
 )
-from tenure.api import require_writer
-from tenure.api_helpers import changes_from, get_or_404, resolve
+from tenure.api_helpers import changes_from, get_or_404, require_writer, resolve
 from tenure.users.models import User
 
 accounts_router = Router(tags=["accounts"])

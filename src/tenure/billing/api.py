@@ -3,8 +3,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from tenure.accounts.models import Account
-from tenure.api import require_writer
-from tenure.api_helpers import changes_from, get_or_404, resolve
+from tenure.api_helpers import changes_from, get_or_404, require_writer, resolve
 from tenure.billing import services
 from tenure.billing.models import Subscription, SubscriptionStatus
 from tenure.billing.schemas import SubscriptionCreate, SubscriptionDetail, SubscriptionOut, SubscriptionUpdate

@@ -4,8 +4,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from tenure.accounts.models import Account, Contact
-from tenure.api import require_writer
-from tenure.api_helpers import changes_from, get_or_404, resolve
+from tenure.api_helpers import changes_from, get_or_404, require_writer, resolve
 from tenure.engagement import services
 from tenure.engagement.models import Touch, TouchKind
 from tenure.engagement.schemas import TouchCreate, TouchOut, TouchUpdate

@@ -7,8 +7,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from tenure.accounts.models import Account
-from tenure.api import require_writer
-from tenure.api_helpers import get_or_404
+from tenure.api_helpers import get_or_404, require_writer
 from tenure.engagement.models import PulseRating
 from tenure.health import services
 from tenure.health.explain import explain_snapshot

@@ -1,6 +1,6 @@
 """Health scores: every change of state goes through here.
 
-- ``score_accounts(account_ids, as_of)``: the refresher the job dispatcher calls for changed accounts;
+- ``score_accounts(account_ids, as_of)``: the health step of the account refresh (tenure/pipeline.py);
 - ``backfill_health(...)``: snapshots for past days (the demo, an import of history);
 - ``apply_scorecard(...)`` / ``create_scorecard(...)``: a new immutable version, then a re-score after commit;
 - ``record_pulse(...)``: the CSM's reading;
@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SCORECARD = "Default"
 WEEK = dt.timedelta(days=7)
 BACKFILL_BATCH = 400
+SCORE_BATCH = 200
 
 
 # ---- scorecards ---------------------------------------------------------------------------------------------
@@ -68,12 +70,16 @@ def covered_accounts(scorecard: Scorecard) -> list[int]:
     return [pk for pk, seg, stage in rows if version_for(seg, stage, versions).scorecard_id == scorecard.pk]
 
 
-def _enqueue_rescore(account_ids: list[int]) -> None:
-    from tenure import jobs
-    from tenure.health.tasks import score_batch
+@db_task(retries=2, retry_delay=10)
+def score_batch(account_ids: list[int], as_of: str) -> None:
+    """A scorecard's re-score, one batch on a worker."""
+    score_accounts(account_ids, dt.date.fromisoformat(as_of))
 
-    for batch in jobs.batches(account_ids):
-        score_batch(batch, timezone.localdate().isoformat())
+
+def _enqueue_rescore(account_ids: list[int]) -> None:
+    ids, today = sorted(account_ids), timezone.localdate().isoformat()
+    for start in range(0, len(ids), SCORE_BATCH):
+        score_batch(ids[start : start + SCORE_BATCH], today)
 
 
 @transaction.atomic
@@ -227,13 +233,11 @@ def backfill_health(*, today: dt.date | None = None, days: int = 365, step: int 
 
 
 def score_all(as_of: dt.date | None = None, account_ids=None, batch_size: int | None = None) -> int:
-    """Score now, synchronously, in batches (``tenure score``). Returns how many accounts were looked at."""
-    from tenure import jobs
-
-    as_of = as_of or timezone.localdate()
+    """Score now, synchronously, in batches. Returns how many accounts were looked at."""
+    as_of, size = as_of or timezone.localdate(), batch_size or SCORE_BATCH
     ids = sorted(account_ids if account_ids is not None else Account.objects.values_list("pk", flat=True))
-    for batch in jobs.batches(ids, batch_size):
-        score_accounts(batch, as_of)
+    for start in range(0, len(ids), size):
+        score_accounts(ids[start : start + size], as_of)
     return len(ids)
 
 

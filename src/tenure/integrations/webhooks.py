@@ -4,6 +4,9 @@ Signature: every request carries ``Tenure-Signature: t=<unix time>,v1=<hex HMAC-
 with the endpoint's secret, plus ``Tenure-Event`` (type) and ``Tenure-Delivery`` (event id, the same on every
 retry and replay, so receivers can de-duplicate). A 2xx answer is a delivery; anything else, a timeout or a
 refused connection is retried after 30 s, 1, 2, 4 … minutes, up to MAX_ATTEMPTS, then marked failed.
+
+Delivery is a job declared here, beside the attempt it runs: ``deliver_webhooks`` is queued when the emitting
+change commits, and ``retry_due`` (every minute, see tenure/jobs.py) queues the retries whose time has come.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import uuid
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from tenure.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookFormat
 
@@ -92,10 +96,21 @@ def emit_many(events: list[tuple[str, dict]]) -> list[WebhookDelivery]:
     return deliveries
 
 
-def _enqueue(ids: list[int]) -> None:
-    from tenure.jobs import deliver_webhooks
+@db_task()
+def deliver_webhooks(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        attempt(delivery_id)
 
-    deliver_webhooks(ids)
+
+def _enqueue(ids: list[int]) -> None:
+    for start in range(0, len(ids), 50):
+        deliver_webhooks(ids[start : start + 50])
+
+
+def retry_due() -> None:
+    """Queue the deliveries whose back-off has passed, and any a dead worker left half-sent."""
+    release_stuck()
+    _enqueue(due_deliveries())
 
 
 def claim(delivery_id: int, now: dt.datetime) -> bool:

@@ -242,7 +242,7 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
 
 
 def refresh(account_ids, as_of: dt.date | None = None) -> None:
-    """ACCOUNT_REFRESHERS entry (and the daily job): renewals and their tasks, then opportunities."""
+    """The renewals step of the account refresh (tenure/pipeline.py): renewals and their tasks, then opportunities."""
     ids = list(account_ids)
     sync_renewals(ids, as_of)
     sync_opportunities(ids, as_of)

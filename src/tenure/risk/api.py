@@ -3,8 +3,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from tenure.api import require_writer
-from tenure.api_helpers import get_or_404
+from tenure.api_helpers import get_or_404, require_writer
 from tenure.risk import services
 from tenure.risk.models import Driver, Signal, SignalKind, Task, TaskStatus
 from tenure.risk.schemas import SignalOut, TaskClose, TaskOut, TaskSnooze

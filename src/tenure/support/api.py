@@ -3,8 +3,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from tenure.accounts.models import Account, Contact
-from tenure.api import require_writer
-from tenure.api_helpers import changes_from, get_or_404, resolve
+from tenure.api_helpers import changes_from, get_or_404, require_writer, resolve
 from tenure.support import services
 from tenure.support.models import Ticket, TicketPriority, TicketStatus
 from tenure.support.schemas import TicketCreate, TicketOut, TicketUpdate

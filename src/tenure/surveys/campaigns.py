@@ -128,9 +128,9 @@ def send_campaign(campaign: SurveyCampaign, *, now: dt.datetime | None = None) -
 
 @transaction.atomic
 def answer(invitation: SurveyInvitation, score: int, comment: str = "") -> SurveyResponse:
-    """Record (or, answered again, correct) a person's answer; health and signals follow after commit."""
+    """Record (or, answered again, correct) a person's answer; health and signals follow within a minute (the
+    refresh watches answers, tenure/changes/services.py)."""
     from tenure.integrations.webhooks import emit
-    from tenure.jobs import refresh_accounts
 
     contact = invitation.contact
     if invitation.response_id:
@@ -152,6 +152,4 @@ def answer(invitation: SurveyInvitation, score: int, comment: str = "") -> Surve
         "account_id": contact.account_id, "contact_id": contact.pk, "kind": response.kind, "score": response.score,
         "comment": response.comment, "url": f"{settings.TENURE_BASE_URL}/accounts/{contact.account_id}/",
     })
-    account_id = contact.account_id
-    transaction.on_commit(lambda: refresh_accounts([account_id]))
     return response

@@ -1,0 +1,85 @@
+"""The account refresh: how an account's inputs become its owner, onboarding, health score, renewals, signals and
+tasks. ``refresh`` below is the whole of it, one step a line, each step a room's own service called with the
+account ids and the day:
+
+1. assignment: rule-made owners follow seats and ARR first, so every task opened below reaches the right CSM;
+2. onboarding: an account entering onboarding gets its project, whose milestones health and risk read;
+3. health: the score, measure by measure, as of the day;
+4. renewals: renewals at their offsets with their play and tasks, then expansion opportunities;
+5. risk: signals by departure driver, their plays and tasks. Last, because it acts on what the steps above wrote:
+   the owner its tasks go to, and the renewal play already open (so a renewal signal does not start a second).
+
+Churn probabilities are not a step: the model scores every account once a day (``jobs.daily_churn_predictions``).
+
+The same function runs for one account, a batch, or everyone:
+- every minute, ``refresh_changed``: the accounts whose inputs changed (``tenure.changes``: once per change),
+  queued in batches of ``BATCH_SIZE`` that any number of workers share;
+- every day, ``refresh_everyone``: all accounts, because time alone moves renewals and "no touch in N days";
+- ``tenure score [--all]``, ``refresh_now``: the same, here and now, batch by batch.
+When runs happen is tenure/jobs.py's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+from huey.contrib.djhuey import db_task
+
+from tenure.accounts.assignment import refresh_assignments
+from tenure.changes.services import claim_changed_accounts
+from tenure.engagement.onboarding import apply_templates
+from tenure.health.services import score_accounts
+from tenure.renewals import services as renewals
+from tenure.risk.services import detect_signals
+
+BATCH_SIZE = 200
+
+
+def refresh(account_ids: Iterable[int], as_of: dt.date | None = None) -> None:
+    """Refresh these accounts as of a day (default today), every step in order."""
+    ids = sorted(set(account_ids))
+    as_of = as_of or timezone.localdate()
+    refresh_assignments(ids, as_of)
+    apply_templates(ids, as_of)
+    score_accounts(ids, as_of)
+    renewals.refresh(ids, as_of)
+    detect_signals(ids, as_of)
+
+
+def batches(ids: Iterable[int], size: int | None = None) -> list[list[int]]:
+    ids, size = sorted(ids), size or BATCH_SIZE
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+@db_task(retries=2, retry_delay=10)
+def refresh_batch(account_ids: list[int], as_of: str | None = None) -> None:
+    """One batch on a worker; a batch a killed worker dropped is retried."""
+    refresh(account_ids, dt.date.fromisoformat(as_of) if as_of else None)
+
+
+def enqueue(account_ids: Iterable[int], as_of: dt.date | None = None) -> int:
+    """Queue the accounts' refresh in batches; return how many accounts."""
+    chunks = batches(account_ids)
+    for batch in chunks:
+        refresh_batch(batch, as_of.isoformat() if as_of else None)
+    return sum(map(len, chunks))
+
+
+def refresh_changed() -> int:
+    """Queue the accounts whose inputs changed since the last look, each change once. Safe to run concurrently."""
+    return enqueue(claim_changed_accounts())
+
+
+def refresh_everyone(as_of: dt.date | None = None) -> int:
+    """Queue every account (changes seen so far count as handled)."""
+    return enqueue(claim_changed_accounts(everyone=True), as_of)
+
+
+def refresh_now(*, everyone: bool = False, as_of: dt.date | None = None, batch_size: int | None = None) -> int:
+    """Refresh the changed accounts (or everyone) in this process, batch by batch; return how many accounts."""
+    ids = claim_changed_accounts(everyone=everyone, force=True)
+    for batch in batches(ids, batch_size):
+        refresh(batch, as_of)
+    return len(ids)
