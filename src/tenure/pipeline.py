@@ -1,13 +1,16 @@
 """The account refresh: how an account's inputs become its owner, onboarding, health score, renewals, signals and
 tasks. ``refresh`` below is the whole of it, one step a line, each step a room's own service called with the
-account ids and the day:
+account ids, the day and (from step 3) the batch's account facts:
 
 1. assignment: rule-made owners follow seats and ARR first, so every task opened below reaches the right CSM;
 2. onboarding: an account entering onboarding gets its project, whose milestones health and risk read;
-3. health: the score, measure by measure, as of the day;
-4. renewals: renewals at their offsets with their play and tasks, then expansion opportunities;
-5. risk: signals by departure driver, their plays and tasks. Last, because it acts on what the steps above wrote:
-   the owner its tasks go to, and the renewal play already open (so a renewal signal does not start a second).
+3. facts: ``tenure.facts.load_facts`` once for the batch, after the two steps above (a new onboarding project is
+   a fact), with the windows the risk settings compare over; every step below reads these same facts, so the
+   health score, the renewals and the signals tell one story;
+4. health: the score, measure by measure, as of the day;
+5. renewals: renewals at their offsets with their play and tasks, then expansion opportunities;
+6. risk: signals by departure driver (reading the health band step 4 wrote), their plays and tasks. Last,
+   because it acts on what the steps above wrote: the owner its tasks go to, and the renewal play already open.
 
 Churn probabilities are not a step: the model scores every account once a day (``jobs.daily_churn_predictions``).
 
@@ -30,9 +33,11 @@ from huey.contrib.djhuey import db_task
 from tenure.accounts.assignment import refresh_assignments
 from tenure.changes.services import claim_changed_accounts
 from tenure.engagement.onboarding import apply_templates
+from tenure.facts import load_facts
 from tenure.health.services import score_accounts
 from tenure.renewals import services as renewals
 from tenure.risk.services import detect_signals
+from tenure.risk.services import thresholds as risk_settings
 
 BATCH_SIZE = 200
 
@@ -43,9 +48,10 @@ def refresh(account_ids: Iterable[int], as_of: dt.date | None = None) -> None:
     as_of = as_of or timezone.localdate()
     refresh_assignments(ids, as_of)
     apply_templates(ids, as_of)
-    score_accounts(ids, as_of)
-    renewals.refresh(ids, as_of)
-    detect_signals(ids, as_of)
+    facts = load_facts(ids, as_of, risk_settings().windows)
+    score_accounts(ids, as_of, facts)
+    renewals.refresh(ids, as_of, facts)
+    detect_signals(ids, as_of, facts=facts)
 
 
 def batches(ids: Iterable[int], size: int | None = None) -> list[list[int]]:

@@ -241,7 +241,7 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
 # ---- the refresher, and the report -------------------------------------------------------------------------
 
 
-def refresh(account_ids, as_of: dt.date | None = None) -> None:
+def refresh(account_ids, as_of: dt.date | None = None, facts=None) -> None:
     """The renewals step of the account refresh (tenure/pipeline.py): renewals and their tasks, then opportunities."""
     ids = list(account_ids)
     sync_renewals(ids, as_of)
