@@ -45,6 +45,7 @@ tickets
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections import defaultdict
@@ -219,7 +220,9 @@ class AccountImporter(Importer):
         matched = self.match(row, self.found)
         if row.errors:
             return
-        account = matched or Account()
+        # Changes are made on a copy: the accounts service compares them with the stored account.
+        account = copy.copy(matched) if matched else Account()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, account, new)
         for name in ("name", "industry", "segment", "stage"):
@@ -238,6 +241,12 @@ class AccountImporter(Importer):
             new["custom"] = custom
         if not row.errors:
             self.apply(row, account, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        # Through the accounts room: a new owner clears assigned_by_rule and is written on the timeline.
+        accounts.create_accounts([r.obj for r in created], clean=False)
+        accounts.update_accounts([(r.extra["stored"], self.changes(r)) for r in updated], source=SOURCE,
+                                 clean=False)
 
 
 # -- contacts ---------------------------------------------------------------------------------------------
@@ -299,7 +308,8 @@ class ContactImporter(BelongsToAccount):
         matched = self.match(row, self.found)
         if row.errors:
             return
-        contact = matched or Contact()
+        contact = copy.copy(matched) if matched else Contact()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, contact, new)
         new["account"] = self.account_id(row, contact)
@@ -312,6 +322,10 @@ class ContactImporter(BelongsToAccount):
                 new.update({f"is_{r}": r in chosen for r in choices})
         if not row.errors:
             self.apply(row, contact, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        accounts.create_contacts([r.obj for r in created], clean=False)
+        accounts.update_contacts([(r.extra["stored"], self.changes(r)) for r in updated], clean=False)
 
 
 # -- subscriptions ----------------------------------------------------------------------------------------
