@@ -25,7 +25,7 @@ subscriptions
     annual), and ``effective_on``: the date the row's change took effect, for the history entry (by default
     the start date for a new subscription and, for a change, the billing service's rule: today, or the end
     date of a subscription cancelled after its term). Every new subscription and every change of a tracked
-    field writes a history entry through ``tenure.billing.services.snapshot``, so MRR movements can be rebuilt.
+    field writes a history entry through ``tenure.billing.services``, so MRR movements can be rebuilt.
 
 events
     Past product usage, e.g. a warehouse export, loaded through the same validation, de-duplication and
@@ -59,7 +59,7 @@ from django.utils import timezone
 from tenure.accounts import services as accounts
 from tenure.accounts.models import EXTERNAL_ID_FIELDS, Account, CommunityRole, Contact, RelationshipRole
 from tenure.billing import services as billing
-from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange
+from tenure.billing.models import TRACKED_FIELDS, Subscription
 from tenure.integrations.csv_import import (
     CREATED,
     KEEP,
@@ -370,7 +370,8 @@ class SubscriptionImporter(BelongsToAccount):
 
     def build(self, row: Row) -> None:
         matched = self.match(row, self.found)
-        sub = matched or Subscription()
+        sub = copy.copy(matched) if matched else Subscription()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, sub, new)
         new["account"] = self.account_id(row, sub)
@@ -384,23 +385,15 @@ class SubscriptionImporter(BelongsToAccount):
         if row.errors:
             return
         self.apply(row, sub, new)
-        if row.errors:
-            return
-        tracked = row.changed & set(TRACKED_FIELDS)
-        if row.obj.pk is None:
-            row.extra["effective_on"] = row.values.get("effective_on") or sub.start_date
-        elif tracked:
-            changes = {name: getattr(sub, name) for name in tracked}
-            # The billing service's rule for when a change takes effect (it has no public name yet).
-            row.extra["effective_on"] = row.values.get("effective_on") or billing.default_effective_date(
-                sub, changes
-            )
 
     def write(self, created: list[Row], updated: list[Row]) -> None:
-        super().write(created, updated)
-        SubscriptionChange.objects.bulk_create(
-            [billing.snapshot(r.obj, r.extra["effective_on"], SOURCE) for r in (*created, *updated)
-             if "effective_on" in r.extra]
+        # Through the billing room, which writes the history entries (dated by its own rule unless the row
+        # gives effective_on).
+        billing.create_subscriptions([r.obj for r in created], source=SOURCE, clean=False,
+                                     effective_on=[r.values.get("effective_on") for r in created])
+        billing.update_subscriptions(
+            [(r.extra["stored"], {**self.changes(r), "effective_on": r.values.get("effective_on")}) for r in updated],
+            source=SOURCE, clean=False,
         )
 
 
