@@ -38,8 +38,8 @@ tickets
     Key: ``external_id``, the helpdesk's ticket id (required column). Account: the ``account_…`` columns.
     ``contact_email`` optionally names the contact (who must be at the ticket's account). Fields: ``subject``
     and ``opened_at`` (both required for a new ticket), ``body``, ``category``, ``priority`` (low, normal,
-    high, urgent), ``status`` (new, open, pending, solved, closed), ``resolved_at``, ``csat`` (1 to 5). As in
-    the support service, an unresolved ticket has no resolution time and a resolved one without a
+    high, urgent), ``status`` (new, open, pending, solved, closed), ``resolved_at``, ``csat`` (1 to 5). The
+    support service's rules apply: an unresolved ticket has no resolution time and a resolved one without a
     ``resolved_at`` is resolved now.
 """
 
@@ -71,7 +71,8 @@ from tenure.integrations.csv_import import (
     parse_date,
     register,
 )
-from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.support import services as support
+from tenure.support.models import Ticket
 from tenure.usage import services as usage_services
 from tenure.usage import store as usage_store
 from tenure.usage.models import Event
@@ -437,7 +438,8 @@ class TicketImporter(BelongsToAccount):
 
     def build(self, row: Row) -> None:
         matched = self.match(row, self.found)
-        ticket = matched or Ticket()
+        ticket = copy.copy(matched) if matched else Ticket()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, ticket, new)
         account_id = new["account"] = self.account_id(row, ticket)
@@ -452,17 +454,19 @@ class TicketImporter(BelongsToAccount):
             elif contact is not None and account_id is not None and contact.account_id != account_id:
                 row.error(self.layout.column("contact_email"), "belongs to another account")
             new["contact"] = contact.pk if contact else None
-        # The support service's rules: an unresolved ticket has no resolution time; a resolved one has one.
+        # The support room's rules, checked here to name the row's line: resolution time from the status.
         status = ticket.status if new.get("status", KEEP) is KEEP else new["status"]
         opened = ticket.opened_at if new.get("opened_at", KEEP) is KEEP else new["opened_at"]
-        if status in UNRESOLVED_STATUSES:
-            new["resolved_at"] = None
-        elif new.get("resolved_at") is None:
-            new["resolved_at"] = ticket.resolved_at or timezone.now()
-        if new["resolved_at"] and opened and new["resolved_at"] < opened:
-            row.error(self.layout.column("resolved_at"), "is before the ticket was opened")
+        new["resolved_at"] = support.resolution_time(status, new.get("resolved_at") or ticket.resolved_at)
+        error = support.times_error(opened, new["resolved_at"])
+        if error:
+            row.error(self.layout.column("resolved_at"), error)
         if not row.errors:
             self.apply(row, ticket, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        support.create_tickets([r.obj for r in created], clean=False)
+        support.update_tickets([(r.extra["stored"], self.changes(r)) for r in updated], clean=False)
 
 
 # -- events (usage history backfill) ---------------------------------------------------------------------
