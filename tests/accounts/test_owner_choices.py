@@ -159,3 +159,29 @@ def test_update_contacts_sets_roles_and_moves_updated_at_only_when_something_cha
     assert unchanged == [] and changed == [contact]
     stored = Contact.objects.get(pk=contact.pk)
     assert stored.is_champion and not stored.is_user and stored.updated_at > stamp
+
+
+def test_contacts_saved_in_the_admin_go_through_the_accounts_service():
+    account = make_account(name="Admin Corp")
+    contact = make_contact(account, name="Ann", email="ann@example.com")
+    client = Client()
+    client.force_login(make_user("admin", username="root", is_staff=True, is_superuser=True))
+    form = {
+        "name": account.name, "domain": account.domain, "crm_id": "", "billing_id": "", "product_group_id": "",
+        "industry": "", "segment": account.segment, "stage": account.stage, "owner": "", "custom": "{}",
+        "contacts-TOTAL_FORMS": "2", "contacts-INITIAL_FORMS": "1", "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+        "contacts-0-id": contact.pk, "contacts-0-account": account.pk, "contacts-0-name": "Ann",
+        "contacts-0-email": "ANN@Example.com", "contacts-0-title": "", "contacts-0-is_champion": "on",
+        "contacts-1-account": account.pk, "contacts-1-name": "Bob", "contacts-1-email": " Bob@Example.com ",
+        "contacts-1-title": "CFO",
+    }
+
+    response = client.post(f"/admin/accounts/account/{account.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    contact.refresh_from_db()
+    assert contact.is_champion and contact.email == "ann@example.com"
+    assert account.contacts.get(name="Bob").email == "bob@example.com"
+    account.refresh_from_db()
+    assert account.owner is None and not Touch.objects.filter(account=account).exists()
