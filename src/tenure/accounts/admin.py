@@ -3,6 +3,21 @@ from django.contrib import admin
 from tenure.accounts import services
 from tenure.accounts.models import Account, Contact
 
+CONTACT_ADMIN_FIELDS = ("account", "name", "email", "title", "product_user_id", "left_on", *services.ROLE_FLAGS)
+
+
+def _changes(obj, changed_names, names) -> dict:
+    return {name: getattr(obj, name) for name in changed_names if name in names}
+
+
+def save_contacts(new: list[Contact], changed: list[tuple[Contact, list[str]]]) -> None:
+    """Through the accounts service (normalized email and product user id, updated_at for the refresh)."""
+    services.create_contacts(new)
+    stored = Contact.objects.in_bulk([c.pk for c, _ in changed])
+    services.update_contacts([(stored[c.pk], _changes(c, names, CONTACT_ADMIN_FIELDS)) for c, names in changed])
+    for contact, _ in changed:
+        contact.refresh_from_db()
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -18,14 +33,30 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "domain", "crm_id", "billing_id", "product_group_id")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
+    # Assignment rules set these; a person chooses the owner, which takes the account out of the rules' hands.
+    readonly_fields = ("coverage", "assigned_by_rule")
     inlines = [ContactInline]
 
     def save_model(self, request, obj, form, change):
-        # Same rules as the API and importers: normalized domain and external ids.
-        obj.domain = services.normalize_domain(obj.domain)
-        for field in ("crm_id", "billing_id", "product_group_id"):
-            setattr(obj, field, services.clean_external_id(getattr(obj, field)))
-        super().save_model(request, obj, form, change)
+        # Through the accounts service, as the API and importers do: normalized keys, and an owner changed here
+        # is written on the timeline and kept by the assignment rules.
+        if change:
+            stored = Account.objects.select_related("owner").get(pk=obj.pk)
+            services.update_account(stored, by=request.user,
+                                    **_changes(obj, form.changed_data, services.ACCOUNT_FIELDS))
+            obj.refresh_from_db()
+        else:
+            fields = {f: getattr(obj, f) for f in services.ACCOUNT_FIELDS}
+            obj.pk = services.create_account(**fields).pk
+            obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Contact:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sorts the forms into new, changed and deleted objects, saving nothing
+        for contact in formset.deleted_objects:
+            contact.delete()
+        save_contacts(formset.new_objects, formset.changed_objects)
 
 
 @admin.register(Contact)
@@ -41,6 +72,7 @@ class ContactAdmin(admin.ModelAdmin):
         return ", ".join(obj.roles + obj.community_roles)
 
     def save_model(self, request, obj, form, change):
-        obj.email = services.normalize_email(obj.email)
-        obj.product_user_id = services.clean_external_id(obj.product_user_id)
-        super().save_model(request, obj, form, change)
+        if change:
+            save_contacts([], [(obj, form.changed_data)])
+        else:
+            save_contacts([obj], [])

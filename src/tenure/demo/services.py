@@ -1,9 +1,9 @@
 """Build the demo: wipe what a previous demo left, then write the plan in bulk, in one transaction.
 
-Rows are written with ``bulk_create`` in big batches rather than through each room's create_* service:
-per-row services (full_clean, one INSERT and history entry each) would take minutes for the demo's tens of
-thousands of rows. ``plan.validate_plan`` checks the rules those services enforce before anything is
-written, and the database's own constraints check them again on insert.
+Accounts, contacts, subscriptions (with their history) and tickets are written through their rooms' bulk
+services (``create_accounts``, ``create_contacts``, ``create_subscriptions``, ``create_tickets``): the same
+normalization, history and rules as any other door, a few statements per thousand rows. ``plan.validate_plan``
+checks the plan's own rules before anything is written.
 
 When is it safe to wipe? Only when the database holds nothing but demo data — every account has a
 ``DemoScenario`` row and the team's usernames belong to demo users — or when the caller asks for a reset
@@ -20,7 +20,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tenure.accounts import services as account_services
 from tenure.accounts.models import Account, Contact
+from tenure.billing import services as billing
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.demo.models import DemoScenario
 from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, make_plan, validate_plan
@@ -32,6 +34,7 @@ from tenure.health.services import backfill_health
 from tenure.predict.services import train_for_demo
 from tenure.renewals.demo import seed_demo_renewals
 from tenure.risk.services import detect_all_signals
+from tenure.support import services as support
 from tenure.support.models import Ticket
 from tenure.usage.models import (
     DailyAccountActivity,
@@ -98,11 +101,10 @@ def write_plan(plan: DemoPlan) -> dict[str, int]:
     )
     user_ids = {u.username: u.pk for u in users}
 
-    accounts = Account.objects.bulk_create(
+    accounts = account_services.create_accounts(
         [Account(name=a.name, domain=a.domain, crm_id=a.crm_id, billing_id=a.billing_id,
                  product_group_id=a.product_group_id, industry=a.industry, segment=a.segment, stage=a.stage,
                  owner_id=user_ids.get(a.owner), custom=a.custom) for a in plan.accounts],
-        batch_size=BATCH,
     )
     account_ids = _ids(accounts, plan.accounts, Account, "crm_id")
 
@@ -116,33 +118,25 @@ def write_plan(plan: DemoPlan) -> dict[str, int]:
     )
 
     flags = ("executive_sponsor", "champion", "admin", "user", "billing", "maven", "promoter", "detractor")
-    contacts = Contact.objects.bulk_create(
+    contacts = account_services.create_contacts(
         [Contact(account_id=account_ids[c.account], name=c.name, email=c.email, title=c.title,
                  product_user_id=c.product_user_id, left_on=c.left_on,
                  **{f"is_{f}": f in c.roles or f in c.community_roles for f in flags})
          for c in plan.contacts],
-        batch_size=BATCH,
     )
     contact_ids = _ids(contacts, plan.contacts, Contact, "email")
 
-    subscriptions = Subscription.objects.bulk_create(
+    # Each subscription with its whole past, as the billing room records history.
+    subscriptions = billing.create_subscriptions(
         [Subscription(account_id=account_ids[s.account], external_id=s.external_id, **vars(s.current))
          for s in plan.subscriptions],
-        batch_size=BATCH,
-    )
-    subscription_ids = _ids(subscriptions, plan.subscriptions, Subscription, "external_id")
-    SubscriptionChange.objects.bulk_create(
-        [SubscriptionChange(subscription_id=subscription_ids[i], effective_on=h.effective_on, source=SOURCE,
-                            **vars(h.state))
-         for i, s in enumerate(plan.subscriptions) for h in s.history],
-        batch_size=BATCH,
+        source=SOURCE, history=[[(h.effective_on, vars(h.state)) for h in s.history] for s in plan.subscriptions],
     )
 
-    Ticket.objects.bulk_create(
+    support.create_tickets(
         [Ticket(account_id=account_ids[t.account], contact_id=contact_ids.get(t.contact), external_id=t.external_id,
                 subject=t.subject, body=t.body, category=t.category, priority=t.priority, status=t.status,
                 opened_at=t.opened_at, resolved_at=t.resolved_at, csat=t.csat) for t in plan.tickets],
-        batch_size=BATCH,
     )
 
     touches = Touch.objects.bulk_create(

@@ -8,8 +8,9 @@ One importer per kind (accounts, contacts, subscriptions, tickets; see ``importe
 * matches the header (line 1) to the importer's fields, ignoring case, spaces and hyphens ("CRM Id" is
   ``crm_id``); ``--map our_field=their column`` names any other column;
 * parses and validates every row with the services' normalizers and the models' own field validation;
-* works in chunks of ``CHUNK_ROWS`` rows: one bulk lookup per key for a chunk, then ``bulk_create`` /
-  ``bulk_update``, so there is no database round trip per row;
+* works in chunks of ``CHUNK_ROWS`` rows: one bulk lookup per key for a chunk, then the owning room's bulk
+  services (``accounts.services.create_accounts`` / ``update_accounts`` …), so there is no database round
+  trip per row and history, timeline notes and flags follow as they do for a change made on a page;
 * imports the whole file in one transaction: a file with any bad row is rejected whole and nothing is written.
   Errors name the line (as in the file, header = line 1), the file's column and the reason; the first
   ``MAX_ERRORS`` are kept, the rest counted.
@@ -41,9 +42,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, connections, models, router, transaction
-from django.utils import timezone
+from django.db import DatabaseError, models, transaction
 
+from tenure import bulk
 from tenure.integrations.csv_cells import (  # noqa: F401  (re-exported for importers)
     CUSTOM_PREFIX,
     KEEP,
@@ -264,31 +265,17 @@ class Importer:
         raise NotImplementedError
 
     def write(self, created: list[Row], updated: list[Row]) -> None:
+        """Records with no service of their own (raw events) are written here; every other kind hands its rows
+        to the owning room's bulk services."""
         if created:
             self.model.objects.bulk_create([r.obj for r in created])
         if updated:
-            names = set().union(*(r.changed for r in updated))
-            if any(f.name == "updated_at" for f in self.model._meta.fields):
-                now = timezone.now()
-                for r in updated:
-                    r.obj.updated_at = now
-                names.add("updated_at")
-            self._update([r.obj for r in updated], sorted(names))
+            bulk.save_changed(self.model, [r.obj for r in updated], set().union(*(r.changed for r in updated)))
 
-    def _update(self, objs: list[models.Model], names: list[str]) -> None:
-        """One ``UPDATE … WHERE pk = %s`` run with executemany for all the objects. (``bulk_update`` builds a
-        CASE expression per object and field, which cost more than the rest of the import together.)"""
+    def changes(self, row: Row) -> dict[str, Any]:
+        """What the row changes on its record, by field name (foreign keys as ids), for a room's bulk service."""
         meta = self.model._meta
-        fields = [meta.get_field(name) for name in names]
-        connection = connections[router.db_for_write(self.model)]
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-        params = [
-            [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk] for obj in objs
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+        return {name: getattr(row.obj, meta.get_field(name).attname) for name in row.changed}
 
     # -- helpers for subclasses ----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ subscriptions
     annual), and ``effective_on``: the date the row's change took effect, for the history entry (by default
     the start date for a new subscription and, for a change, the billing service's rule: today, or the end
     date of a subscription cancelled after its term). Every new subscription and every change of a tracked
-    field writes a history entry through ``tenure.billing.services.snapshot``, so MRR movements can be rebuilt.
+    field writes a history entry through ``tenure.billing.services``, so MRR movements can be rebuilt.
 
 events
     Past product usage, e.g. a warehouse export, loaded through the same validation, de-duplication and
@@ -38,13 +38,14 @@ tickets
     Key: ``external_id``, the helpdesk's ticket id (required column). Account: the ``account_…`` columns.
     ``contact_email`` optionally names the contact (who must be at the ticket's account). Fields: ``subject``
     and ``opened_at`` (both required for a new ticket), ``body``, ``category``, ``priority`` (low, normal,
-    high, urgent), ``status`` (new, open, pending, solved, closed), ``resolved_at``, ``csat`` (1 to 5). As in
-    the support service, an unresolved ticket has no resolution time and a resolved one without a
+    high, urgent), ``status`` (new, open, pending, solved, closed), ``resolved_at``, ``csat`` (1 to 5). The
+    support service's rules apply: an unresolved ticket has no resolution time and a resolved one without a
     ``resolved_at`` is resolved now.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections import defaultdict
@@ -58,7 +59,7 @@ from django.utils import timezone
 from tenure.accounts import services as accounts
 from tenure.accounts.models import EXTERNAL_ID_FIELDS, Account, CommunityRole, Contact, RelationshipRole
 from tenure.billing import services as billing
-from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange
+from tenure.billing.models import TRACKED_FIELDS, Subscription
 from tenure.integrations.csv_import import (
     CREATED,
     KEEP,
@@ -70,7 +71,8 @@ from tenure.integrations.csv_import import (
     parse_date,
     register,
 )
-from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.support import services as support
+from tenure.support.models import Ticket
 from tenure.usage import services as usage_services
 from tenure.usage import store as usage_store
 from tenure.usage.models import Event
@@ -219,7 +221,9 @@ class AccountImporter(Importer):
         matched = self.match(row, self.found)
         if row.errors:
             return
-        account = matched or Account()
+        # Changes are made on a copy: the accounts service compares them with the stored account.
+        account = copy.copy(matched) if matched else Account()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, account, new)
         for name in ("name", "industry", "segment", "stage"):
@@ -238,6 +242,12 @@ class AccountImporter(Importer):
             new["custom"] = custom
         if not row.errors:
             self.apply(row, account, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        # Through the accounts room: a new owner clears assigned_by_rule and is written on the timeline.
+        accounts.create_accounts([r.obj for r in created], clean=False)
+        accounts.update_accounts([(r.extra["stored"], self.changes(r)) for r in updated], source=SOURCE,
+                                 clean=False)
 
 
 # -- contacts ---------------------------------------------------------------------------------------------
@@ -299,7 +309,8 @@ class ContactImporter(BelongsToAccount):
         matched = self.match(row, self.found)
         if row.errors:
             return
-        contact = matched or Contact()
+        contact = copy.copy(matched) if matched else Contact()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, contact, new)
         new["account"] = self.account_id(row, contact)
@@ -312,6 +323,10 @@ class ContactImporter(BelongsToAccount):
                 new.update({f"is_{r}": r in chosen for r in choices})
         if not row.errors:
             self.apply(row, contact, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        accounts.create_contacts([r.obj for r in created], clean=False)
+        accounts.update_contacts([(r.extra["stored"], self.changes(r)) for r in updated], clean=False)
 
 
 # -- subscriptions ----------------------------------------------------------------------------------------
@@ -356,7 +371,8 @@ class SubscriptionImporter(BelongsToAccount):
 
     def build(self, row: Row) -> None:
         matched = self.match(row, self.found)
-        sub = matched or Subscription()
+        sub = copy.copy(matched) if matched else Subscription()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, sub, new)
         new["account"] = self.account_id(row, sub)
@@ -370,23 +386,15 @@ class SubscriptionImporter(BelongsToAccount):
         if row.errors:
             return
         self.apply(row, sub, new)
-        if row.errors:
-            return
-        tracked = row.changed & set(TRACKED_FIELDS)
-        if row.obj.pk is None:
-            row.extra["effective_on"] = row.values.get("effective_on") or sub.start_date
-        elif tracked:
-            changes = {name: getattr(sub, name) for name in tracked}
-            # The billing service's rule for when a change takes effect (it has no public name yet).
-            row.extra["effective_on"] = row.values.get("effective_on") or billing.default_effective_date(
-                sub, changes
-            )
 
     def write(self, created: list[Row], updated: list[Row]) -> None:
-        super().write(created, updated)
-        SubscriptionChange.objects.bulk_create(
-            [billing.snapshot(r.obj, r.extra["effective_on"], SOURCE) for r in (*created, *updated)
-             if "effective_on" in r.extra]
+        # Through the billing room, which writes the history entries (dated by its own rule unless the row
+        # gives effective_on).
+        billing.create_subscriptions([r.obj for r in created], source=SOURCE, clean=False,
+                                     effective_on=[r.values.get("effective_on") for r in created])
+        billing.update_subscriptions(
+            [(r.extra["stored"], {**self.changes(r), "effective_on": r.values.get("effective_on")}) for r in updated],
+            source=SOURCE, clean=False,
         )
 
 
@@ -430,7 +438,8 @@ class TicketImporter(BelongsToAccount):
 
     def build(self, row: Row) -> None:
         matched = self.match(row, self.found)
-        ticket = matched or Ticket()
+        ticket = copy.copy(matched) if matched else Ticket()
+        row.extra["stored"] = matched
         new: dict[str, Any] = {}
         self.set_keys(row, ticket, new)
         account_id = new["account"] = self.account_id(row, ticket)
@@ -445,17 +454,19 @@ class TicketImporter(BelongsToAccount):
             elif contact is not None and account_id is not None and contact.account_id != account_id:
                 row.error(self.layout.column("contact_email"), "belongs to another account")
             new["contact"] = contact.pk if contact else None
-        # The support service's rules: an unresolved ticket has no resolution time; a resolved one has one.
+        # The support room's rules, checked here to name the row's line: resolution time from the status.
         status = ticket.status if new.get("status", KEEP) is KEEP else new["status"]
         opened = ticket.opened_at if new.get("opened_at", KEEP) is KEEP else new["opened_at"]
-        if status in UNRESOLVED_STATUSES:
-            new["resolved_at"] = None
-        elif new.get("resolved_at") is None:
-            new["resolved_at"] = ticket.resolved_at or timezone.now()
-        if new["resolved_at"] and opened and new["resolved_at"] < opened:
-            row.error(self.layout.column("resolved_at"), "is before the ticket was opened")
+        new["resolved_at"] = support.resolution_time(status, new.get("resolved_at") or ticket.resolved_at)
+        error = support.times_error(opened, new["resolved_at"])
+        if error:
+            row.error(self.layout.column("resolved_at"), error)
         if not row.errors:
             self.apply(row, ticket, new)
+
+    def write(self, created: list[Row], updated: list[Row]) -> None:
+        support.create_tickets([r.obj for r in created], clean=False)
+        support.update_tickets([(r.extra["stored"], self.changes(r)) for r in updated], clean=False)
 
 
 # -- events (usage history backfill) ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     if filters.unresolved is not None:
-        qs = qs.filter(resolved_at__isnull=filters.unresolved)
+        qs = qs.unresolved() if filters.unresolved else qs.resolved()
     return qs.order_by("-opened_at", "pk")
 
 

@@ -20,7 +20,18 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# A ticket is unresolved while its status is one of these; it then has no resolution time (support.services).
 UNRESOLVED_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+# The priorities that count as "high-priority" wherever tickets are weighed (health, signals, the churn model).
+HIGH_PRIORITIES = (TicketPriority.HIGH, TicketPriority.URGENT)
+
+
+class TicketQuerySet(models.QuerySet):
+    def unresolved(self):
+        return self.filter(status__in=UNRESOLVED_STATUSES)
+
+    def resolved(self):
+        return self.exclude(status__in=UNRESOLVED_STATUSES)
 
 
 class Ticket(models.Model):
@@ -43,6 +54,8 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at"]

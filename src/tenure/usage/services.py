@@ -110,9 +110,7 @@ class _Identities:
         self.contacts: dict[str, Contact] = {
             c._key: c for c in Contact.objects.annotate(_key=Lower("product_user_id")).filter(_key__in=list(changing))
         }
-        group_ids = {m.group_id.lower() for m in messages if m.group_id}
-        group_ids |= {str(m.context.get("groupId")).lower() for m in messages if m.context.get("groupId")}
-        self.accounts = accounts.find_accounts_by("product_group_id", group_ids)
+        self.accounts = _accounts_for_groups(messages)
 
     def user(self, key: str) -> ProductUser:
         key = key.lower()
@@ -132,43 +130,66 @@ class _Identities:
             ProductUser.objects.filter(pk__in=pks).update(account_id=account_id)
         self.moved.clear()
 
-    def account_for_group(self, group_id: str, traits: dict) -> Account:
-        account = self.accounts.get(group_id.lower())
-        fields = _account_fields_from_traits(traits, account)
-        if account is None:
-            fields.setdefault("name", group_id)
-            account = accounts.create_account(product_group_id=group_id, **fields)
-            self.accounts[group_id.lower()] = account
-        elif fields:
-            accounts.update_account(account, **fields)
-        return account
+    def account_for_group(self, group_id: str) -> Account:
+        return self.accounts[group_id.lower()]
 
 
 _ACCOUNT_TRAITS = {"name": "name", "industry": "industry", "website": "domain", "domain": "domain"}
 
 
-def _account_fields_from_traits(traits: dict, account: Account | None) -> dict:
-    """Group traits to account changes: known ones to fields, the rest into custom attributes."""
+def _fields_from_traits(traits: dict) -> tuple[dict, dict]:
+    """Group traits to account fields (the known ones) and custom attributes (the rest)."""
     fields, custom = {}, {}
     for key, value in traits.items():
         target = _ACCOUNT_TRAITS.get(key)
         if target and isinstance(value, str) and value.strip():
-            fields[target] = value.strip()
+            fields[target] = value.strip()[:200] if target == "name" else value.strip()
         elif key not in _ACCOUNT_TRAITS and isinstance(value, (str, int, float, bool)):
             custom[key] = value
     if "domain" in fields:
-        domain = accounts.normalize_domain(fields["domain"])
-        taken = Account.objects.filter(domain=domain).exclude(pk=getattr(account, "pk", None)).exists()
-        if taken or not domain:
+        fields["domain"] = accounts.normalize_domain(fields["domain"])
+        if not fields["domain"]:
             fields.pop("domain")
-    if custom:
-        merged = {**(account.custom if account else {}), **custom}
-        if account is None or merged != account.custom:
-            fields["custom"] = merged
-    if account is not None:
-        fields = {k: v for k, v in fields.items() if k == "custom" or getattr(account, k) != (
-            accounts.normalize_domain(v) if k == "domain" else v)}
-    return fields
+    return fields, custom
+
+
+def _accounts_for_groups(messages: list[Message]) -> dict[str, Account]:
+    """The accounts a request's messages name by group id (lower-cased), created or brought up to date with the
+    group traits through the accounts room's bulk services: a fixed number of queries for the request."""
+    wanted: dict[str, tuple[str, dict, dict]] = {}  # lower-cased group id -> (as first sent, fields, custom)
+    for m in messages:
+        for group_id, traits in ((m.group_id, m.traits if m.type == "group" else {}),
+                                 (m.context.get("groupId"), {})):
+            if not group_id:
+                continue
+            group_id = str(group_id)
+            _, fields, custom = wanted.setdefault(group_id.lower(), (group_id, {}, {}))
+            more_fields, more_custom = _fields_from_traits(traits or {})
+            fields.update(more_fields)  # later messages win, as if applied one by one
+            custom.update(more_custom)
+    if not wanted:
+        return {}
+    found = accounts.find_accounts_by("product_group_id", wanted)
+    # A domain another account has stays with that account (the first group of the request to claim it wins).
+    domains = {f["domain"] for _, f, _ in wanted.values() if "domain" in f}
+    taken = dict(Account.objects.filter(domain__in=domains).values_list("domain", "pk")) if domains else {}
+    new, changes = [], []
+    for key, (group_id, fields, custom) in wanted.items():
+        account = found.get(key)
+        domain = fields.get("domain")
+        if domain and taken.setdefault(domain, account.pk if account else key) != (account.pk if account else key):
+            fields.pop("domain")
+        if account is None:
+            new.append(Account(product_group_id=group_id, custom=custom, **{"name": group_id, **fields}))
+        elif fields or custom:
+            merged = {**(account.custom or {}), **custom}
+            changes.append((account, {**fields, **({"custom": merged} if merged != account.custom else {})}))
+    if new:
+        for account in accounts.create_accounts(new):
+            found[account.product_group_id.lower()] = account
+    if changes:
+        accounts.update_accounts(changes, source="api")
+    return found
 
 
 def _contact_fields_from_traits(traits: dict) -> dict:
@@ -224,16 +245,16 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
     key = m.user_key.lower()
     if m.type in USAGE_TYPES:
         if m.context.get("groupId"):
-            return ids.account_for_group(str(m.context["groupId"]), {}).pk
+            return ids.account_for_group(str(m.context["groupId"])).pk
         return ids.account_ids.get(key)
     if m.type == "group" and key not in ids.loaded and key not in ids.has_traits:
         # The common case (a user joins or re-confirms their account): nothing to sync, no row loaded.
-        account = ids.account_for_group(m.group_id, m.traits)
+        account = ids.account_for_group(m.group_id)
         ids.move(key, account)
         return account.pk
     user = ids.user(key)
     if m.type == "group":
-        account = ids.account_for_group(m.group_id, m.traits)
+        account = ids.account_for_group(m.group_id)
         user.account = account
         ids.account_ids[key] = account.pk
     else:  # identify
@@ -242,7 +263,7 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
         if user.traits:
             ids.has_traits.add(key)
         if m.context.get("groupId"):
-            account = ids.account_for_group(str(m.context["groupId"]), {})
+            account = ids.account_for_group(str(m.context["groupId"]))
         else:
             account = user.account or (user.merged_into.account if user.merged_into_id else None)
     if m.user_id and account is not None:
