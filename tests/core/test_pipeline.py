@@ -34,15 +34,24 @@ def test_the_refresh_runs_every_step_in_order_on_real_rows(monkeypatch):
     account = make_account()
     make_subscription(account)
     order = []
-    for name in ("refresh_assignments", "apply_templates", "score_accounts", "detect_signals"):
-        step = getattr(pipeline, name)
-        monkeypatch.setattr(pipeline, name, lambda ids, as_of, step=step, name=name: (order.append(name),
-                                                                                      step(ids, as_of)))
-    renewals_step = pipeline.renewals.refresh
-    monkeypatch.setattr(pipeline.renewals, "refresh", lambda ids, as_of: (order.append("renewals"),
-                                                                          renewals_step(ids, as_of)))
+    facts_seen = []
+
+    def watch(name, step):
+        def run(ids, as_of, *args, **kw):
+            order.append(name)
+            facts_seen.extend(a for a in (*args, *kw.values()) if isinstance(a, dict))
+            return step(ids, as_of, *args, **kw)
+        return run
+
+    for name in ("refresh_assignments", "apply_templates", "load_facts", "score_accounts", "detect_signals"):
+        monkeypatch.setattr(pipeline, name, watch(name, getattr(pipeline, name)))
+    monkeypatch.setattr(pipeline.renewals, "refresh", watch("renewals", pipeline.renewals.refresh))
     pipeline.refresh([account.pk])
-    assert order == ["refresh_assignments", "apply_templates", "score_accounts", "renewals", "detect_signals"]
+    assert order == ["refresh_assignments", "apply_templates", "load_facts", "score_accounts", "renewals",
+                     "detect_signals"]
+    # health, renewals and risk read the one batch of facts, loaded once
+    assert len(facts_seen) == 3 and facts_seen[0] is facts_seen[1] is facts_seen[2]
+    assert set(facts_seen[0]) == {account.pk}
     assert AccountHealth.objects.filter(account=account).exists()
 
 
