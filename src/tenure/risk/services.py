@@ -1,13 +1,16 @@
-"""Risk: detect signals for batches of accounts, and the verbs of the CSM work queue.
+"""Risk: detect signals for batches of accounts, turn them into plays and tasks, and the verbs of the work queue.
 
 ``detect_signals(account_ids, as_of)`` loads the facts of a whole batch in a fixed handful of queries (never one
 per account), runs the pure detectors (detectors.py), then reconciles with the stored signals:
 
-- a condition that holds and has no open signal opens one, and its play (or one follow-up task) opens tasks
-  for the account's CSM — unless a task for the same account and play step (or signal) is open or snoozed;
+- a condition that holds and has no open signal opens one;
 - a condition that still holds keeps its one row: evidence, title, severity and ``last_seen_on`` refreshed;
-- an open signal whose condition no longer holds resolves itself (``resolved_on``), and the tasks it opened
-  that are still open close with the reason "condition cleared", so nobody has to tidy up after it.
+- an open signal whose condition no longer holds resolves itself (``resolved_on``).
+
+Then ``plan_work`` brings the batch's work in line (see "plays and tasks" below): one play run per account and
+driver for all its open signals, its steps opened one after another; a run whose signals have all cleared ends,
+and its open tasks close with the reason "condition cleared", so nobody has to tidy up after it. Renewal and
+expansion signals open no work here: the renewals room owns those motions.
 
 Accounts in stage churned are not checked (their open signals resolve).
 """

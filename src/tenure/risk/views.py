@@ -97,7 +97,8 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = get_object_or_404(Signal.objects.select_related("account"), pk=pk)
-    tasks = list(signal.tasks.select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
+    tasks = list(Task.objects.filter(Q(signal=signal) | Q(run__signals=signal)).distinct()  # its play's too
+                 .select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
     numbers = [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
                if not isinstance(v, list | dict)]
     return render(request, "risk/signal_detail.html", {
