@@ -9,7 +9,7 @@ from django.db.models import Sum
 from tenure.accounts.models import Contact
 from tenure.demo.models import DemoScenario, UsageTrend
 from tenure.demo.services import build_demo
-from tenure.usage.facts import usage_summaries
+from tenure.facts import load_facts
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, Event, Feature, ProductUser
 from tests.demo.conftest import TODAY
 
@@ -24,7 +24,7 @@ def demo_with_usage():
 
 
 def _mau(account_id: int, end: dt.date) -> int:
-    return usage_summaries([account_id], end)[account_id].mau
+    return load_facts([account_id], end)[account_id].active_users
 
 
 def test_usage_arrives_through_ingestion_and_rolls_up(demo_with_usage):
@@ -63,7 +63,7 @@ def test_declining_accounts_lose_active_users(demo_with_usage):
 
 def test_license_utilization_looks_like_a_real_vendor(demo_with_usage):
     live = DemoScenario.objects.filter(churned_on__isnull=True).values_list("account_id", flat=True)
-    utilization = [u.utilization for u in usage_summaries(live, TODAY).values() if u.utilization is not None]
+    utilization = [f.utilization for f in load_facts(live, TODAY).values() if f.utilization is not None]
     assert len(utilization) > ACCOUNTS // 2
     assert max(utilization) <= 1.0
     assert 0.3 < statistics.median(utilization) < 0.75

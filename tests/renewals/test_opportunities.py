@@ -66,3 +66,26 @@ def test_closed_opportunity_does_not_reopen_for_90_days(csm):
     sync_opportunities([busy.pk], TODAY)
     close_opportunity(Opportunity.objects.get(), "lost", reason="No budget this year", by=csm)
     assert sync_opportunities([busy.pk], TODAY) == 0
+
+
+def test_an_expansion_opportunity_starts_the_expansion_play_and_closing_it_closes_its_tasks(csm):
+    from tenure.risk.models import Task
+
+    busy = customer(seats=20, active=20)
+    sync_opportunities([busy.pk], TODAY)
+    [task] = Task.objects.filter(account=busy, status="open")
+    assert task.play.key == "expansion" and task.run.key == f"opportunity:{Opportunity.objects.get().pk}"
+    close_opportunity(Opportunity.objects.get(), "won", amount="6000", by=csm)
+    task.refresh_from_db()
+    assert (task.status, task.outcome, task.closed_by) == ("done", "improved", csm)
+
+
+def test_the_risk_expansion_signal_shows_but_opens_no_second_expansion_play():
+    from tenure.risk.models import Signal, Task
+    from tenure.risk.services import detect_signals
+
+    busy = customer(seats=20, active=20)
+    sync_opportunities([busy.pk], TODAY)
+    detect_signals([busy.pk], TODAY)
+    assert Signal.objects.filter(account=busy, kind="expansion_ready", resolved_on__isnull=True).exists()
+    assert Task.objects.filter(account=busy, play__key="expansion").count() == 1

@@ -1,4 +1,5 @@
-"""My work: open tasks by priority and due date; CSMs see theirs, leaders everyone's; actions through htmx."""
+"""My work: open tasks grouped by account, most pressing first, a page of accounts at a time; CSMs see theirs,
+leaders everyone's in a fixed number of queries; actions through htmx."""
 
 import datetime as dt
 
@@ -41,7 +42,7 @@ def queue(csm):
 
 
 def titles(response):
-    return [t.title for t in response.context["tasks"]]
+    return [t.title for g in response.context["groups"] for t in g.tasks]
 
 
 def test_a_csm_sees_their_own_open_tasks_by_priority_then_due_date(csm_client, queue):
@@ -72,7 +73,29 @@ def test_csms_land_on_my_work(csm_client, reader_client):
     assert reader_client.get("/").url == reverse("accounts:list")
 
 
-def test_my_work_runs_a_fixed_number_of_queries(csm, leader):
+def test_tasks_are_grouped_by_account_the_most_pressing_account_first(leader, queue):
+    response = client_for(leader).get(reverse("risk:my_work"))
+    groups = [(g.account.name, [t.title for t in g.tasks]) for g in response.context["groups"]]
+    assert groups == [("Mine", ["Urgent later", "High next", "Low soon"]), ("His", ["Bob's task"]),
+                      (queue["nobody"].account.name, ["Nobody's task"])]
+
+
+def test_my_work_pages_accounts_not_tasks(leader):
+    csm = make_user(Role.CSM)
+    for i in range(30):
+        account = make_account(name=f"Account {i:02d}", owner=csm)
+        for j in range(2):
+            open_task(account, title=f"t{i}-{j}", priority=1 + i % 4)
+    c = client_for(leader)
+    first, second = c.get(reverse("risk:my_work")), c.get(reverse("risk:my_work"), {"page": 2})
+    assert len(first.context["groups"]) == 25 and len(second.context["groups"]) == 5
+    assert all(len(g.tasks) == 2 for g in first.context["groups"])  # an account's tasks stay together
+    names = [g.account.name for g in first.context["groups"] + second.context["groups"]]
+    assert len(set(names)) == 30
+    assert 'rel="next"' in first.content.decode()
+
+
+def test_a_leaders_my_work_runs_a_pinned_number_of_queries_whatever_the_queue(csm, leader):
     account = make_account(owner=csm)
     for i in range(3):
         open_task(account, title=f"t{i}")
@@ -80,11 +103,13 @@ def test_my_work_runs_a_fixed_number_of_queries(csm, leader):
     c.get(reverse("risk:my_work"))
     with CaptureQueriesContext(connection) as few:
         c.get(reverse("risk:my_work"))
-    for i in range(3, 15):
-        open_task(make_account(owner=make_user(Role.CSM)), title=f"t{i}")
+    for i in range(3, 60):
+        open_task(make_account(owner=make_user(Role.CSM)), title=f"t{i}", due_on=timezone.localdate() + i % 14 * DAY)
     with CaptureQueriesContext(connection) as many:
-        assert len(c.get(reverse("risk:my_work")).context["tasks"]) == 15
-    assert len(few) == len(many) <= 6
+        response = c.get(reverse("risk:my_work"))
+    assert response.context["task_count"] == 60 and len(response.context["groups"]) == 25
+    # session, user, tasks due later, accounts on the queue, the page's accounts, their tasks, tasks, CSMs
+    assert len(few) == len(many) == 8
 
 
 def test_snoozing_through_htmx_returns_the_row_snoozed(csm_client, queue):

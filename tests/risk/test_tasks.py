@@ -1,4 +1,5 @@
-"""Tasks: opened by plays and signals, deduplicated while open, snoozed and woken, closed with reason and outcome."""
+"""Tasks: opened by plays (a step at a time) and signals, deduplicated while open, snoozed and woken, closed with
+reason and outcome."""
 
 import datetime as dt
 
@@ -10,7 +11,7 @@ from tenure.risk import services
 from tenure.risk.models import Play, Signal, Task
 from tenure.risk.services import apply_play, close_task, detect_signals, open_task, snooze_task, wake_snoozed_tasks
 from tenure.users.models import Role
-from tests.factories import make_account, make_contact, make_subscription, make_user
+from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_user
 from tests.risk.conftest import AS_OF
 
 DAY = dt.timedelta(days=1)
@@ -27,38 +28,38 @@ def test_the_shipped_plays_exist_with_their_steps(db):
     assert [s.due_offset_days for s in plays["renewal-90"].steps.all()] == [0, 14, 45, 75]
 
 
-def test_play_steps_become_tasks_due_at_their_offsets_for_the_accounts_csm(account, csm):
+def test_a_play_opens_its_first_step_only_due_at_its_offset_for_the_accounts_csm(account, csm):
     play = Play.objects.get(key="sponsor-left")
-    tasks = apply_play(account, play, as_of=AS_OF)
-    assert [t.due_on for t in tasks] == [AS_OF + dt.timedelta(days=s.due_offset_days) for s in play.steps.all()]
-    assert {t.owner for t in tasks} == {csm} and all(t.play == play for t in tasks)
+    [task] = apply_play(account, play, as_of=AS_OF)
+    first = play.steps.first()
+    assert (task.step, task.due_on, task.owner, task.play) == (first, AS_OF + first.due_offset_days * DAY, csm, play)
 
 
-def test_a_play_is_not_applied_twice_while_its_tasks_are_open_or_snoozed(account):
+def test_a_play_is_not_applied_twice_while_it_is_under_way(account):
     play = Play.objects.get(key="expansion")
-    first = apply_play(account, play, as_of=AS_OF)
-    snooze_task(first[0], timezone.localdate() + 5 * DAY)
+    [first] = apply_play(account, play, as_of=AS_OF)
+    snooze_task(first, timezone.localdate() + 5 * DAY)
     assert apply_play(account, play, as_of=AS_OF) == []
-    close_task(first[1], "completed", "improved")
-    [again] = apply_play(account, play, as_of=AS_OF)
-    assert again.step == first[1].step
+    close_task(first, "completed", "improved")
+    assert apply_play(account, play, as_of=AS_OF) == []  # closing a step moves the play on, it does not restart
+    assert [t.step.order for t in Task.objects.filter(account=account, status="open")] == [1]
 
 
-def test_a_new_signal_with_a_play_opens_the_plays_steps_once(csm):
+def test_two_signals_of_one_driver_open_one_play_and_one_task(csm):
     account = make_account(owner=csm)
     make_contact(account, name="Hank", roles=["executive_sponsor"], left_on=AS_OF - 5 * DAY)
     make_contact(account, name="Frank", roles=["champion"], left_on=AS_OF - 4 * DAY)
     detect_signals([account.pk], AS_OF)
     assert set(Signal.objects.filter(account=account).values_list("kind", flat=True)) == {"sponsor_left",
                                                                                           "champion_left"}
-    tasks = Task.objects.filter(account=account)
-    assert tasks.count() == Play.objects.get(key="sponsor-left").steps.count()  # one play, not one per signal
-    assert all(t.owner == csm and t.priority == 2 for t in tasks)
+    [task] = Task.objects.filter(account=account)  # one play, its first step; not a play per signal
+    assert task.play.key == "sponsor-left" and task.owner == csm and task.priority == 2
 
 
 def test_unassigned_accounts_get_tasks_without_an_owner(db):
     account = make_account(owner=None)
-    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=AS_OF + 10 * DAY)
+    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=AS_OF + 200 * DAY)
+    make_ticket(account, priority="urgent", opened_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
     detect_signals([account.pk], AS_OF)
     assert Task.objects.filter(account=account).exists()
     assert not Task.objects.filter(account=account, owner__isnull=False).exists()
@@ -68,7 +69,7 @@ def test_a_signal_without_a_play_opens_one_follow_up_task(past_due_account):
     detect_signals([past_due_account.pk], AS_OF)
     [task] = Task.objects.filter(account=past_due_account)
     assert task.title.startswith("Follow up: Payment failed") and task.due_on == AS_OF + 2 * DAY
-    assert task.created_by_rule == "payment_failed"
+    assert task.created_by_rule == "driver:downturn" and task.signal.kind == "payment_failed"
 
 
 def test_open_task_with_the_same_key_is_deduplicated(account):

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from tenure.usage.facts import account_usage, depth, ratio, relative_change, usage_summaries
+from tenure.usage.facts import account_usage, depth, ratio, relative_change
 from tenure.usage.models import Feature
 from tenure.usage.services import ingest
 from tests.factories import make_account, make_subscription
@@ -55,22 +55,6 @@ def test_facts_over_a_window():
     by_event = {f.event: f for f in facts.features}
     assert (by_event["Report Exported"].users, by_event["Report Exported"].events) == (1, 3)
     assert by_event["Alert Created"].users == 0  # unused key features still listed
-
-
-@pytest.mark.django_db
-def test_summaries_for_the_accounts_list_in_constant_queries(django_assert_max_num_queries):
-    accounts = [make_account(product_group_id=f"g{i}") for i in range(5)]
-    for i, account in enumerate(accounts):
-        make_subscription(account, seats=4, start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31))
-        for u in range(i):
-            usage(account, f"a{i}u{u}", "Logged In", END - dt.timedelta(days=1))
-    usage(accounts[2], "old1", "Logged In", END - dt.timedelta(days=35))
-    with django_assert_max_num_queries(3):
-        summaries = usage_summaries([a.pk for a in accounts], END)
-    assert [summaries[a.pk].mau for a in accounts] == [0, 1, 2, 3, 4]
-    assert summaries[accounts[4].pk].utilization == 1.0
-    assert summaries[accounts[2].pk].trend == 1.0  # 2 users now vs 1 before
-    assert summaries[accounts[0].pk].utilization == 0.0
 
 
 @pytest.mark.django_db

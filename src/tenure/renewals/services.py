@@ -1,9 +1,11 @@
-"""The verbs of renewals and opportunities: sync (open rows and tasks as dates and usage move), close (with an
-outcome, a timeline note, the tasks closed and a webhook), and the churn-reason report's rows.
+"""The verbs of renewals and opportunities: sync (open rows and their plays as dates and usage move), close
+(with an outcome, a timeline note, the tasks closed and a webhook), and the churn-reason report's rows.
 
-Renewal tasks open at each configured offset before the renewal date (``TENURE_RENEWAL_OFFSETS``, default
-120/90/60/30 days), once per renewal and offset: the first offset reached applies the shipped renewal play,
-each later one opens a single follow-up task "Renewal in N days: …".
+This room owns the renewal and expansion motions: the risk room's ``renewal_due`` and ``expansion_ready``
+signals show on the account, but only the plays started here open tasks. A renewal opens the largest of
+``TENURE_RENEWAL_OFFSETS`` days (default 120) before its date and starts the renewal play, whose steps are dated
+back from the renewal date (compressed when it opens late) and open one after another. An expansion opportunity
+starts the expansion play. Closing the renewal or the opportunity closes the tasks its play still has open.
 """
 
 from __future__ import annotations
@@ -14,29 +16,40 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from tenure.accounts.models import Account
-from tenure.billing.models import LIVE_STATUSES, Subscription
 from tenure.engagement.services import record_touch
+from tenure.facts import AccountFacts, load_facts
 from tenure.integrations import webhooks
 from tenure.renewals import report as r
 from tenure.renewals.models import (
     TRIGGER_KIND,
     ChurnReason,
     Opportunity,
+    OpportunityKind,
     OpportunityOutcome,
     Renewal,
     RenewalOutcome,
     RenewalStatus,
 )
 from tenure.risk import services as risk
-from tenure.risk.models import ACTIVE_TASK_STATUSES, CloseReason, Outcome, Play, RiskSettings, Task, TaskPriority
-from tenure.usage.facts import usage_summaries
+from tenure.risk.models import (
+    ACTIVE_TASK_STATUSES,
+    CloseReason,
+    Outcome,
+    Play,
+    PlayRun,
+    RiskSettings,
+    Task,
+    TaskPriority,
+)
+from tenure.risk.plays import due_dates
 
 DEFAULT_OFFSETS = (120, 90, 60, 30)
 RENEWAL_PLAY = "renewal-90"
-OPPORTUNITY_DAYS = 30  # utilization is measured over this many days
+EXPANSION_PLAY = "expansion"
 REOPEN_AFTER_DAYS = 90  # a closed opportunity of the same trigger does not reopen sooner
 TASK_OUTCOME = {RenewalOutcome.RENEWED: Outcome.NO_CHANGE, RenewalOutcome.EXPANDED: Outcome.IMPROVED,
                 RenewalOutcome.DOWNGRADED: Outcome.WORSE, RenewalOutcome.CHURNED: Outcome.CHURNING}
@@ -46,65 +59,64 @@ def offsets() -> tuple[int, ...]:
     return tuple(sorted(getattr(settings, "TENURE_RENEWAL_OFFSETS", DEFAULT_OFFSETS), reverse=True))
 
 
-def _task_key(renewal: Renewal, offset: int) -> str:
-    return f"renewal:{renewal.pk}:{offset}"
+def run_key(renewal: Renewal) -> str:
+    return f"renewal:{renewal.pk}"
+
+
+def opportunity_run_key(opportunity: Opportunity) -> str:
+    return f"opportunity:{opportunity.pk}"
 
 
 # ---- renewals ----------------------------------------------------------------------------------------------
 
 
-def sync_renewals(account_ids, as_of: dt.date | None = None) -> dict[str, int]:
-    """Open a renewal for each live subscription ending within the largest offset, then its due tasks."""
+def sync_renewals(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None
+                  ) -> dict[str, int]:
+    """Open a renewal for each live subscription (the account facts' definition) ending within the largest
+    offset, and start its play."""
     as_of = as_of or timezone.localdate()
-    steps = offsets()
-    horizon = as_of + dt.timedelta(days=steps[0])
-    subs = list(Subscription.objects.filter(
-        account_id__in=list(account_ids), status__in=LIVE_STATUSES, end_date__gte=as_of, end_date__lte=horizon,
-    ).exclude(account__stage="churned").values_list("pk", "account_id", "end_date", "mrr"))
+    facts = facts if facts is not None else load_facts(account_ids, as_of)
+    horizon = as_of + dt.timedelta(days=offsets()[0])
+    subs = [(s.id, f.account_id, s.end_date, Decimal(str(s.mrr))) for f in facts.values() if f.stage != "churned"
+            for s in f.subscriptions if s.end_date and as_of <= s.end_date <= horizon]
     existing = {(s, d) for s, d in Renewal.objects.filter(
         subscription_id__in=[s[0] for s in subs]).values_list("subscription_id", "renewal_on")}
     new = [Renewal(account_id=a, subscription_id=s, renewal_on=end, arr_before=mrr * 12)
            for s, a, end, mrr in subs if (s, end) not in existing]
     Renewal.objects.bulk_create(new, ignore_conflicts=True)
-    opened = 0
-    play = Play.objects.filter(key=RENEWAL_PLAY, is_active=True).prefetch_related("steps").first()
-    for renewal in Renewal.objects.filter(
-            status=RenewalStatus.OPEN, subscription_id__in=[s[0] for s in subs]).select_related("account"):
-        opened += len(open_due_tasks(renewal, as_of, play))
-    return {"renewals opened": len(new), "renewal tasks opened": opened}
+    renewals = list(Renewal.objects.filter(status=RenewalStatus.OPEN, subscription_id__in=[s[0] for s in subs],
+                                           renewal_on__gte=as_of).select_related("account"))
+    opened = start_renewal_plays(renewals, as_of)
+    return {"renewals opened": len(new), "renewal tasks opened": len(opened)}
 
 
-def open_due_tasks(renewal: Renewal, as_of: dt.date, play: Play | None = None) -> list[Task]:
-    """The tasks of the offsets reached since the last call: the play at the first, one follow-up after."""
-    due = r.offsets_due((renewal.renewal_on - as_of).days, offsets(), renewal.offsets_opened)
-    if not due:
-        return []
-    tasks: list[Task] = []
-    if not renewal.offsets_opened and play is not None:
-        tasks = risk.apply_play(renewal.account, play, as_of=as_of)
-    else:
+def start_renewal_plays(renewals: list[Renewal], as_of: dt.date) -> list[Task]:
+    """Start the renewal play on each renewal that has none under way (one run per renewal, ever: a closed
+    renewal is not selected again). Without an active renewal play, one task prepares the renewal."""
+    play = Play.objects.filter(key=RENEWAL_PLAY, is_active=True).first()
+    starts = []
+    for renewal in renewals:
         days_left = (renewal.renewal_on - as_of).days
-        task = risk.open_task(
-            renewal.account, title=f"Renewal in {due[-1]} days: {renewal.account.name} "
-            f"({renewal.renewal_on:%d %b %Y}, ARR {renewal.arr_before:,.0f})",
-            description=f"{days_left} days left. Confirm the decision maker, the proposal and any blocker.",
-            due_on=as_of + dt.timedelta(days=min(7, max(days_left, 0))),
-            priority=TaskPriority.HIGH if due[-1] <= 30 else TaskPriority.NORMAL,
-            created_by_rule="renewal", dedupe_key=_task_key(renewal, due[-1]))
-        tasks = [task] if task else []
-    renewal.offsets_opened = sorted({*renewal.offsets_opened, *due}, reverse=True)
-    renewal.save(update_fields=["offsets_opened"])
-    return tasks
+        follow_up = None if play else (
+            f"Prepare the renewal: {renewal.account.name} ({renewal.renewal_on:%d %b %Y}, "
+            f"ARR {renewal.arr_before:,.0f})", "Confirm the decision maker, the proposal and any blocker.",
+            due_dates([(0, 30)], as_of, renewal.renewal_on)[0])
+        starts.append(risk.RunStart(
+            account_id=renewal.account_id, key=run_key(renewal), play=play, event_on=renewal.renewal_on,
+            priority=TaskPriority.HIGH if days_left <= 30 else TaskPriority.NORMAL, follow_up=follow_up))
+    return risk.start_runs(starts, as_of)
 
 
-def renewal_tasks(renewal: Renewal):
-    """Active tasks of the renewal: its follow-ups, and the renewal play's steps on the account."""
-    from django.db.models import Q
+def renewal_tasks(renewals):
+    """The open and snoozed tasks of these renewals' plays: what the renewals page counts and closing closes."""
+    return Task.objects.filter(run__key__in=[run_key(r) for r in renewals], run__ended_on__isnull=True,
+                               status__in=ACTIVE_TASK_STATUSES)
 
-    return Task.objects.filter(
-        Q(dedupe_key__startswith=f"renewal:{renewal.pk}:") | Q(play__key=RENEWAL_PLAY),
-        account_id=renewal.account_id, status__in=ACTIVE_TASK_STATUSES,
-    )
+
+def open_task_counts(renewals) -> dict[int, int]:
+    """Renewal id → its open and snoozed tasks, in one query."""
+    by_key = dict(renewal_tasks(renewals).values("run__key").annotate(n=Count("pk")).values_list("run__key", "n"))
+    return {r.pk: by_key.get(run_key(r), 0) for r in renewals}
 
 
 def _decimal(value, field: str, errors: dict) -> Decimal | None:
@@ -155,13 +167,10 @@ def close_renewal(renewal: Renewal, outcome: str, reason: str = "", arr_after=No
     record_touch(account=renewal.account, kind="note", author=by, summary=(
         f"Renewal of {renewal.renewal_on:%d %b %Y} closed: {label}. ARR {renewal.arr_before:,.0f} → {after:,.0f}."
         + (f"\n{renewal.note}" if renewal.note else "")))
-    closed = []
-    for task in renewal_tasks(renewal):
-        risk.close_task(task, CloseReason.COMPLETED, TASK_OUTCOME[outcome], by=None,
-                        note=f"Renewal closed: {label}.")
-        closed.append(task.pk)
-    if closed and by is not None:
-        Task.objects.filter(pk__in=closed).update(closed_by=by)
+    risk.close_tasks(renewal_tasks([renewal]), CloseReason.COMPLETED, TASK_OUTCOME[outcome], by=by,
+                     note=f"Renewal closed: {label}.")
+    risk.end_runs(PlayRun.objects.filter(account_id=renewal.account_id, key=run_key(renewal)),
+                  timezone.localdate(), reason=CloseReason.COMPLETED, outcome=TASK_OUTCOME[outcome], by=by)
     webhooks.emit("renewal.closed", {
         "summary": f"Renewal {label}: {renewal.account.name}", "renewal_id": renewal.pk,
         "account_id": renewal.account_id, "outcome": outcome, "reason": renewal.reason,
@@ -173,31 +182,46 @@ def close_renewal(renewal: Renewal, outcome: str, reason: str = "", arr_after=No
 # ---- opportunities -----------------------------------------------------------------------------------------
 
 
-def sync_opportunities(account_ids, as_of: dt.date | None = None) -> int:
-    """Open an opportunity where utilization over 30 days is at or above the expansion threshold (expansion), or
-    under the low-utilization threshold with at least 10 seats (adoption / right-sizing)."""
+def sync_opportunities(account_ids, as_of: dt.date | None = None,
+                       facts: dict[int, AccountFacts] | None = None) -> int:
+    """Open an opportunity where utilization (the account facts': active users over the usage window ÷ seats) is
+    at or above the expansion threshold (expansion), or under the low-utilization threshold with at least 10 seats
+    (adoption / right-sizing)."""
     as_of = as_of or timezone.localdate()
-    ids = list(Account.objects.filter(pk__in=list(account_ids)).exclude(stage__in=("churned", "onboarding"))
-               .values_list("pk", flat=True))
+    facts = facts if facts is not None else load_facts(account_ids, as_of)
+    ids = [pk for pk, f in facts.items() if f.stage not in ("churned", "onboarding")]
     t = RiskSettings.load()
-    summaries = usage_summaries(ids, as_of, OPPORTUNITY_DAYS)
     blocked = set(Opportunity.objects.filter(account_id__in=ids).filter(
         models_q_recent(as_of)).values_list("account_id", "trigger"))
     new = []
-    for account_id, s in summaries.items():
-        trigger = r.opportunity_trigger(s.utilization, s.seats, t.expansion_utilization_pct, t.low_utilization_pct)
+    for account_id in ids:
+        f = facts[account_id]
+        trigger = r.opportunity_trigger(f.utilization, f.seats, t.expansion_utilization_pct, t.low_utilization_pct)
         if trigger and (account_id, trigger) not in blocked:
             new.append(Opportunity(account_id=account_id, trigger=trigger, kind=TRIGGER_KIND[trigger],
-                                   opened_on=as_of, evidence={"utilization": round(s.utilization * 100),
-                                                              "mau": s.mau, "seats": s.seats,
-                                                              "days": OPPORTUNITY_DAYS}))
+                                   opened_on=as_of, evidence={"utilization": round(f.utilization * 100),
+                                                              "mau": f.active_users, "seats": f.seats,
+                                                              "days": f.windows.usage}))
+    saved = []
     for opp in new:
         try:
             with transaction.atomic():
                 opp.save()
         except IntegrityError:  # opened by another worker a moment ago
-            pass
-    return len(new)
+            continue
+        saved.append(opp)
+    start_expansion_plays(saved, as_of)
+    return len(saved)
+
+
+def start_expansion_plays(opportunities: list[Opportunity], as_of: dt.date) -> list[Task]:
+    """An expansion opportunity starts the expansion play (adoption ones do not: low use is the risk room's
+    disengagement motion)."""
+    play = Play.objects.filter(key=EXPANSION_PLAY, is_active=True).first()
+    if play is None:
+        return []
+    return risk.start_runs([risk.RunStart(account_id=o.account_id, key=opportunity_run_key(o), play=play)
+                            for o in opportunities if o.kind == OpportunityKind.EXPANSION], as_of)
 
 
 def models_q_recent(as_of: dt.date):
@@ -226,6 +250,10 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
     opportunity.reason, opportunity.note = reason.strip()[:200], note.strip()
     opportunity.closed_at, opportunity.closed_by = timezone.now(), by
     opportunity.save()
+    risk.end_runs(PlayRun.objects.filter(account_id=opportunity.account_id, key=opportunity_run_key(opportunity)),
+                  timezone.localdate(), reason=CloseReason.COMPLETED, by=by,
+                  outcome=Outcome.IMPROVED if outcome == OpportunityOutcome.WON else Outcome.NO_CHANGE,
+                  note=f"Opportunity closed: {opportunity.get_outcome_display().lower()}.")
     record_touch(account=opportunity.account, kind="note", author=by, summary=(
         f"{opportunity.get_kind_display()} opportunity closed: {opportunity.get_outcome_display()}"
         + (f", ARR {value:,.0f}" if opportunity.amount is not None else "")
@@ -241,11 +269,13 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
 # ---- the refresher, and the report -------------------------------------------------------------------------
 
 
-def refresh(account_ids, as_of: dt.date | None = None, facts=None) -> None:
-    """The renewals step of the account refresh (tenure/pipeline.py): renewals and their tasks, then opportunities."""
-    ids = list(account_ids)
-    sync_renewals(ids, as_of)
-    sync_opportunities(ids, as_of)
+def refresh(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None) -> None:
+    """The renewals step of the account refresh (tenure/pipeline.py): renewals and their tasks, then opportunities,
+    from the batch's account facts (loaded here when the caller has none)."""
+    as_of = as_of or timezone.localdate()
+    facts = facts if facts is not None else load_facts(account_ids, as_of)
+    sync_renewals(list(facts), as_of, facts)
+    sync_opportunities(list(facts), as_of, facts)
 
 
 def refresh_all(as_of: dt.date | None = None) -> None:

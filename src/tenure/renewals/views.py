@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,6 @@ from tenure.renewals import services
 from tenure.renewals.digest import preference_for
 from tenure.renewals.forms import CloseOpportunityForm, CloseRenewalForm, DigestPreferenceForm
 from tenure.renewals.models import ChurnReason, Opportunity, Renewal, RenewalOutcome, RenewalStatus
-from tenure.risk.models import ACTIVE_TASK_STATUSES
 
 
 def renewal_list(request: HttpRequest) -> HttpResponse:
@@ -27,12 +25,10 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
     if mine:
         renewals, opportunities = renewals.filter(account__owner=request.user), opportunities.filter(
             account__owner=request.user)
-    renewals = list(renewals.annotate(open_tasks=Count(
-        "account__tasks", filter=Q(account__tasks__status__in=ACTIVE_TASK_STATUSES)
-        & (Q(account__tasks__play__key=services.RENEWAL_PLAY)
-           | Q(account__tasks__created_by_rule="renewal")), distinct=True)).order_by("renewal_on", "pk"))
+    renewals = list(renewals.order_by("renewal_on", "pk"))
+    counts = services.open_task_counts(renewals)  # the tasks closing the renewal would close
     for r in renewals:
-        r.days_left = (r.renewal_on - today).days
+        r.days_left, r.open_tasks = (r.renewal_on - today).days, counts[r.pk]
     return render(request, "renewals/list.html", {
         "renewals": renewals, "opportunities": list(opportunities), "mine": mine, "can_act": request.user.can_write,
         "renewal_form": CloseRenewalForm(), "opportunity_form": CloseOpportunityForm(),

@@ -49,7 +49,7 @@ class TaskFilters(Schema):
 @tasks_router.get("", response=list[TaskOut])
 @paginate
 def list_tasks(request, filters: Query[TaskFilters]):
-    qs = Task.objects.all()
+    qs = Task.objects.select_related("run").prefetch_related("run__signals")
     for name in ("account_id", "owner_id", "status", "signal_id"):
         value = getattr(filters, name)
         if value:
@@ -59,7 +59,7 @@ def list_tasks(request, filters: Query[TaskFilters]):
 
 @tasks_router.get("/{int:task_id}", response=TaskOut)
 def get_task(request, task_id: int):
-    return get_or_404(Task, task_id)
+    return get_or_404(Task.objects.select_related("run").prefetch_related("run__signals"), task_id)
 
 
 @tasks_router.post("/{int:task_id}/snooze", response=TaskOut)

@@ -2,8 +2,10 @@
 CSM's work queue), plus the thresholds that decide when a signal fires.
 
 A signal is one row per account and condition (``dedupe_key``) while the condition holds: detection refreshes
-its evidence and ``last_seen_on``, and sets ``resolved_on`` the first day it no longer holds. A task is one row
-per account and play step (or signal) while it is open or snoozed.
+its evidence and ``last_seen_on``, and sets ``resolved_on`` the first day it no longer holds. A play run is one
+play under way on one account: all the open signals of one driver, or one renewal or opportunity (the renewals
+room owns those motions). Its steps become tasks one after another; a task is one row per account and run step
+while it is open or snoozed.
 """
 
 from django.conf import settings
@@ -135,6 +137,10 @@ class PlayStep(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     due_offset_days = models.PositiveSmallIntegerField(default=0, help_text="Due this many days after the play starts.")
+    days_before_event = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For a play that prepares an event (a renewal): due this many days before "
+        "it, compressed when the play starts late. Empty: dated from the start (the offset above).",
+    )
 
     class Meta:
         ordering = ["play", "order", "pk"]
@@ -142,6 +148,43 @@ class PlayStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.play}: {self.title}"
+
+
+class PlayRun(models.Model):
+    """One play under way on one account. Its steps open one after another: the next when the previous closes or
+    falls due. It ends when what started it is over (the driver's signals all resolved, the renewal or the
+    opportunity closed), closing the tasks still open."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="play_runs")
+    play = models.ForeignKey(
+        Play, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs",
+        help_text="Empty when no active play fits: the run is one follow-up task.",
+    )
+    key = models.CharField(
+        max_length=60, help_text='What the run is for: "driver:<driver>", "renewal:<id>" or "opportunity:<id>". '
+        "One run under way per account and key.",
+    )
+    signals = models.ManyToManyField(Signal, blank=True, related_name="play_runs",
+                                     help_text="Every signal of the driver seen while the run was under way.")
+    priority = models.PositiveSmallIntegerField(default=3)
+    started_on = models.DateField()
+    event_on = models.DateField(
+        null=True, blank=True, help_text="The day the play prepares (a renewal date): its steps are due before it.",
+    )
+    next_order = models.PositiveSmallIntegerField(default=0, help_text="Steps opened so far.")
+    ended_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], condition=models.Q(ended_on__isnull=True),
+                                    name="risk_one_run_under_way_per_key"),
+        ]
+        indexes = [models.Index(fields=["account", "ended_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.play or 'Follow-up'} on {self.account_id} ({self.key})"
 
 
 class TaskStatus(models.TextChoices):
@@ -183,11 +226,13 @@ class Task(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="tasks")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
-        help_text="The account's CSM when the task opened; empty for unassigned accounts (leaders see those).",
+        help_text="The account's CSM; empty for pooled (tech-touch) and unassigned accounts (their own queues).",
     )
     signal = models.ForeignKey(Signal, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
     play = models.ForeignKey(Play, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
     step = models.ForeignKey(PlayStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    run = models.ForeignKey(PlayRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
+                            help_text="The play run whose step this is; empty for a task opened by hand.")
     dedupe_key = models.CharField(max_length=240, help_text="One open or snoozed task per account and key.")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True, default="")

@@ -26,6 +26,8 @@ class TaskOut(Schema):
     signal_id: int | None
     play_id: int | None
     step_id: int | None
+    run_id: int | None
+    signal_ids: list[int]
     title: str
     description: str
     priority: int
@@ -38,6 +40,14 @@ class TaskOut(Schema):
     outcome: str
     close_note: str
     created_by_rule: str
+
+
+    @staticmethod
+    def resolve_signal_ids(obj) -> list[int]:
+        """Every signal of the task's play run (all the signals of its driver), else its own signal."""
+        if obj.run_id:
+            return sorted(s.pk for s in obj.run.signals.all())
+        return [obj.signal_id] if obj.signal_id else []
 
 
 class TaskSnooze(Schema):

@@ -1,6 +1,7 @@
 """My work (the CSM's open tasks), task actions (htmx), a signal's evidence, and the risk settings page."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,26 +22,34 @@ ACTION_CHOICES = {"close_reasons": PERSON_CLOSE_REASONS, "outcomes": Outcome.cho
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
+    """Open tasks grouped by account, the most pressing account first, a page of accounts at a time. A fixed
+    handful of queries whatever the size of the queue (a leader's view covers everyone)."""
     user = request.user
-    owner = request.GET.get("owner", "") if user.is_leader else ""
+    pooled = services.works_pooled_queue(user)
+    owner = request.GET.get("owner", "")
+    if not user.is_leader and not (pooled and owner == services.POOLED):
+        owner = ""
     show_all = request.GET.get("due") == "all"
     today = timezone.localdate()
     horizon = today + dt.timedelta(days=SOON_DAYS)
-    tasks = list(services.work_queue(user, owner))
-    later = sum(1 for t in tasks if t.due_on > horizon)
+    tasks = services.work_queue(user, owner)
+    later = 0 if show_all else tasks.filter(due_on__gt=horizon).count()
     if not show_all:
-        tasks = [t for t in tasks if t.due_on <= horizon]
+        tasks = tasks.filter(due_on__lte=horizon)
+    page, groups = services.work_by_account(tasks, request.GET.get("page") or 1)
     csms = (list(User.objects.filter(Q(role=Role.CSM) | Q(owned_accounts__isnull=False)).distinct()
                  .order_by("first_name", "last_name", "username")) if user.is_leader else [])
+    query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
     return render(request, "risk/my_work.html", {
-        "tasks": tasks, "later": later, "show_all": show_all, "today": today, "horizon": horizon,
-        "owner": owner, "csms": csms, "unassigned": services.UNASSIGNED, "can_act": user.can_write,
+        "groups": groups, "page": page, "task_count": tasks.count(), "later": later, "show_all": show_all,
+        "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": services.UNASSIGNED,
+        "pooled_key": services.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
     })
 
 
 def _task(pk: int) -> Task:
-    return get_object_or_404(Task.objects.select_related("account", "owner", "signal", "play"), pk=pk)
+    return get_object_or_404(Task.objects.select_related("account", "owner", "signal", "play", "step"), pk=pk)
 
 
 def _row(request, task: Task, form=None, action: str = "", status: int = 200) -> HttpResponse:
@@ -88,7 +97,8 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = get_object_or_404(Signal.objects.select_related("account"), pk=pk)
-    tasks = list(signal.tasks.select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
+    tasks = list(Task.objects.filter(Q(signal=signal) | Q(run__signals=signal)).distinct()  # its play's too
+                 .select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
     numbers = [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
                if not isinstance(v, list | dict)]
     return render(request, "risk/signal_detail.html", {
