@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
+from tenure.facts import outcomes as facts_outcomes
 from tenure.health import scoring
 from tenure.health.inputs import load_inputs
 from tenure.health.measures import DEFAULT_DEFINITION, raw_values
@@ -251,11 +252,14 @@ def previous_snapshot(account: Account, snapshot: HealthSnapshot) -> HealthSnaps
 # ---- backtest -----------------------------------------------------------------------------------------------
 
 
-def outcomes(today: dt.date | None = None) -> list[scoring.Outcome]:
+def outcomes(today: dt.date | None = None) -> list[facts_outcomes.Outcome]:
+    """Renewals and churns settled by ``today``: the same definition as the retention metrics and the churn
+    model (a churn dated the day after the paid term ends, free subscriptions not counting, the configured
+    grace)."""
     today = today or timezone.localdate()
-    rows = SubscriptionChange.objects.values_list("subscription__account_id", "subscription_id", "effective_on",
-                                                  "status", "start_date", "end_date")
-    return scoring.outcomes(list(rows), today)
+    changes = facts_outcomes.history_frame(SubscriptionChange.objects.values_list(*facts_outcomes.HISTORY_FIELDS)
+                                           .iterator(chunk_size=5000))
+    return facts_outcomes.outcomes(changes, facts_outcomes.day_number(today), facts_outcomes.grace_days())
 
 
 def grid_day(day: dt.date, today: dt.date, step: int = 7) -> dt.date:
@@ -274,7 +278,7 @@ def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: 
     """
     today = today or timezone.localdate()
     found = [o for o in outcomes(today) if o.day <= today]
-    wanted: dict[dt.date, list[scoring.Outcome]] = defaultdict(list)
+    wanted: dict[dt.date, list[facts_outcomes.Outcome]] = defaultdict(list)
     for o in found:
         wanted[grid_day(o.day - dt.timedelta(days=days), today, step)].append(o)
     pairs = []
