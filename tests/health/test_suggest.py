@@ -42,7 +42,7 @@ def test_the_fit_weighs_what_predicts_churn_and_never_rewards_a_measure_negative
     weights = {m["key"]: m["weight"] for m in found.definition["measures"]}
     assert weights["sentiment"] == max(weights[k] for k in KEYS)
     assert weights["sentiment"] > weights["license_utilization"] > 0
-    assert weights["open_high_tickets"] == 0  # higher score, more churn: weight 0, not negative
+    assert weights["open_high_tickets"] == suggest.MIN_WEIGHT  # higher score, more churn: the least, not negative
     assert all(w >= 0 for w in weights.values())
     assert sum(weights[k] for k in KEYS) == pytest.approx(100, abs=len(KEYS))
     assert weights["renewal_proximity"] == 15  # the modifier keeps its weight

@@ -3,8 +3,9 @@
 The samples are stored measure scores (0-100, as the snapshots keep them) some days before each renewal or
 churn. The fit is a logistic regression of "churned" on those scores whose coefficients may not be negative
 (a higher measure score never means more churn), so each coefficient reads as a weight: the suggested weights
-are the coefficients shared out to 100. A measure the history says nothing about gets weight 0. The modifier
-(renewal proximity) is not weighed and keeps its weight.
+are the coefficients shared out to 100. A measure the history says nothing about gets the least weight
+(``MIN_WEIGHT``: an account with data on that measure only keeps a score). The modifier (renewal proximity) is
+not weighed and keeps its weight.
 
 Thresholds: red and green are the fitted score's cut-offs that keep the share of samples in each band as close
 as possible to today's, so bands change by what they mean, not by how many accounts they hold.
@@ -28,6 +29,7 @@ from tenure.health.measures import CATALOG
 IDENTITY = {"type": "linear", "zero": 0.0, "full": 100.0}  # a stored measure score maps to itself
 PENALTY = 1.0  # ridge on the coefficients (scores in 0-1): keeps weights stable when measures move together
 MIN_SAMPLES, MIN_CHURNS = 20, 5
+MIN_WEIGHT = 1  # a measure the version weighs keeps at least this: an account with only its data stays scored
 
 
 class NotEnoughHistory(ValueError):
@@ -62,6 +64,22 @@ def pairs(samples: list[Sample], definition: dict) -> list[tuple[float, str, boo
         if scored.score is not None:
             out.append((scored.score, scored.band, s.churned))
     return out
+
+
+def paired(samples: list[Sample], before: dict, after: list[dict] | dict,
+           ) -> tuple[list[tuple[float, str, bool]], list[tuple[float, str, bool]], int]:
+    """Pairs of both definitions over the same samples (those both can score), and how many samples ``after``
+    cannot score (every measure it weighs is missing there). ``after`` may be one definition per sample."""
+    afters = after if isinstance(after, list) else [after] * len(samples)
+    out_before, out_after, unscored = [], [], 0
+    for s, definition in zip(samples, afters, strict=True):
+        a, b = rescore(s.scores, before), rescore(s.scores, definition)
+        if b.score is None:
+            unscored += 1
+        if a.score is not None and b.score is not None:
+            out_before.append((a.score, a.band, s.churned))
+            out_after.append((b.score, b.band, s.churned))
+    return out_before, out_after, unscored
 
 
 def design(samples: list[Sample], keys: list[str], fill: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +174,8 @@ def suggest(samples: list[Sample], definition: dict, penalty: float = PENALTY, k
     for key in CATALOG:
         base = by_key.get(key) or defaults[key]
         weight = base["weight"] if CATALOG[key].modifier else weights[key]
+        if key in by_key and base["weight"] > 0 and not CATALOG[key].modifier:
+            weight = max(weight, MIN_WEIGHT)  # so every account the version scores keeps a score
         if key in by_key or weight > 0:
             measures.append({"key": key, "weight": weight, "mapping": base["mapping"]})
     new = {"thresholds": dict(definition["thresholds"]), "measures": measures}
@@ -194,8 +214,11 @@ def folds_by_account(samples: list[Sample], k: int = 5) -> list[tuple[list[Sampl
             for train, test in GroupKFold(n_splits=k).split(samples, groups=groups)]
 
 
-def _figures(pairs_list, days: int, label: str) -> dict:
-    return scoring.evaluate(pairs_list, days, label).as_dict()
+def _compare(samples: list[Sample], before: dict, after, days: int, label: str) -> dict:
+    """Back-test figures of both definitions on the same samples."""
+    a, b, unscored = paired(samples, before, after)
+    return {"before": scoring.evaluate(a, days, "current").as_dict(),
+            "after": scoring.evaluate(b, days, label).as_dict(), "unscored": unscored}
 
 
 def report(samples_by_days: dict[int, list[Sample]], fit_days: int, definition: dict, suggestion: Suggestion,
@@ -221,19 +244,14 @@ def report(samples_by_days: dict[int, list[Sample]], fit_days: int, definition: 
         with contextlib.suppress(NotEnoughHistory):  # a fold without churns has nothing to fit
             fitted_without[f] = suggest(train, definition, penalty).definition
     for days, samples in sorted(samples_by_days.items()):
-        row = {
-            "in_sample": {"before": _figures(pairs(samples, definition), days, "current"),
-                          "after": _figures(pairs(samples, suggestion.definition), days, "suggested")},
-        }
+        row = {"in_sample": _compare(samples, definition, suggestion.definition, days, "suggested")}
         if on_earlier is not None and cut_day is not None:
             test = [s for s in samples if s.outcome_day >= cut_day]
-            row["later_outcomes"] = {"before": _figures(pairs(test, definition), days, "current"),
-                                     "after": _figures(pairs(test, on_earlier), days, "fitted on earlier")}
+            row["later_outcomes"] = _compare(test, definition, on_earlier, days, "fitted on earlier")
         if fitted_without:
             test = [s for s in samples if fold_of.get(s.account_id) in fitted_without]
-            after = [p for s in test for p in pairs([s], fitted_without[fold_of[s.account_id]])]
-            row["other_accounts"] = {"before": _figures(pairs(test, definition), days, "current"),
-                                     "after": _figures(after, days, "fitted on other accounts")}
+            row["other_accounts"] = _compare(test, definition, [fitted_without[fold_of[s.account_id]] for s in test],
+                                             days, "fitted on other accounts")
         out["horizons"][str(days)] = row
     out["accounts"] = len(accounts)
     return out

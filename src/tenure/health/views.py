@@ -167,7 +167,8 @@ def suggestion_context(draft: WeightSuggestion | None) -> dict:
                                 "ones only",
               "other_accounts": "Out of sample: five folds by account, each fitted without the accounts it is "
                                 "tested on"}
-    tables = [{"days": days, "title": title, "before": parts[part]["before"], "after": parts[part]["after"]}
+    tables = [{"days": days, "title": title, "before": parts[part]["before"], "after": parts[part]["after"],
+               "unscored": parts[part].get("unscored", 0)}
               for part, title in titles.items() for days, parts in draft.report.get("horizons", {}).items()
               if part in parts]
     return {"suggestion": draft, "suggestion_rows": rows, "suggestion_tables": tables,

@@ -102,3 +102,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"{days} days before, {title}:")
                     self._table(parts[part]["before"], "  before ")
                     self._table(parts[part]["after"], "  after  ")
+                    if parts[part].get("unscored"):
+                        self.stdout.write(f"  ({parts[part]['unscored']} outcomes left out: the draft weighs no "
+                                          "measure with data there)")
