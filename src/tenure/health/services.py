@@ -286,9 +286,15 @@ def _before_outcomes(days: int, today: dt.date, step: int, account_ids=None, fie
     for o in found:
         wanted[grid_day(o.day - dt.timedelta(days=days), today, step)].append(o)
     accounts = {o.account_id for o in found}
-    stored = {(pk, d): rest for pk, d, *rest in HealthSnapshot.objects.filter(
+    # The filter is a cross product of accounts and days: find the wanted snapshots' ids first, then read their
+    # fields (a snapshot's measures are a large JSON value, not worth decoding for snapshots nobody asked for).
+    pairs = {(o.account_id, day) for day, items in wanted.items() for o in items}
+    ids = {(pk, d): sid for sid, pk, d in HealthSnapshot.objects.filter(
         account_id__in=accounts, day__in=list(wanted), score__isnull=False)
-        .values_list("account_id", "day", *fields).iterator(chunk_size=2000)}
+        .values_list("pk", "account_id", "day").iterator(chunk_size=5000) if (pk, d) in pairs}
+    by_id = {sid: rest for sid, *rest in HealthSnapshot.objects.filter(pk__in=list(ids.values()))
+             .values_list("pk", *fields).iterator(chunk_size=2000)}
+    stored = {key: by_id[sid] for key, sid in ids.items()}
     wanted = {day: [o for o in items if (o.account_id, day) in stored] for day, items in wanted.items()}
     return {day: items for day, items in wanted.items() if items}, stored
 
