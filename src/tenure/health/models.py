@@ -99,3 +99,32 @@ class AccountHealth(models.Model):
         if self.score is None or self.week_ago_score is None:
             return None
         return self.score - self.week_ago_score
+
+
+class WeightSuggestion(models.Model):
+    """A draft version of a scorecard: its measures' weights (and band thresholds) fitted to the account
+    history, with the back-test before and after. Not in force until CS Ops accept it, which saves it as the
+    scorecard's next version like any save."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="suggestions")
+    based_on = models.ForeignKey(ScorecardVersion, on_delete=models.CASCADE, related_name="+",
+                                 help_text="The version in force when the weights were fitted.")
+    definition = models.JSONField(help_text="The draft: the version's mappings with fitted weights and thresholds.")
+    days = models.PositiveIntegerField(help_text="Fitted on the measure scores this many days before each outcome.")
+    report = models.JSONField(default=dict, help_text="Back-test before and after, in and out of sample.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_as = models.ForeignKey(ScorecardVersion, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    discarded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"suggested weights for {self.scorecard.name} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_as_id is None and not self.discarded

@@ -1,4 +1,4 @@
-"""Score math, pure: map raw values to points, weigh them, band the total; and the backtest.
+"""Score math, pure: map raw values to points, weigh them, band the total; and the backtest's figures.
 
 Missing data is never zero: a measure without data is marked missing and its weight is shared among the
 present measures in proportion to theirs. A modifier (renewal proximity) is not weighed: near a renewal it pulls
@@ -7,13 +7,11 @@ a score below green further down, by up to its weight in points.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 
-from tenure.health.measures import CATALOG, LIVE
+from tenure.health.measures import CATALOG
 
 BANDS = ("red", "yellow", "green")
 
@@ -149,70 +147,8 @@ def score(raws: dict[str, float | None], definition: dict) -> Scored:
     return Scored(total, band_for(total, definition["thresholds"]), rows)
 
 
-# ---- outcomes and backtest ----------------------------------------------------------------------------------
-
-GRACE_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Outcome:
-    account_id: int
-    day: dt.date  # the renewal date, or the first day without a live subscription
-    churned: bool
-
-
-def outcomes(history: list[tuple], today: dt.date, grace: int = GRACE_DAYS) -> list[Outcome]:
-    """Renewals and churns from subscription history rows
-    ``(account_id, subscription_id, effective_on, status, start_date, end_date)``.
-
-    Renewed: a live subscription's end date moved past its previous end date, or a new subscription started
-    within the grace after one ended. Churned: the account's last live day is over ``grace`` days ago and no
-    live subscription came after it.
-    """
-    by_sub: dict[int, list[tuple]] = defaultdict(list)
-    account_of: dict[int, int] = {}
-    for account_id, sub_id, effective_on, status, start, end in history:
-        by_sub[sub_id].append((effective_on, status, start, end))
-        account_of[sub_id] = account_id
-    intervals: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    sub_spans: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    found: list[Outcome] = []
-    far = dt.date.max
-    for sub_id, states in by_sub.items():
-        states.sort(key=lambda s: s[0])
-        account = account_of[sub_id]
-        for i, (effective_on, status, start, end) in enumerate(states):
-            until = states[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(states) else far
-            if status in LIVE:
-                first, last = max(effective_on, start), min(until, end or far)
-                if first <= last:
-                    intervals[account].append((first, last))
-                    sub_spans[sub_id].append((first, last))
-            if i and status in LIVE:
-                prev_end = states[i - 1][3]
-                if prev_end is not None and end is not None and end > prev_end:
-                    found.append(Outcome(account, prev_end + dt.timedelta(days=1), False))
-    spans_of: dict[int, list[int]] = defaultdict(list)
-    for sub_id in by_sub:
-        spans_of[account_of[sub_id]].append(sub_id)
-    for account, subs in spans_of.items():
-        firsts = {s: min((a for a, _ in sub_spans[s]), default=None) for s in subs}
-        for s in subs:  # a new subscription starting within the grace after this one ended is a renewal
-            last = max((b for _, b in sub_spans[s]), default=far)
-            if last == far:
-                continue
-            if any(f is not None and o != s and last < f <= last + dt.timedelta(days=grace + 1)
-                   for o, f in firsts.items()):
-                found.append(Outcome(account, last + dt.timedelta(days=1), False))
-    for account, spans in intervals.items():
-        last = max(b for _, b in spans)
-        if last != far and last + dt.timedelta(days=grace + 1) <= today:
-            found.append(Outcome(account, last + dt.timedelta(days=1), True))
-    # a renewal recorded on the same day as the churn is not a renewal
-    churned = {(o.account_id, o.day) for o in found if o.churned}
-    unique = {(o.account_id, o.day, o.churned): o for o in found
-              if o.churned or (o.account_id, o.day) not in churned}
-    return sorted(unique.values(), key=lambda o: (o.day, o.account_id, o.churned))
+# ---- backtest -------------------------------------------------------------------------------------------------
+# Outcomes (renewed or churned, and on which day) are the one definition in tenure.facts.outcomes.
 
 
 @dataclass

@@ -5,6 +5,7 @@
 - ``apply_scorecard(...)`` / ``create_scorecard(...)``: a new immutable version, then a re-score after commit;
 - ``record_pulse(...)``: the CSM's reading;
 - ``backtest(...)``: does the score N days before an outcome separate churn from renewal?
+- ``suggest_weights(...)`` / ``accept_suggestion(...)``: weights fitted to that history, as a draft version.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Pulse
 from tenure.facts import AccountFacts, load_facts
-from tenure.health import scoring
+from tenure.facts import outcomes as facts_outcomes
+from tenure.health import scoring, suggest
 from tenure.health.measures import DEFAULT_DEFINITION, raw_values
-from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
+from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion, WeightSuggestion
 
 log = logging.getLogger(__name__)
 
@@ -259,17 +261,43 @@ def previous_snapshot(account: Account, snapshot: HealthSnapshot) -> HealthSnaps
 # ---- backtest -----------------------------------------------------------------------------------------------
 
 
-def outcomes(today: dt.date | None = None) -> list[scoring.Outcome]:
+def outcomes(today: dt.date | None = None) -> list[facts_outcomes.Outcome]:
+    """Renewals and churns settled by ``today``: the same definition as the retention metrics and the churn
+    model (a churn dated the day after the paid term ends, free subscriptions not counting, the configured
+    grace)."""
     today = today or timezone.localdate()
-    rows = SubscriptionChange.objects.values_list("subscription__account_id", "subscription_id", "effective_on",
-                                                  "status", "start_date", "end_date")
-    return scoring.outcomes(list(rows), today)
+    changes = facts_outcomes.history_frame(SubscriptionChange.objects.values_list(*facts_outcomes.HISTORY_FIELDS)
+                                           .iterator(chunk_size=5000))
+    return facts_outcomes.outcomes(changes, facts_outcomes.day_number(today), facts_outcomes.grace_days())
 
 
 def grid_day(day: dt.date, today: dt.date, step: int = 7) -> dt.date:
     """The latest day of the snapshot grid (today, today − 7, …) on or before ``day``."""
     behind = (today - day).days
     return today - dt.timedelta(days=-(-behind // step) * step)
+
+
+def _before_outcomes(days: int, today: dt.date, step: int, account_ids=None, fields=("score", "band"),
+                     ) -> tuple[dict[dt.date, list[facts_outcomes.Outcome]], dict]:
+    """Each settled outcome's grid day ``days`` before it, kept only where a stored snapshot with a score exists
+    that day; and those snapshots' ``fields`` by (account, day)."""
+    found = [o for o in outcomes(today) if o.day <= today
+             and (account_ids is None or o.account_id in account_ids)]
+    wanted: dict[dt.date, list[facts_outcomes.Outcome]] = defaultdict(list)
+    for o in found:
+        wanted[grid_day(o.day - dt.timedelta(days=days), today, step)].append(o)
+    accounts = {o.account_id for o in found}
+    # The filter is a cross product of accounts and days: find the wanted snapshots' ids first, then read their
+    # fields (a snapshot's measures are a large JSON value, not worth decoding for snapshots nobody asked for).
+    pairs = {(o.account_id, day) for day, items in wanted.items() for o in items}
+    ids = {(pk, d): sid for sid, pk, d in HealthSnapshot.objects.filter(
+        account_id__in=accounts, day__in=list(wanted), score__isnull=False)
+        .values_list("pk", "account_id", "day").iterator(chunk_size=5000) if (pk, d) in pairs}
+    by_id = {sid: rest for sid, *rest in HealthSnapshot.objects.filter(pk__in=list(ids.values()))
+             .values_list("pk", *fields).iterator(chunk_size=2000)}
+    stored = {key: by_id[sid] for key, sid in ids.items()}
+    wanted = {day: [o for o in items if (o.account_id, day) in stored] for day, items in wanted.items()}
+    return {day: items for day, items in wanted.items() if items}, stored
 
 
 def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: dt.date | None = None,
@@ -281,18 +309,9 @@ def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: 
     history is re-scored as of those days with that version's rules, so two versions compare on the same ground.
     """
     today = today or timezone.localdate()
-    found = [o for o in outcomes(today) if o.day <= today]
-    wanted: dict[dt.date, list[scoring.Outcome]] = defaultdict(list)
-    for o in found:
-        wanted[grid_day(o.day - dt.timedelta(days=days), today, step)].append(o)
-    pairs = []
     # Only the history that was scored (stored snapshots) counts, whichever version: the same samples for all.
-    accounts = {o.account_id for o in found}
-    stored = {(pk, d): (s, b) for pk, d, s, b in HealthSnapshot.objects.filter(
-        account_id__in=accounts, day__in=list(wanted), score__isnull=False)
-        .values_list("account_id", "day", "score", "band")}
-    wanted = {day: [o for o in items if (o.account_id, day) in stored] for day, items in wanted.items()}
-    wanted = {day: items for day, items in wanted.items() if items}
+    wanted, stored = _before_outcomes(days, today, step)
+    pairs = []
     if version is None:
         for day, items in wanted.items():
             for o in items:
@@ -312,3 +331,61 @@ def backtest(*, days: int = 30, version: ScorecardVersion | None = None, today: 
         label = str(version)
     return scoring.evaluate(pairs, days, label)
 
+
+# ---- suggested weights --------------------------------------------------------------------------------------
+
+SUGGEST_DAYS = 90
+REPORT_DAYS = (30, 90)
+
+
+def suggestion_samples(*, days: int, today: dt.date, account_ids=None, step: int = 7) -> list[suggest.Sample]:
+    """The stored measure scores ``days`` before each settled outcome (the back-test's samples)."""
+    wanted, stored = _before_outcomes(days, today, step, account_ids, fields=("measures",))
+    return [suggest.Sample(o.account_id, o.day, {m["key"]: None if m["missing"] else m["score"]
+                                                 for m in stored[(o.account_id, day)][0]}, o.churned)
+            for day, items in sorted(wanted.items()) for o in items]
+
+
+def suggest_weights(scorecard: Scorecard | None = None, *, days: int = SUGGEST_DAYS, today: dt.date | None = None,
+                    by=None) -> WeightSuggestion:
+    """Fit the scorecard's weights and thresholds to its accounts' history; store the draft with its back-test.
+
+    Raises ``suggest.NotEnoughHistory`` when the history holds too few renewals and churns to fit."""
+    today = today or timezone.localdate()
+    scorecard = scorecard or default_version().scorecard
+    current = scorecard.versions.order_by("-number").first()
+    accounts = set(covered_accounts(scorecard))
+    by_days = {d: suggestion_samples(days=d, today=today, account_ids=accounts) for d in sorted({*REPORT_DAYS, days})}
+    found = suggest.suggest(by_days[days], current.definition)
+    figures = suggest.report(by_days, days, current.definition, found)
+    return WeightSuggestion.objects.create(scorecard=scorecard, based_on=current, definition=found.definition,
+                                           days=days, report=figures, created_by=by)
+
+
+def open_suggestion(scorecard: Scorecard) -> WeightSuggestion | None:
+    """The newest draft not yet accepted or discarded, if it was fitted on the version still in force."""
+    draft = scorecard.suggestions.select_related("based_on").first()
+    current = scorecard.versions.order_by("-number").first()
+    if draft is None or not draft.is_open or draft.based_on_id != current.pk:
+        return None
+    return draft
+
+
+@transaction.atomic
+def accept_suggestion(draft: WeightSuggestion, *, by=None) -> ScorecardVersion:
+    """Save the draft as the scorecard's next version (re-scoring its accounts, as any save does)."""
+    draft = WeightSuggestion.objects.select_for_update().get(pk=draft.pk)
+    if not draft.is_open:
+        raise ValueError("this suggestion was already accepted or discarded")
+    horizon = draft.report.get("horizons", {}).get(str(draft.days), {})
+    auc = horizon.get("in_sample", {}).get("after", {}).get("auc")
+    note = f"suggested weights, fitted on {draft.report.get('samples', 0)} outcomes {draft.days} days before"
+    note += f" (AUC {auc})" if auc is not None else ""
+    version = apply_scorecard(draft.scorecard, draft.definition, by=by, note=note)
+    draft.accepted_as = version
+    draft.save(update_fields=["accepted_as"])
+    return version
+
+
+def discard_suggestion(draft: WeightSuggestion) -> None:
+    WeightSuggestion.objects.filter(pk=draft.pk, accepted_as=None).update(discarded=True)

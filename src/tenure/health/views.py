@@ -7,16 +7,18 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tenure.accounts.models import Account
+from tenure.facts.outcomes import grace_days
 from tenure.health import services
 from tenure.health.forms import NewScorecardForm, PulseForm, ScorecardForm
-from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion
+from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion, WeightSuggestion
 from tenure.health.scoring import format_mapping
+from tenure.health.suggest import NotEnoughHistory
 from tenure.users.permissions import require_setup
 
 
@@ -79,6 +81,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
                    for m in v.definition["measures"]]
     return render(request, "health/scorecard.html", {
         "card": card, "current": current, "versions": versions, "form": form, "can_edit": can_edit,
+        "suggest_days": services.SUGGEST_DAYS, **suggestion_context(services.open_suggestion(card)),
     }, status=400 if form.errors else 200)
 
 
@@ -112,5 +115,61 @@ def overview(request: HttpRequest) -> HttpResponse:
         "scored": len(scores), "distribution": json.dumps(scores), "backtest": stored, "compare": compare,
         "versions": versions, "picked": [str(v.pk) for v in picked],
         "unscored": Account.objects.count() - sum(bands.values()),
-        "snapshots": HealthSnapshot.objects.count(),
+        "snapshots": HealthSnapshot.objects.count(), "grace_days": grace_days(),
     })
+
+
+# ---- suggested weights --------------------------------------------------------------------------------------
+
+
+@require_POST
+def suggest_weights(request: HttpRequest, pk: int) -> HttpResponse:
+    require_setup(request, "change scorecards")
+    card = get_object_or_404(Scorecard, pk=pk)
+    days = _int(request.POST.get("days"), services.SUGGEST_DAYS, 7, 365)
+    try:
+        services.suggest_weights(card, days=days, by=request.user)
+    except NotEnoughHistory as exc:
+        messages.error(request, f"No suggestion: {exc}.")
+    else:
+        messages.success(request, "Suggested weights are ready below: compare the back-tests, then accept or discard.")
+    return redirect(reverse("health:scorecard", args=[card.pk]) + "#suggestion")
+
+
+@require_POST
+def decide_suggestion(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    require_setup(request, "change scorecards")
+    if decision not in ("accept", "discard"):
+        raise Http404("accept or discard")
+    draft = get_object_or_404(WeightSuggestion.objects.select_related("scorecard"), pk=pk)
+    if decision == "accept":
+        try:
+            version = services.accept_suggestion(draft, by=request.user)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Suggested weights saved as version {version.number}; its accounts are "
+                                      "being re-scored.")
+    else:
+        services.discard_suggestion(draft)
+        messages.success(request, "Suggestion discarded.")
+    return redirect("health:scorecard", pk=draft.scorecard_id)
+
+
+def suggestion_context(draft: WeightSuggestion | None) -> dict:
+    """The draft's weights beside the version's, and its back-test tables, for the scorecard page."""
+    if draft is None:
+        return {"suggestion": None}
+    before = {m["key"]: m["weight"] for m in draft.based_on.definition["measures"]}
+    rows = [(_label(m["key"]), before.get(m["key"], 0), m["weight"]) for m in draft.definition["measures"]]
+    titles = {"in_sample": "In sample: fitted on these outcomes",
+              "later_outcomes": f"Out of sample: outcomes from {draft.report.get('split_day')} on, fitted on earlier "
+                                "ones only",
+              "other_accounts": "Out of sample: five folds by account, each fitted without the accounts it is "
+                                "tested on"}
+    tables = [{"days": days, "title": title, "before": parts[part]["before"], "after": parts[part]["after"],
+               "unscored": parts[part].get("unscored", 0)}
+              for part, title in titles.items() for days, parts in draft.report.get("horizons", {}).items()
+              if part in parts]
+    return {"suggestion": draft, "suggestion_rows": rows, "suggestion_tables": tables,
+            "suggestion_thresholds": (draft.based_on.definition["thresholds"], draft.definition["thresholds"])}

@@ -4,6 +4,8 @@ Money is held in integer cents so the movements add up exactly; days are integer
 
 The chain, each step a function below:
 
+Steps 1 and 2 are the one churn definition, in ``tenure.facts.outcomes`` (imported here).
+
 1. ``coverage`` — every subscription history entry (``SubscriptionChange``) is a state that holds from its
    ``effective_on`` until the next entry. The state covers a day when the day is inside its term
    (``start_date`` … ``end_date``, both inclusive; no end date = open) and its status is live (trialing,
@@ -33,29 +35,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-EPOCH = dt.date(1970, 1, 1)
-LIVE = ("trialing", "active", "past_due")
-CANCELED = "canceled"
-FAR = 10**7  # a day number far in the future: "no end date"
-DEFAULT_GRACE_DAYS = 7
+# The churn definition (coverage, active periods, grace) lives below metrics, in the facts room, so the health
+# score's back-test and the churn model count churn exactly as these metrics do.
+from tenure.facts.outcomes import (  # noqa: F401  (re-exported: calc is the metrics' one formula module)
+    CANCELED,
+    CHANGE_COLUMNS,
+    DEFAULT_GRACE_DAYS,
+    EPOCH,
+    FAR,
+    LIVE,
+    Periods,
+    active_periods,
+    changes_frame,
+    coverage,
+    day_number,
+    days,
+    to_date,
+)
 
 MOVEMENTS = ("new", "expansion", "contraction", "churned", "reactivation")
-
-
-def day_number(day: dt.date) -> int:
-    return (day - EPOCH).days
-
-
-def to_date(n: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=int(n))
-
-
-def days(values) -> np.ndarray:
-    """Dates (date objects, None allowed) to day numbers; None becomes FAR."""
-    arr = pd.to_datetime(pd.Series(values, dtype="object"), errors="coerce").to_numpy(dtype="datetime64[D]")
-    out = arr.astype("int64")
-    out[np.isnat(arr)] = FAR
-    return out
 
 
 def month_ends(first: dt.date, last: dt.date, as_of: dt.date | None = None) -> list[dt.date]:
@@ -79,91 +77,6 @@ def month_start(day: dt.date) -> dt.date:
 def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
-
-
-# ---- 1. coverage ----------------------------------------------------------------------------------------
-
-CHANGE_COLUMNS = ("subscription_id", "account_id", "effective_on", "order", "mrr_cents", "seats", "status",
-                  "start_date", "end_date", "plan", "billing_period")
-
-
-def changes_frame(rows) -> pd.DataFrame:
-    """Rows of (subscription_id, account_id, effective_on, order, mrr_cents, seats, status, start_date,
-    end_date, plan, billing_period), dates as date objects, into the frame ``coverage`` reads."""
-    df = pd.DataFrame(list(rows), columns=list(CHANGE_COLUMNS))
-    for column in ("effective_on", "start_date", "end_date"):
-        df[column] = days(df[column])
-    for column in ("subscription_id", "account_id", "order", "mrr_cents", "seats"):
-        df[column] = df[column].astype("int64")
-    return df
-
-
-def coverage(changes: pd.DataFrame, as_of: int) -> pd.DataFrame:
-    """Covered intervals: account_id, subscription_id, start, end (day numbers, inclusive), mrr_cents, seats,
-    plan, billing_period, status. Entries effective after ``as_of`` are not seen."""
-    df = changes[changes["effective_on"] <= as_of]
-    df = df.sort_values(["subscription_id", "effective_on", "order"], kind="mergesort")
-    df = df.drop_duplicates(["subscription_id", "effective_on"], keep="last")  # same day: the last entry holds
-    nxt = df.groupby("subscription_id", sort=False)["effective_on"].shift(-1)
-    state_end = (nxt.fillna(as_of + 1).astype("int64") - 1).clip(upper=as_of)
-    start = np.maximum(df["effective_on"].to_numpy(), df["start_date"].to_numpy())
-    end = np.minimum(state_end.to_numpy(), df["end_date"].to_numpy())
-    status = df["status"].to_numpy()
-    live = np.isin(status, LIVE) | ((status == CANCELED) & (df["end_date"].to_numpy() < FAR))
-    keep = live & (end >= start) & (df["mrr_cents"].to_numpy() > 0)
-    out = pd.DataFrame({
-        "account_id": df["account_id"].to_numpy()[keep],
-        "subscription_id": df["subscription_id"].to_numpy()[keep],
-        "start": start[keep],
-        "end": end[keep],
-        "mrr_cents": df["mrr_cents"].to_numpy()[keep],
-        "seats": df["seats"].to_numpy()[keep],
-        "plan": df["plan"].to_numpy()[keep],
-        "billing_period": df["billing_period"].to_numpy()[keep],
-        "status": status[keep],
-    })
-    return out.sort_values(["account_id", "start", "end"], kind="mergesort").reset_index(drop=True)
-
-
-# ---- 2. active periods ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Periods:
-    intervals: pd.DataFrame  # coverage with gaps bridged, plus period_no
-    periods: pd.DataFrame  # account_id, period_no, start, end, churned (bool), churn_on (day number or -1)
-
-
-def active_periods(intervals: pd.DataFrame, as_of: int, grace_days: int = DEFAULT_GRACE_DAYS) -> Periods:
-    iv = intervals.sort_values(["account_id", "start", "end"], kind="mergesort").reset_index(drop=True)
-    if iv.empty:
-        iv = iv.assign(period_no=pd.Series(dtype="int64"))
-        empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in ("account_id", "period_no", "start", "end",
-                                                                    "churn_on")})
-        return Periods(iv, empty.assign(churned=pd.Series(dtype=bool)))
-    by_account = iv.groupby("account_id", sort=False)
-    covered_to = by_account["end"].cummax()
-    before = covered_to.groupby(iv["account_id"], sort=False).shift(1)
-    first = before.isna().to_numpy()
-    gap = (iv["start"] - before - 1).to_numpy()  # uncovered days before this interval; NaN for the first
-    threshold = max(int(grace_days), 1)
-    new_period = first | (gap >= threshold)
-    bridged = ~first & (gap > 0) & (gap < threshold)
-    if bridged.any():
-        # Extend whatever ended on the last covered day before the gap up to the day before coverage resumes.
-        bridges = pd.DataFrame({
-            "account_id": iv["account_id"].to_numpy()[bridged],
-            "end": before.to_numpy()[bridged].astype("int64"),
-            "new_end": iv["start"].to_numpy()[bridged] - 1,
-        })
-        merged = iv[["account_id", "end"]].merge(bridges, on=["account_id", "end"], how="left")
-        iv["end"] = merged["new_end"].fillna(merged["end"]).astype("int64").to_numpy()
-    iv["period_no"] = pd.Series(new_period.astype("int64")).groupby(iv["account_id"]).cumsum().to_numpy() - 1
-    periods = iv.groupby(["account_id", "period_no"], sort=True).agg(start=("start", "min"), end=("end", "max"))
-    periods = periods.reset_index()
-    periods["churned"] = periods["end"] < as_of
-    periods["churn_on"] = np.where(periods["churned"], periods["end"] + 1, -1)
-    return Periods(iv, periods)
 
 
 # ---- 3. MRR on given days -------------------------------------------------------------------------------

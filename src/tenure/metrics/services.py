@@ -7,29 +7,24 @@ is summed as it is stored (everything is USD today).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account
 from tenure.billing.models import Subscription, SubscriptionChange
-from tenure.facts import live_subscription_q
+from tenure.facts import live_subscription_q, outcomes
 from tenure.metrics import calc
 from tenure.users.models import Role, User
 
 DEFAULT_MONTHS = 12
 
 
-def grace_days() -> int:
-    """The churn grace period: TENURE_CHURN_GRACE_DAYS (setting or environment), 7 by default."""
-    value = getattr(settings, "TENURE_CHURN_GRACE_DAYS", None) or os.environ.get("TENURE_CHURN_GRACE_DAYS")
-    return int(value) if value else calc.DEFAULT_GRACE_DAYS
+grace_days = outcomes.grace_days  # the churn grace period: one setting, read in one place
 
 
 def cents(value: Decimal | None) -> int:
@@ -50,12 +45,7 @@ def load_changes(account_ids=None) -> pd.DataFrame:
     qs = SubscriptionChange.objects.all()
     if account_ids is not None:
         qs = qs.filter(subscription__account_id__in=list(account_ids))
-    rows = qs.values_list("subscription_id", "subscription__account_id", "effective_on", "pk", "mrr", "seats",
-                          "status", "start_date", "end_date", "plan", "billing_period")
-    return calc.changes_frame(
-        (sub, acct, eff, pk, cents(mrr), seats, status, start, end, plan, period)
-        for sub, acct, eff, pk, mrr, seats, status, start, end, plan, period in rows.iterator(chunk_size=5000)
-    )
+    return outcomes.history_frame(qs.values_list(*outcomes.HISTORY_FIELDS).iterator(chunk_size=5000))
 
 
 def load_accounts() -> pd.DataFrame:
