@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from tenure.risk import services
@@ -18,7 +19,11 @@ from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Sign
 from tenure.users.models import Role, User
 
 SOON_DAYS = 14
-ACTION_CHOICES = {"close_reasons": PERSON_CLOSE_REASONS, "outcomes": Outcome.choices}
+# Each row's close form lists the same options: rendered once, not once per row (a leader's page has many rows).
+ACTION_CHOICES = {
+    "reason_options": format_html_join("", '<option value="{}">{}</option>', PERSON_CLOSE_REASONS),
+    "outcome_options": format_html_join("", '<option value="{}">{}</option>', Outcome.choices),
+}
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
