@@ -18,8 +18,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account
-from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.billing.models import Subscription
 from tenure.facts import live_subscription_q
+from tenure.facts.history import load_changes
 from tenure.metrics import calc
 from tenure.users.models import Role, User
 
@@ -32,10 +33,6 @@ def grace_days() -> int:
     return int(value) if value else calc.DEFAULT_GRACE_DAYS
 
 
-def cents(value: Decimal | None) -> int:
-    return 0 if value is None else int((Decimal(value) * 100).to_integral_value())
-
-
 def dollars(value_cents: int | float | None) -> Decimal | None:
     if value_cents is None:
         return None
@@ -43,19 +40,6 @@ def dollars(value_cents: int | float | None) -> Decimal | None:
 
 
 # ---- loading --------------------------------------------------------------------------------------------
-
-
-def load_changes(account_ids=None) -> pd.DataFrame:
-    """Every subscription history entry, in one query."""
-    qs = SubscriptionChange.objects.all()
-    if account_ids is not None:
-        qs = qs.filter(subscription__account_id__in=list(account_ids))
-    rows = qs.values_list("subscription_id", "subscription__account_id", "effective_on", "pk", "mrr", "seats",
-                          "status", "start_date", "end_date", "plan", "billing_period")
-    return calc.changes_frame(
-        (sub, acct, eff, pk, cents(mrr), seats, status, start, end, plan, period)
-        for sub, acct, eff, pk, mrr, seats, status, start, end, plan, period in rows.iterator(chunk_size=5000)
-    )
 
 
 def load_accounts() -> pd.DataFrame:
