@@ -12,8 +12,9 @@ from pandas.testing import assert_frame_equal
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Touch
+from tenure.facts.days import FAR, day_number, to_date
+from tenure.facts.history import changes_frame
 from tenure.integrations.csv_import import import_csv
-from tenure.metrics import calc
 from tenure.predict import features as feat
 from tenure.predict import services
 from tenure.support.models import Ticket
@@ -33,7 +34,7 @@ def _random_inputs(rng: random.Random, accounts: int = 25, start: int = 19000, d
         for k in range(rng.randint(1, 5)):
             status = rng.choice(["active", "active", "past_due", "canceled"])
             ch.append((sub, a, eff, k, rng.choice([0, 5000, 9900, 20000]), rng.randint(1, 50), status, s0,
-                       s0 + 365 if rng.random() < 0.5 else calc.FAR, rng.choice(["Basic", "Pro"]),
+                       s0 + 365 if rng.random() < 0.5 else FAR, rng.choice(["Basic", "Pro"]),
                        rng.choice(["monthly", "annual"])))
             eff += rng.randint(10, 120)
         for d in range(start, start + days, rng.randint(1, 4)):
@@ -42,14 +43,16 @@ def _random_inputs(rng: random.Random, accounts: int = 25, start: int = 19000, d
             ua.append((a, d, a * 100 + rng.randint(0, 6)))
         for _ in range(rng.randint(0, 6)):
             opened = start + rng.randint(0, days)
-            resolved = opened + rng.randint(0, 30) if rng.random() < 0.7 else calc.FAR
+            resolved = opened + rng.randint(0, 30) if rng.random() < 0.7 else FAR
             tickets.append((a, opened, resolved, rng.random() < 0.3, rng.choice([np.nan, 2.0, 5.0])))
-            touches.append((a, start + rng.randint(0, days), rng.random() < 0.3, rng.random() < 0.4))
+            touches.append((a, start + rng.randint(0, days), rng.random() < 0.3, rng.random() < 0.4,
+                            rng.random() < 0.4))
         for _ in range(rng.randint(1, 4)):
-            contacts.append((a, rng.random() < 0.3, start + rng.randint(0, days) if rng.random() < 0.3 else calc.FAR))
+            contacts.append((a, rng.random() < 0.3, rng.random() < 0.3,
+                             start + rng.randint(0, days) if rng.random() < 0.3 else FAR))
     return feat.Inputs(
-        changes=calc.changes_frame([(*r[:2], calc.to_date(r[2]), *r[3:7], calc.to_date(r[7]),
-                                     None if r[8] == calc.FAR else calc.to_date(r[8]), *r[9:]) for r in ch]),
+        changes=changes_frame([(*r[:2], to_date(r[2]), *r[3:7], to_date(r[7]),
+                                     None if r[8] == FAR else to_date(r[8]), *r[9:]) for r in ch]),
         accounts=pd.DataFrame({"account_id": range(1, accounts + 1), "segment": [rng.choice("xy") for _ in
                                                                                   range(accounts)],
                                "industry": "", "custom": [{"channel": rng.choice(["p", "q"])} for _ in
@@ -58,8 +61,9 @@ def _random_inputs(rng: random.Random, accounts: int = 25, start: int = 19000, d
         feature_usage=pd.DataFrame(fu, columns=["account_id", "day", "event", "count"]),
         user_activity=pd.DataFrame(ua, columns=["account_id", "day", "user"]),
         tickets=pd.DataFrame(tickets, columns=["account_id", "opened", "resolved", "urgent", "csat"]),
-        touches=pd.DataFrame(touches, columns=["account_id", "day", "negative", "sponsor"]),
-        contacts=pd.DataFrame(contacts, columns=["account_id", "sponsor", "left_on"]),
+        touches=pd.DataFrame(touches, columns=["account_id", "day", "negative", "with_executive_sponsor",
+                                               "with_champion"]),
+        contacts=pd.DataFrame(contacts, columns=["account_id", "executive_sponsor", "champion", "left_on"]),
         nps=pd.DataFrame({"account_id": [1, 2, 3], "day": [start + 10, start + 200, start + 390], "score": [9, 3, 6]}),
         health=pd.DataFrame({"account_id": [1, 1, 2], "day": [start + 150, start + 300, start + 390],
                              "score": [80.0, 40.0, 55.0], "m:license_utilization": [90.0, 20.0, np.nan],
@@ -71,10 +75,10 @@ def _only_until(inputs: feat.Inputs, day: int) -> feat.Inputs:
     """The same history as it stood on ``day``: later rows gone, later resolutions and departures unknown."""
     t = inputs.tickets[inputs.tickets["opened"] <= day].copy()
     later = t["resolved"] > day
-    t.loc[later, "resolved"] = calc.FAR
+    t.loc[later, "resolved"] = FAR
     t.loc[later, "csat"] = np.nan
     c = inputs.contacts.copy()
-    c.loc[c["left_on"] > day, "left_on"] = calc.FAR
+    c.loc[c["left_on"] > day, "left_on"] = FAR
     return feat.Inputs(
         changes=inputs.changes[inputs.changes["effective_on"] <= day],
         accounts=inputs.accounts,
@@ -114,6 +118,22 @@ def test_changing_the_future_changes_nothing_today():
     assert_frame_equal(before, feat.features_as_of(inputs, day, ids, spec))
 
 
+def test_the_sponsor_features_count_the_executive_sponsor_only():
+    inputs = _random_inputs(random.Random("roles"))
+    spec = feat.make_spec(inputs)
+    ids = inputs.accounts["account_id"].to_numpy()
+    day = 19300
+    before = feat.features_as_of(inputs, day, ids, spec)
+    inputs.touches["with_champion"] = ~inputs.touches["with_champion"]
+    inputs.contacts["champion"] = ~inputs.contacts["champion"]
+    assert_frame_equal(before, feat.features_as_of(inputs, day, ids, spec))
+    inputs.touches["with_executive_sponsor"] = True
+    inputs.contacts["executive_sponsor"] = True
+    after = feat.features_as_of(inputs, day, ids, spec)
+    moved = [c for c in before.columns if not before[c].equals(after[c])]
+    assert moved == ["days_since_sponsor_touch", "sponsors", "sponsor_left_180"]
+
+
 @pytest.mark.django_db
 def test_features_from_the_database_are_the_same_after_deleting_the_future(tmp_path):
     made = write_history(tmp_path, accounts=20)
@@ -128,11 +148,12 @@ def test_features_from_the_database_are_the_same_after_deleting_the_future(tmp_p
                         csat=3, priority="high" if offset > 0 else "normal")
             make_touch(account, occurred_at=at(day), sentiment="negative" if offset > 0 else "positive")
         make_contact(account, roles=["executive_sponsor"], left_on=CUT + dt.timedelta(days=i * 10 - 30))
-    day = calc.day_number(CUT)
-    inputs = services.load_inputs()
+    day = day_number(CUT)
+    inputs = services.load_inputs()  # through the facts room's history
     spec = feat.make_spec(inputs)
     ids = [a.pk for a in accounts]
     full = feat.features_as_of(inputs, day, ids, spec)
+    until = feat.features_as_of(services.load_inputs(until=CUT), day, ids, spec)
 
     SubscriptionChange.objects.filter(effective_on__gt=CUT).delete()
     for model in (DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, DailyUserFeature):
@@ -144,6 +165,7 @@ def test_features_from_the_database_are_the_same_after_deleting_the_future(tmp_p
 
     cut = feat.features_as_of(services.load_inputs(), day, ids, spec)
     assert_frame_equal(full, cut)
+    assert_frame_equal(full, until)
     assert full["tickets_90"].sum() > 0 and full["touches_90"].sum() > 0 and full["events_30"].sum() > 0
 
 
@@ -171,6 +193,6 @@ def test_health_measures_load_from_the_snapshots(tmp_path):
     spec = feat.make_spec(inputs)
     assert "license_utilization" in spec.health_measures
     ids = inputs.accounts["account_id"].to_numpy()
-    features = feat.features_as_of(inputs, calc.day_number(CUT), ids, spec)
+    features = feat.features_as_of(inputs, day_number(CUT), ids, spec)
     scored = features["hm:license_utilization"].dropna()
     assert len(scored) and scored.between(0, 100).all()

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-EPOCH = dt.date(1970, 1, 1)
+from tenure.facts.days import EPOCH, FAR, day_number, days, to_date  # noqa: F401  (day numbers, defined once)
+
 LIVE = ("trialing", "active", "past_due")
 CANCELED = "canceled"
-FAR = 10**7  # a day number far in the future: "no end date"
 DEFAULT_GRACE_DAYS = 7
 
 
@@ -42,22 +42,6 @@ def grace_days() -> int:
 
     value = getattr(settings, "TENURE_CHURN_GRACE_DAYS", None) or os.environ.get("TENURE_CHURN_GRACE_DAYS")
     return int(value) if value else DEFAULT_GRACE_DAYS
-
-
-def day_number(day: dt.date) -> int:
-    return (day - EPOCH).days
-
-
-def to_date(n: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=int(n))
-
-
-def days(values) -> np.ndarray:
-    """Dates (date objects, None allowed) to day numbers; None becomes FAR."""
-    arr = pd.to_datetime(pd.Series(values, dtype="object"), errors="coerce").to_numpy(dtype="datetime64[D]")
-    out = arr.astype("int64")
-    out[np.isnat(arr)] = FAR
-    return out
 
 
 # ---- 1. coverage ----------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account
-from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.billing.models import Subscription
 from tenure.facts import live_subscription_q, outcomes
+from tenure.facts.history import load_changes
 from tenure.metrics import calc
 from tenure.users.models import Role, User
 
@@ -27,10 +28,6 @@ DEFAULT_MONTHS = 12
 grace_days = outcomes.grace_days  # the churn grace period: one setting, read in one place
 
 
-def cents(value: Decimal | None) -> int:
-    return 0 if value is None else int((Decimal(value) * 100).to_integral_value())
-
-
 def dollars(value_cents: int | float | None) -> Decimal | None:
     if value_cents is None:
         return None
@@ -38,14 +35,6 @@ def dollars(value_cents: int | float | None) -> Decimal | None:
 
 
 # ---- loading --------------------------------------------------------------------------------------------
-
-
-def load_changes(account_ids=None) -> pd.DataFrame:
-    """Every subscription history entry, in one query."""
-    qs = SubscriptionChange.objects.all()
-    if account_ids is not None:
-        qs = qs.filter(subscription__account_id__in=list(account_ids))
-    return outcomes.history_frame(qs.values_list(*outcomes.HISTORY_FIELDS).iterator(chunk_size=5000))
 
 
 def load_accounts() -> pd.DataFrame:

@@ -6,17 +6,21 @@ resolved by D), touches by D, contacts who left by D, survey answers and health 
 is written with its explicit cut ``D - days < day <= D``. ``tests/predict/test_leakage.py`` proves it by
 computing features with and without the rows after D.
 
-Days are integers (days since 1970-01-01), as in ``tenure.metrics.calc``.
+The rows come from the facts room (``tenure.facts.history.History``, the facts layer's multi-day form) plus the
+health snapshots predict reads itself. Days are integers (days since 1970-01-01, ``tenure.facts.days``).
+"Sponsor" in a feature's name means the executive sponsor only; no feature counts the champion as one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
+from tenure.facts.days import FAR
+from tenure.facts.history import History
 from tenure.metrics import calc
 
 WINDOWS = (7, 30, 90)
@@ -29,23 +33,17 @@ LEAKY_NAME = re.compile(r"churn|cancel|status|stage|reason|lost|closed|ended|end
 
 
 @dataclass
-class Inputs:
-    """The raw material, each frame with an ``account_id`` column and day numbers."""
+class Inputs(History):
+    """The raw material: the facts room's history (its frames and their "nothing after the day" rules are
+    documented on ``History``) plus the health snapshots."""
 
-    changes: pd.DataFrame  # calc.changes_frame
-    accounts: pd.DataFrame  # account_id, segment, industry, custom (dict)
-    activity: pd.DataFrame  # account_id, day, active_users, logins, events
-    feature_usage: pd.DataFrame  # account_id, day, event, count
-    user_activity: pd.DataFrame  # account_id, day, user (integer code)
-    tickets: pd.DataFrame  # account_id, opened, resolved (FAR if not), urgent (bool), csat (NaN if none)
-    touches: pd.DataFrame  # account_id, day, negative (bool), sponsor (bool: an executive sponsor took part)
-    contacts: pd.DataFrame  # account_id, sponsor (bool), left_on (FAR if still there)
-    nps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
     # account_id, day, score, and one "m:<measure key>" column per health measure (its 0-100 score; NaN if missing)
     health: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["account_id", "day", "score"]))
 
-    def first_usage_day(self) -> int | None:
-        return int(self.activity["day"].min()) if len(self.activity) else None
+    @classmethod
+    def of(cls, history: History, health: pd.DataFrame | None = None) -> Inputs:
+        frames = {f.name: getattr(history, f.name) for f in fields(History)}
+        return cls(**frames) if health is None else cls(**frames, health=health)
 
 
 @dataclass
@@ -202,7 +200,7 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     ends = renewing.merge(changes[["subscription_id", "end_date", "effective_on"]]
                           .sort_values("effective_on").drop_duplicates("subscription_id", keep="last"),
                           on="subscription_id", how="left")
-    ends = ends[ends["end_date"] < calc.FAR]
+    ends = ends[ends["end_date"] < FAR]
     f["days_to_renewal"] = (ends.groupby("account_id")["end_date"].min().reindex(idx) - day).astype("float64")
     f["annual"] = (now.assign(x=(now["billing_period"] == "annual").astype(float)).groupby("account_id")["x"]
                    .max().reindex(idx, fill_value=0).astype("float64"))
@@ -274,15 +272,17 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     f["touches_90"] = _count(_in(tt, day, 90), idx)
     f["negative_touches_90"] = _count(_in(tt[tt["negative"].to_numpy(dtype=bool)], day, 90), idx)
     f["days_since_touch"] = _days_since(tt, day, idx).clip(upper=365)
-    with_sponsor = tt[tt["sponsor"].to_numpy(dtype=bool)]
+    # the executive sponsor alone (the champion is a separate fact the model does not read)
+    with_sponsor = tt[tt["with_executive_sponsor"].to_numpy(dtype=bool)]
     f["days_since_sponsor_touch"] = _days_since(with_sponsor, day, idx).fillna(365).clip(upper=365)
     c = inputs.contacts
     c = c[c["account_id"].isin(idx)]
     here = c[c["left_on"].to_numpy() > day]
-    f["sponsors"] = _count(here[here["sponsor"].to_numpy(dtype=bool)], idx)
+    sponsors = c[c["executive_sponsor"].to_numpy(dtype=bool)]
+    f["sponsors"] = _count(here[here["executive_sponsor"].to_numpy(dtype=bool)], idx)
     f["contacts"] = _count(here, idx)
     f["contacts_left_90"] = _count(_in(c, day, 90, "left_on"), idx)
-    f["sponsor_left_180"] = _count(_in(c[c["sponsor"].to_numpy(dtype=bool)], day, 180, "left_on"), idx)
+    f["sponsor_left_180"] = _count(_in(sponsors, day, 180, "left_on"), idx)
 
     if spec.has_nps:
         n = inputs.nps

@@ -23,8 +23,8 @@ from django.db.models import Max
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
-from tenure.accounts.models import Account, Contact
-from tenure.engagement.models import Touch
+from tenure.facts import days
+from tenure.facts.history import event_labels, load_history
 from tenure.health.models import HealthSnapshot
 from tenure.metrics import calc
 from tenure.metrics import services as metrics
@@ -32,9 +32,6 @@ from tenure.predict import drivers as drv
 from tenure.predict import features as feat
 from tenure.predict import training
 from tenure.predict.models import ChurnModel, ChurnPrediction
-from tenure.support.models import Ticket
-from tenure.surveys.models import SurveyResponse
-from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
 
 log = logging.getLogger(__name__)
 
@@ -59,98 +56,10 @@ class NotEnoughHistory(Exception):
 # ---- loading ------------------------------------------------------------------------------------------
 
 
-def _days_of(values) -> np.ndarray:
-    return calc.days(list(values))
-
-
-def _utc_days(values) -> np.ndarray:
-    """Datetimes to day numbers in the configured time zone (None -> FAR)."""
-    tz = timezone.get_current_timezone()
-    return calc.days([None if pd.isna(v) else v.astimezone(tz).date() for v in values])
-
-
-def _frame(rows, columns) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=columns)
-
-
 def load_inputs(until: dt.date | None = None, since: dt.date | None = None) -> feat.Inputs:
-    """Everything the features read, in one query per table. ``until`` drops later rows (for tests);
-    ``since`` skips usage rollups older than needed."""
-    def cut(qs, field):
-        if until is not None:
-            qs = qs.filter(**{f"{field}__lte": until})
-        return qs
-
-    def cut_since(qs, field):
-        return qs.filter(**{f"{field}__gte": since}) if since is not None else qs
-
-    changes = metrics.load_changes()
-    if until is not None:
-        changes = changes[changes["effective_on"] <= calc.day_number(until)].reset_index(drop=True)
-    accounts = _frame(Account.objects.values_list("pk", "segment", "industry", "custom"),
-                      ["account_id", "segment", "industry", "custom"]).set_index("account_id", drop=False)
-    accounts.index.name = None
-
-    act = _frame(cut_since(cut(DailyAccountActivity.objects, "day"), "day")
-                 .values_list("account_id", "day", "active_users", "logins", "events").iterator(chunk_size=20000),
-                 ["account_id", "day", "active_users", "logins", "events"])
-    act["day"] = _days_of(act["day"])
-    fu = _frame(cut_since(cut(DailyFeatureUsage.objects, "day"), "day")
-                .values_list("account_id", "day", "event", "count").iterator(chunk_size=20000),
-                ["account_id", "day", "event", "count"])
-    fu["day"] = _days_of(fu["day"])
-    ua = _frame(cut_since(cut(DailyUserActivity.objects, "day"), "day")
-                .values_list("account_id", "day", "user_key").iterator(chunk_size=20000),
-                ["account_id", "day", "user_key"])
-    ua["day"] = _days_of(ua["day"])
-    ua["user"] = pd.factorize(ua["user_key"])[0] if len(ua) else pd.Series(dtype="int64")
-    ua = ua.drop(columns=["user_key"])
-
-    tickets_qs = Ticket.objects.all()
-    if until is not None:
-        tickets_qs = tickets_qs.filter(opened_at__date__lte=until)
-    t = _frame(tickets_qs.values_list("account_id", "opened_at", "resolved_at", "priority", "csat"),
-               ["account_id", "opened", "resolved", "priority", "csat"])
-    t["opened"] = _utc_days(t["opened"])
-    t["resolved"] = _utc_days(t["resolved"])
-    if until is not None:  # resolved after the cut: still open as far as that day knows
-        t.loc[t["resolved"] > calc.day_number(until), ["resolved", "csat"]] = [calc.FAR, None]
-    t["urgent"] = t["priority"].isin(["high", "urgent"])
-    t["csat"] = pd.to_numeric(t["csat"], errors="coerce")
-
-    touches_qs = Touch.objects.all()
-    if until is not None:
-        touches_qs = touches_qs.filter(occurred_at__date__lte=until)
-    touches = _frame(touches_qs.values_list("pk", "account_id", "occurred_at", "sentiment"),
-                     ["touch_id", "account_id", "day", "sentiment"])
-    touches["day"] = _utc_days(touches["day"])
-    touches["negative"] = touches["sentiment"] == "negative"
-    with_sponsor = set(Touch.contacts.through.objects.filter(contact__is_executive_sponsor=True)
-                       .values_list("touch_id", flat=True))
-    touches["sponsor"] = touches["touch_id"].isin(with_sponsor)
-
-    contacts = _frame(Contact.objects.values_list("account_id", "is_executive_sponsor", "left_on"),
-                      ["account_id", "sponsor", "left_on"])
-    contacts["left_on"] = _days_of(contacts["left_on"])
-    contacts["sponsor"] = contacts["sponsor"].astype(bool)
-    if until is not None:
-        contacts.loc[contacts["left_on"] > calc.day_number(until), "left_on"] = calc.FAR
-
-    inputs = feat.Inputs(changes=changes, accounts=accounts, activity=act, feature_usage=fu, user_activity=ua,
-                         tickets=t, touches=touches, contacts=contacts)
-    inputs.nps = _load_nps(until)
-    inputs.health = _load_health(until)
-    return inputs
-
-
-def _load_nps(until) -> pd.DataFrame:
-    qs = SurveyResponse.objects.filter(kind="nps")
-    if until is not None:
-        qs = qs.filter(answered_at__date__lte=until)
-    df = _frame(qs.values_list("account_id", "answered_at", "score"), ["account_id", "day", "score"])
-    df["day"] = _utc_days(df["day"])
-    df["score"] = df["score"].astype("float64")
-    return df
+    """Everything the features read: the facts room's history (one query per table; ``until`` drops later rows,
+    ``since`` skips usage rollups older than needed) and the health snapshots."""
+    return feat.Inputs.of(load_history(until=until, since=since), _load_health(until))
 
 
 def _load_health(until) -> pd.DataFrame:
@@ -159,8 +68,8 @@ def _load_health(until) -> pd.DataFrame:
     if until is not None:
         qs = qs.filter(day__lte=until)
     rows = list(qs.values_list("account_id", "day", "score", "measures").iterator(chunk_size=20000))
-    df = _frame((r[:3] for r in rows), ["account_id", "day", "score"])
-    df["day"] = _days_of(df["day"])
+    df = pd.DataFrame([r[:3] for r in rows], columns=["account_id", "day", "score"])
+    df["day"] = days.days(df["day"])
     df["score"] = df["score"].astype("float64")
     measures = pd.DataFrame([{f"m:{m['key']}": m.get("score") for m in (r[3] or [])
                               if isinstance(m, dict) and m.get("key") and not m.get("missing")} for r in rows],
@@ -169,7 +78,7 @@ def _load_health(until) -> pd.DataFrame:
 
 
 def event_names() -> dict[str, str]:
-    return {feat.slug(e): (friendly or e) for e, friendly in Feature.objects.values_list("event", "friendly_name")}
+    return {feat.slug(event): label for event, label in event_labels().items()}
 
 
 # ---- training -----------------------------------------------------------------------------------------
@@ -187,7 +96,7 @@ class TrainingData:
 def training_data(as_of: dt.date, horizon: int, grace: int, step: int = 30, max_dates: int = 24,
                   inputs: feat.Inputs | None = None) -> TrainingData:
     inputs = inputs or load_inputs()
-    today = calc.day_number(as_of)
+    today = days.day_number(as_of)
     found = calc.active_periods(calc.coverage(inputs.changes, today), today, grace)
     dates = feat.observation_dates(inputs, today, horizon, grace, step=step, max_dates=max_dates)
     rows = feat.label_rows(found.periods, dates, horizon)
@@ -242,15 +151,15 @@ def summary(bt: training.Backtest, data: TrainingData, horizon: int, grace: int,
         "settings": settings or {},
         "backtest": {k: {kk: vv for kk, vv in v.items()} for k, v in bt.results.items()},
         "chosen": bt.chosen,
-        "train_dates": [calc.to_date(d).isoformat() for d in bt.train_dates],
-        "test_dates": [calc.to_date(d).isoformat() for d in bt.test_dates],
-        "folds": [{"test_dates": [calc.to_date(d).isoformat() for d in f["test_dates"]],
-                   "train_dates": f["train_dates"], "last_train_date": calc.to_date(f["last_train_date"]).isoformat()}
+        "train_dates": [days.to_date(d).isoformat() for d in bt.train_dates],
+        "test_dates": [days.to_date(d).isoformat() for d in bt.test_dates],
+        "folds": [{"test_dates": [days.to_date(d).isoformat() for d in f["test_dates"]],
+                   "train_dates": f["train_dates"], "last_train_date": days.to_date(f["last_train_date"]).isoformat()}
                   for f in bt.folds],
         "comparison": bt.comparison,
         "observations": len(frame), "churns": int(frame["label"].sum()),
         "accounts": int(frame["account_id"].nunique()),
-        "observation_dates": [calc.to_date(d).isoformat() for d in sorted(frame["as_of"].unique())],
+        "observation_dates": [days.to_date(d).isoformat() for d in sorted(frame["as_of"].unique())],
         "horizon_days": horizon, "grace_days": grace, "features": len(data.columns),
     }
 
@@ -300,7 +209,7 @@ def load_model(model: ChurnModel) -> dict:
 
 def score_frame(stored: dict, inputs: feat.Inputs, as_of: dt.date, account_ids) -> pd.DataFrame:
     fitted: training.Fitted = stored["fitted"]
-    X = feat.features_as_of(inputs, calc.day_number(as_of), account_ids, stored["spec"])
+    X = feat.features_as_of(inputs, days.day_number(as_of), account_ids, stored["spec"])
     for column in fitted.columns:
         if column not in X:
             X[column] = np.nan
@@ -317,7 +226,7 @@ def predict(model: ChurnModel | None = None, as_of: dt.date | None = None, input
     as_of = as_of or timezone.localdate()
     stored = load_model(model)
     inputs = inputs or load_inputs(since=as_of - dt.timedelta(days=200))
-    today = calc.day_number(as_of)
+    today = days.day_number(as_of)
     cov = calc.coverage(inputs.changes, today)
     paying = np.unique(cov.loc[(cov["start"] <= today) & (cov["end"] >= today), "account_id"].to_numpy())
     fitted = stored["fitted"]

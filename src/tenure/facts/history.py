@@ -1,0 +1,211 @@
+"""The facts layer's multi-day form: the record rooms' history as frames, loaded in bulk (one query per table),
+for readers that need many days at once (the churn model's observation dates, the metrics pages).
+
+``load_facts`` answers "what is true of these accounts on day D"; ``load_history`` hands over the dated rows
+so a reader can ask that of every day it observes. Every frame has an ``account_id`` column and day numbers
+(``tenure.facts.days``; FAR = "not yet"). ``until`` is the day the history stands on: no frame holds a row
+dated after it, and a later resolution or departure is unknown (``tests/facts/test_history.py`` proves it).
+``since`` skips usage rollups older than the reader needs.
+
+Contacts: the executive sponsor and the champion are separate facts (separate columns); a reader that combines
+them says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+
+from tenure.accounts.models import Account, Contact
+from tenure.billing.models import SubscriptionChange
+from tenure.engagement.models import Touch
+from tenure.facts.account import HIGH_PRIORITIES
+from tenure.facts.days import FAR, day_number, days
+from tenure.facts.outcomes import HISTORY_FIELDS, history_frame
+from tenure.support.models import Ticket
+from tenure.surveys.models import SurveyKind, SurveyResponse
+from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
+
+CHUNK = 20000
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+@dataclass
+class History:
+    """The record rooms' history up to a day, one frame per kind of record."""
+
+    # Every subscription history entry (``changes_frame``): subscription_id, account_id, effective_on, order (the
+    # entry's id: later entries of one day win), mrr_cents, seats, status, start_date, end_date (FAR: open-ended),
+    # plan, billing_period. Only entries effective by ``until``.
+    changes: pd.DataFrame
+    # Every account with today's attributes (accounts keep no history of them; a reader drops the ones that
+    # could record the outcome): account_id (also the index), segment, industry, custom (dict).
+    accounts: pd.DataFrame
+    # Daily usage rollups of days by ``until`` (and from ``since``): account_id, day, active_users, logins, events.
+    activity: pd.DataFrame
+    # Daily events per name, same days: account_id, day, event, count.
+    feature_usage: pd.DataFrame
+    # Who was active each day, same days: account_id, day, user (an integer code per user key).
+    user_activity: pd.DataFrame
+    # Tickets opened by ``until``: account_id, opened, resolved (FAR while open, and when resolved after
+    # ``until``), urgent (bool: high or urgent priority), csat (NaN if none, and when rated after ``until``),
+    # priority.
+    tickets: pd.DataFrame
+    # Touches by ``until``: touch_id, account_id, day, sentiment, negative (bool), with_executive_sponsor (bool:
+    # an executive sponsor took part), with_champion (bool: a champion took part).
+    touches: pd.DataFrame
+    # Every contact: account_id, executive_sponsor (bool), champion (bool), left_on (FAR while still there, and
+    # when they left after ``until``). Contacts keep no creation day: a contact added later is known earlier.
+    contacts: pd.DataFrame
+    # NPS answers by ``until``: account_id, day, score (0-10).
+    nps: pd.DataFrame = field(default_factory=lambda: _empty("account_id", "day", "score"))
+
+    def first_usage_day(self) -> int | None:
+        return int(self.activity["day"].min()) if len(self.activity) else None
+
+
+def load_history(until: dt.date | None = None, since: dt.date | None = None) -> History:
+    """The history of every account as it stood at the end of ``until`` (everything when None), in one query
+    per table; usage rollups from ``since`` on."""
+    last = day_number(until) if until is not None else None
+    return History(
+        changes=load_changes(until=until), accounts=_accounts(), activity=_activity(until, since),
+        feature_usage=_feature_usage(until, since), user_activity=_user_activity(until, since),
+        tickets=_tickets(until, last), touches=_touches(until), contacts=_contacts(last), nps=_nps(until),
+    )
+
+
+# ---- subscriptions ----------------------------------------------------------------------------------------
+
+
+def load_changes(account_ids=None, until: dt.date | None = None) -> pd.DataFrame:
+    """Every subscription history entry (of ``account_ids`` when given) effective by ``until``, in one query."""
+    qs = SubscriptionChange.objects.all()
+    if account_ids is not None:
+        qs = qs.filter(subscription__account_id__in=list(account_ids))
+    changes = history_frame(qs.values_list(*HISTORY_FIELDS).iterator(chunk_size=5000))
+    if until is not None:  # cut after loading: the rows keep the order the readers were built on
+        changes = changes[changes["effective_on"] <= day_number(until)].reset_index(drop=True)
+    return changes
+
+
+def event_labels() -> dict[str, str]:
+    """Each tracked event name and the name people read (its friendly name, else the event itself)."""
+    return {event: friendly or event for event, friendly in Feature.objects.values_list("event", "friendly_name")}
+
+
+# ---- the rest ---------------------------------------------------------------------------------------------
+
+
+def _frame(rows, columns) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def _local_days(values) -> pd.Series:
+    """Datetimes to day numbers of their local day in the configured time zone (None -> FAR)."""
+    tz = timezone.get_current_timezone()
+    return days([None if pd.isna(v) else v.astimezone(tz).date() for v in values])
+
+
+def _on_days(qs, field_name: str, until, since):
+    if until is not None:
+        qs = qs.filter(**{f"{field_name}__lte": until})
+    if since is not None:
+        qs = qs.filter(**{f"{field_name}__gte": since})
+    return qs
+
+
+def _accounts() -> pd.DataFrame:
+    accounts = _frame(Account.objects.values_list("pk", "segment", "industry", "custom"),
+                      ["account_id", "segment", "industry", "custom"]).set_index("account_id", drop=False)
+    accounts.index.name = None
+    return accounts
+
+
+def _activity(until, since) -> pd.DataFrame:
+    columns = ["account_id", "day", "active_users", "logins", "events"]
+    df = _frame(_on_days(DailyAccountActivity.objects, "day", until, since).values_list(*columns)
+                .iterator(chunk_size=CHUNK), columns)
+    df["day"] = days(df["day"])
+    return df
+
+
+def _feature_usage(until, since) -> pd.DataFrame:
+    columns = ["account_id", "day", "event", "count"]
+    df = _frame(_on_days(DailyFeatureUsage.objects, "day", until, since).values_list(*columns)
+                .iterator(chunk_size=CHUNK), columns)
+    df["day"] = days(df["day"])
+    return df
+
+
+def _user_activity(until, since) -> pd.DataFrame:
+    columns = ["account_id", "day", "user_key"]
+    df = _frame(_on_days(DailyUserActivity.objects, "day", until, since).values_list(*columns)
+                .iterator(chunk_size=CHUNK), columns)
+    df["day"] = days(df["day"])
+    df["user"] = pd.factorize(df["user_key"])[0] if len(df) else pd.Series(dtype="int64")
+    return df.drop(columns=["user_key"])
+
+
+def _tickets(until, last) -> pd.DataFrame:
+    qs = Ticket.objects.all()
+    if until is not None:
+        qs = qs.filter(opened_at__date__lte=until)
+    t = _frame(qs.values_list("account_id", "opened_at", "resolved_at", "priority", "csat"),
+               ["account_id", "opened", "resolved", "priority", "csat"])
+    t["opened"] = _local_days(t["opened"])
+    t["resolved"] = _local_days(t["resolved"])
+    if last is not None:  # resolved after the day: still open as far as that day knows
+        t.loc[t["resolved"] > last, ["resolved", "csat"]] = [FAR, None]
+    t["urgent"] = t["priority"].isin(HIGH_PRIORITIES)
+    t["csat"] = pd.to_numeric(t["csat"], errors="coerce")
+    return t
+
+
+def _touches(until) -> pd.DataFrame:
+    qs = Touch.objects.all()
+    if until is not None:
+        qs = qs.filter(occurred_at__date__lte=until)
+    touches = _frame(qs.values_list("pk", "account_id", "occurred_at", "sentiment"),
+                     ["touch_id", "account_id", "day", "sentiment"])
+    touches["day"] = _local_days(touches["day"])
+    touches["negative"] = touches["sentiment"] == "negative"
+    with_sponsor, with_champion = set(), set()
+    for touch_id, sponsor, champion in Touch.contacts.through.objects.filter(
+            Q(contact__is_executive_sponsor=True) | Q(contact__is_champion=True)).values_list(
+            "touch_id", "contact__is_executive_sponsor", "contact__is_champion"):
+        if sponsor:
+            with_sponsor.add(touch_id)
+        if champion:
+            with_champion.add(touch_id)
+    touches["with_executive_sponsor"] = touches["touch_id"].isin(with_sponsor)
+    touches["with_champion"] = touches["touch_id"].isin(with_champion)
+    return touches
+
+
+def _contacts(last) -> pd.DataFrame:
+    contacts = _frame(Contact.objects.values_list("account_id", "is_executive_sponsor", "is_champion", "left_on"),
+                      ["account_id", "executive_sponsor", "champion", "left_on"])
+    contacts["left_on"] = days(contacts["left_on"])
+    contacts["executive_sponsor"] = contacts["executive_sponsor"].astype(bool)
+    contacts["champion"] = contacts["champion"].astype(bool)
+    if last is not None:  # left after the day: still there as far as that day knows
+        contacts.loc[contacts["left_on"] > last, "left_on"] = FAR
+    return contacts
+
+
+def _nps(until) -> pd.DataFrame:
+    qs = SurveyResponse.objects.filter(kind=SurveyKind.NPS)
+    if until is not None:
+        qs = qs.filter(answered_at__date__lte=until)
+    df = _frame(qs.values_list("account_id", "answered_at", "score"), ["account_id", "day", "score"])
+    df["day"] = _local_days(df["day"])
+    df["score"] = df["score"].astype("float64")
+    return df
