@@ -48,7 +48,7 @@ class Account(models.Model):
         help_text="The rule behind the current owner; empty when a person chose the owner.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    # indexed: the per-minute refresh (tenure/changes) looks for rows changed since its last run
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

@@ -52,7 +52,7 @@ class Subscription(models.Model):
     status = models.CharField(max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE)
     billing_period = models.CharField(max_length=16, choices=BillingPeriod.choices, default=BillingPeriod.ANNUAL)
     created_at = models.DateTimeField(auto_now_add=True)
-    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    # indexed: the per-minute refresh (tenure/changes) looks for rows changed since its last run
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

@@ -31,7 +31,7 @@ class Touch(models.Model):
     occurred_at = models.DateTimeField()
     summary = models.TextField()
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True, default="")
-    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    # indexed: the per-minute refresh (tenure/changes) looks for rows changed since its last run
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from tenure.accounts.models import Account
 from tenure.engagement.services import record_touch
 from tenure.facts import AccountFacts, load_facts
 from tenure.integrations import webhooks
@@ -276,12 +275,6 @@ def refresh(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountF
     facts = facts if facts is not None else load_facts(account_ids, as_of)
     sync_renewals(list(facts), as_of, facts)
     sync_opportunities(list(facts), as_of, facts)
-
-
-def refresh_all(as_of: dt.date | None = None) -> None:
-    ids = list(Account.objects.values_list("pk", flat=True))
-    for start in range(0, len(ids), 500):
-        refresh(ids[start : start + 500], as_of)
 
 
 def churn_reasons(start: dt.date, end: dt.date) -> r.ChurnReasonReport:

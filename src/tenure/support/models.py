@@ -52,7 +52,7 @@ class Ticket(models.Model):
         help_text="Customer satisfaction with this ticket, 1 to 5.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # indexed: the per-minute refresh (jobs.py) looks for rows changed since its last run
+    # indexed: the per-minute refresh (tenure/changes) looks for rows changed since its last run
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = TicketQuerySet.as_manager()
