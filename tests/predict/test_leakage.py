@@ -13,7 +13,7 @@ from tenure.accounts.models import Account, Contact
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Touch
 from tenure.facts.days import FAR, day_number, to_date
-from tenure.facts.history import changes_frame
+from tenure.facts.outcomes import changes_frame
 from tenure.integrations.csv_import import import_csv
 from tenure.predict import features as feat
 from tenure.predict import services
