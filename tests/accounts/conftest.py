@@ -20,10 +20,10 @@ def full_account(csm):
     make_contact(account, name="Gone Person", left_on=dt.date(2025, 6, 1))
     make_contact(account, name="Plain User", roles=["user"])
     growth = make_subscription(
-        account, plan="Growth", seats=40, mrr=Decimal("2000.00"), end_date=dt.date(2026, 9, 30)
+        account, plan="Growth", seats=40, mrr=Decimal("2000.00"), end_date=dt.date(2030, 9, 30)
     )
     billing.update_subscription(growth, seats=50, mrr=Decimal("2500.00"), effective_on=dt.date(2026, 3, 1))
-    make_subscription(account, plan="Add-on", seats=5, mrr=Decimal("100.00"), end_date=dt.date(2026, 12, 31))
+    make_subscription(account, plan="Add-on", seats=5, mrr=Decimal("100.00"), end_date=dt.date(2030, 12, 31))
     make_subscription(
         account, plan="Legacy", seats=99, mrr=Decimal("999.00"), status="canceled",
         start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 1, 1),

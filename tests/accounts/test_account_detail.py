@@ -33,7 +33,7 @@ def test_key_numbers_count_only_live_subscriptions(csm_client, full_account):
     assert ">2,600<" in numbers  # MRR
     assert ">31,200<" in numbers  # ARR
     assert ">55<" in numbers  # seats
-    assert "30 Sep 2026" in numbers  # next renewal
+    assert "30 Sep 2030" in numbers  # next renewal (live: the term covers today)
 
 
 def test_contacts_show_roles_and_who_has_left(csm_client, full_account):

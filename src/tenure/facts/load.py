@@ -36,7 +36,8 @@ def day_start(day: dt.date) -> dt.datetime:
 
 
 def local_day(value: dt.datetime) -> dt.date:
-    return timezone.localtime(value).date()
+    """The local day of a stored moment (the time zone looked up once per call chain is cheap: no localtime())."""
+    return value.astimezone(timezone.get_current_timezone()).date()
 
 
 def _days(n: int) -> dt.timedelta:
