@@ -26,6 +26,7 @@ database per version). Expect noise on a shared machine: run it when nothing els
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -125,6 +126,7 @@ def parent() -> None:
 
 def setup() -> tuple[str, dt.date]:
     data_dir = tempfile.mkdtemp(prefix="tenure-bench-refresh-")
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     os.environ["TENURE_DATA_DIR"] = data_dir
     db = os.path.join(data_dir, "tenure.sqlite3")
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
