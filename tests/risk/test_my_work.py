@@ -151,7 +151,7 @@ def test_a_csm_cannot_act_on_another_csms_task(csm_client, queue):
 
 def test_each_task_links_to_its_signals_evidence(csm_client, past_due_account):
     detect_signals([past_due_account.pk], AS_OF)
-    task = Task.objects.get(account=past_due_account, created_by_rule="payment_failed")
+    task = Task.objects.get(account=past_due_account, signal__kind="payment_failed")
     page = csm_client.get(reverse("risk:my_work")).content.decode()
     assert reverse("risk:signal", args=[task.signal_id]) in page
     detail = csm_client.get(reverse("risk:signal", args=[task.signal_id]))
