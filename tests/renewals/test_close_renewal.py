@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def renewal(csm):
     account = make_account(name="Initech", owner=csm)
     make_subscription(account, mrr=Decimal("1000"), end_date=dt.date(2026, 12, 31))
-    sync_renewals([account.pk], dt.date(2026, 9, 1))  # 121 days: the play's first step, due 90 days before
+    sync_renewals([account.pk], dt.date(2026, 9, 2))  # 120 days: the play's first step, due 90 days before
     advance_runs(dt.date(2026, 10, 3), account_ids=[account.pk])  # past due: the second step opens
     return Renewal.objects.get()
 

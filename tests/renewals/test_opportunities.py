@@ -82,10 +82,11 @@ def test_an_expansion_opportunity_starts_the_expansion_play_and_closing_it_close
 
 def test_the_risk_expansion_signal_shows_but_opens_no_second_expansion_play():
     from tenure.risk.models import Signal, Task
-    from tenure.risk.services import detect_signals
+    from tenure.risk.services import plan_work
 
     busy = customer(seats=20, active=20)
     sync_opportunities([busy.pk], TODAY)
-    detect_signals([busy.pk], TODAY)
-    assert Signal.objects.filter(account=busy, kind="expansion_ready", resolved_on__isnull=True).exists()
+    Signal.objects.create(account=busy, driver="lifecycle", kind="expansion_ready", dedupe_key="expansion_ready",
+                          title="Ready to expand", first_detected_on=TODAY, last_seen_on=TODAY)
+    assert plan_work([busy.pk], TODAY) == (0, 0)  # the signal shows on the account; the opportunity has the play
     assert Task.objects.filter(account=busy, play__key="expansion").count() == 1
