@@ -21,9 +21,18 @@ def usage(account, user, day):
              "timestamp": stamp}])
 
 
-def _queries(ids) -> int:
+def facts_queries() -> int:
+    """How many queries one batch of account facts costs (pages that read facts add exactly this)."""
+    from django.utils import timezone
+
+    from tenure.accounts.models import Account
+
+    return _queries(list(Account.objects.values_list("pk", flat=True)[:1]) or [0], timezone.localdate())
+
+
+def _queries(ids, day: dt.date = END) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        load_facts(ids, END)
+        load_facts(ids, day)
     return len(ctx)
 
 
