@@ -51,7 +51,7 @@ def test_a_green_account_with_a_high_churn_probability_says_which_facts_drive_ea
     panel = _churn_panel(csm_client, account)
     assert "Health and churn risk disagree." in panel
     assert f"Health is green {scored.score:.0f} but the churn model says 97%" in panel
-    assert "sponsor engagement (20 of 20 points)" in panel  # the measure earning the most points
+    assert "sponsor or champion engagement (20 of 20 points)" in panel  # the measure earning the most points
     assert "days since anyone used the product (45, typical 2)" in panel  # the model's top driver up
     assert "days as a customer" not in panel.split("Why")[0]  # a driver that lowers the risk is not a reason for it
 
@@ -68,7 +68,7 @@ def test_a_red_account_with_a_low_churn_probability_names_what_pulls_the_score_d
     account, scored = _account(SICK, 0.04, UP)
     assert scored.band == "red"
     panel = _churn_panel(csm_client, account)
-    assert "Health is red" in panel and "pulled down by sponsor engagement (0 of 20 points)" in panel
+    assert "Health is red" in panel and "pulled down by sponsor or champion engagement (0 of 20 points)" in panel
     assert "lowered by days as a customer (900, typical 400)" in panel
 
 
