@@ -81,7 +81,7 @@ def test_the_report_gives_before_and_after_in_and_out_of_sample_at_each_horizon(
     report = suggest.report({30: samples[:300], 90: samples}, 90, DEFAULT_DEFINITION, found)
     for days in ("30", "90"):
         for part in ("in_sample", "later_outcomes", "other_accounts"):
-            assert set(report["horizons"][days][part]) == {"before", "after"}
+            assert {"before", "after"} <= set(report["horizons"][days][part])
     later = report["horizons"]["90"]["later_outcomes"]["after"]
     assert later["samples"] == len(suggest.split_by_time(samples)[1])
 
