@@ -67,7 +67,7 @@ def test_same_seed_rebuilds_identical_rows_and_another_seed_differs(db):
 
 
 def test_default_size_has_over_300_accounts_with_seats_across_the_range(db):
-    result = build_demo(today=TODAY, usage=False)
+    build_demo(today=TODAY, usage=False)  # its build time is bench/demo.py's figure, not a test's
     assert Account.objects.count() == DEFAULT_ACCOUNTS >= 300
     first_seats = sorted(SubscriptionChange.objects.filter(subscription__external_id__endswith="A")
                          .order_by("subscription_id", "effective_on").distinct()
@@ -81,7 +81,6 @@ def test_default_size_has_over_300_accounts_with_seats_across_the_range(db):
     assert sum(s < 50 for s in seats) > sum(s >= 500 for s in seats) * 3  # many small, few big
     assert {"smb", "mid-market", "enterprise"} == set(Account.objects.values_list("segment", flat=True))
     assert len(set(Account.objects.values_list("industry", flat=True))) >= 8
-    assert result.seconds < 60
 
 
 def test_history_is_ordered_and_its_latest_entry_is_the_current_state(small_demo):

@@ -10,16 +10,18 @@ from django.core.exceptions import ValidationError
 from tenure.engagement.models import Touch
 from tenure.renewals.models import Opportunity
 from tenure.renewals.services import close_opportunity, sync_opportunities
-from tenure.usage.models import DailyUserActivity
+from tenure.usage.models import DailyAccountActivity, DailyUserActivity
 from tests.factories import make_account, make_subscription
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 30)
 
 
-def customer(seats: int, active: int):
+def customer(seats: int, active: int, usage_since: dt.date = TODAY - dt.timedelta(days=90)):
+    """An account with ``active`` users in the last 20 days, in a product that has sent usage since ``usage_since``."""
     account = make_account(stage="adopting")
     make_subscription(account, seats=seats, end_date=dt.date(2027, 1, 31))
+    DailyAccountActivity.objects.get_or_create(account=account, day=usage_since, defaults={"active_users": 0})
     DailyUserActivity.objects.bulk_create(
         DailyUserActivity(account=account, user_key=f"u{i}", day=TODAY - dt.timedelta(days=i % 20), events=3)
         for i in range(active))
@@ -40,6 +42,13 @@ def test_unused_paid_capacity_opens_an_adoption_opportunity():
     idle = customer(seats=50, active=5)
     sync_opportunities([idle.pk], TODAY)
     assert Opportunity.objects.get().kind == "adoption"
+
+
+def test_unused_capacity_waits_for_usage_over_the_whole_window_but_a_full_house_does_not():
+    idle = customer(seats=50, active=5, usage_since=TODAY - dt.timedelta(days=10))
+    busy = customer(seats=20, active=18, usage_since=TODAY - dt.timedelta(days=10))
+    assert sync_opportunities([idle.pk, busy.pk], TODAY) == 1  # 5 of 50 may be day ten of sending events
+    assert Opportunity.objects.get().account == busy  # 18 of 20 is already a fact
 
 
 def test_onboarding_accounts_are_not_judged_on_utilization():

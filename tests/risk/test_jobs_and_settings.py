@@ -17,8 +17,8 @@ from tests.factories import make_account, make_subscription
 def test_risk_detection_runs_last_in_every_refresh(monkeypatch, db):
     steps = []
     for name in ("refresh_assignments", "apply_templates", "score_accounts", "detect_signals"):
-        monkeypatch.setattr(pipeline, name, lambda ids, as_of, name=name: steps.append(name))
-    monkeypatch.setattr(pipeline.renewals, "refresh", lambda ids, as_of: steps.append("renewals"))
+        monkeypatch.setattr(pipeline, name, lambda *args, name=name, **kw: steps.append(name))
+    monkeypatch.setattr(pipeline.renewals, "refresh", lambda *args: steps.append("renewals"))
     pipeline.refresh([1])
     assert steps[-1] == "detect_signals" and steps.index("score_accounts") < steps.index("detect_signals")
 

@@ -204,11 +204,17 @@ class AccountFacts:
 
     @property
     def utilization(self) -> float | None:
-        """Active users ÷ seats; None without seats, or while Tenure has not yet recorded usage (of anyone) over
-        the whole usage window. An account nobody uses while others' usage arrives is at 0%, not unknown."""
-        if not self.seats or not self.usage_window_known:
+        """Active users ÷ seats as observed; None without seats or before any usage reached Tenure. While usage
+        has been recorded for less than the whole window it is a lower bound (see ``settled_utilization``)."""
+        if not self.seats or self.usage_known_since is None or self.usage_known_since > self.as_of:
             return None
         return self.active_users / self.seats
+
+    @property
+    def settled_utilization(self) -> float | None:
+        """Utilization once usage was recorded over the whole window: what judges *low* use reads, so an account
+        is not called unused on the second day Tenure receives events. An account nobody uses is then at 0%."""
+        return self.utilization if self.usage_window_known else None
 
     @property
     def usage_window_known(self) -> bool:
@@ -281,7 +287,9 @@ GLOSSARY: dict[str, str] = {
     "logins": "Login events in the usage window.",
     "logins_before": "Login events in the usage window just before.",
     "last_active_on": "The last day anyone at the account used the product (within the activity look-back).",
-    "utilization": "Active users ÷ seats (unknown without seats, or before usage was recorded over the window).",
+    "utilization": "Active users ÷ seats (unknown without seats or before any usage was recorded; a lower bound "
+                   "until usage was recorded over the whole window).",
+    "settled_utilization": "Utilization once usage was recorded over the whole window; what low-use rules read.",
     "key_features": "Key features in the catalog.",
     "features": "Each key feature's distinct users now and in the two usage windows before.",
     "key_feature_breadth": "Share of the catalog's key features anyone used in the usage window.",

@@ -91,7 +91,7 @@ def raw_values_of(f: AccountFacts) -> dict[str, float | None]:
         idle = None
     touched = f.key_person_last_touched_on
     return {
-        "license_utilization": 100.0 * f.utilization if f.utilization is not None else None,
+        "license_utilization": 100.0 * f.settled_utilization if f.settled_utilization is not None else None,
         "active_user_trend": 100.0 * f.active_user_trend
         if f.active_user_trend is not None and f.usage_trend_known else None,
         "key_feature_breadth": 100.0 * f.key_feature_breadth

@@ -19,9 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from tenure.accounts.models import Account
-from tenure.billing.models import LIVE_STATUSES, Subscription
 from tenure.engagement.services import record_touch
+from tenure.facts import AccountFacts, load_facts
 from tenure.integrations import webhooks
 from tenure.renewals import report as r
 from tenure.renewals.models import (
@@ -41,17 +40,14 @@ from tenure.risk.models import (
     Outcome,
     Play,
     PlayRun,
-    RiskSettings,
     Task,
     TaskPriority,
 )
 from tenure.risk.plays import due_dates
-from tenure.usage.facts import usage_summaries
 
 DEFAULT_OFFSETS = (120, 90, 60, 30)
 RENEWAL_PLAY = "renewal-90"
 EXPANSION_PLAY = "expansion"
-OPPORTUNITY_DAYS = 30  # utilization is measured over this many days
 REOPEN_AFTER_DAYS = 90  # a closed opportunity of the same trigger does not reopen sooner
 TASK_OUTCOME = {RenewalOutcome.RENEWED: Outcome.NO_CHANGE, RenewalOutcome.EXPANDED: Outcome.IMPROVED,
                 RenewalOutcome.DOWNGRADED: Outcome.WORSE, RenewalOutcome.CHURNED: Outcome.CHURNING}
@@ -72,16 +68,18 @@ def opportunity_run_key(opportunity: Opportunity) -> str:
 # ---- renewals ----------------------------------------------------------------------------------------------
 
 
-def sync_renewals(account_ids, as_of: dt.date | None = None) -> dict[str, int]:
-    """Open a renewal for each live subscription ending within the largest offset, and start its play."""
+def sync_renewals(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None
+                  ) -> dict[str, int]:
+    """Open a renewal for each live subscription ending within the largest offset, and start its play. Reads the
+    account facts (``tenure.facts``; loaded here unless the refresh passes its batch's)."""
     as_of = as_of or timezone.localdate()
+    facts = facts if facts is not None else load_facts(account_ids, as_of)
     horizon = as_of + dt.timedelta(days=offsets()[0])
-    subs = list(Subscription.objects.filter(
-        account_id__in=list(account_ids), status__in=LIVE_STATUSES, end_date__gte=as_of, end_date__lte=horizon,
-    ).exclude(account__stage="churned").values_list("pk", "account_id", "end_date", "mrr"))
+    subs = [(s.id, f.account_id, s.end_date, s.mrr) for f in facts.values() if f.stage != "churned"
+            for s in f.subscriptions if s.end_date is not None and as_of <= s.end_date <= horizon]
     existing = {(s, d) for s, d in Renewal.objects.filter(
         subscription_id__in=[s[0] for s in subs]).values_list("subscription_id", "renewal_on")}
-    new = [Renewal(account_id=a, subscription_id=s, renewal_on=end, arr_before=mrr * 12)
+    new = [Renewal(account_id=a, subscription_id=s, renewal_on=end, arr_before=Decimal(str(mrr)) * 12)
            for s, a, end, mrr in subs if (s, end) not in existing]
     Renewal.objects.bulk_create(new, ignore_conflicts=True)
     renewals = list(Renewal.objects.filter(status=RenewalStatus.OPEN, subscription_id__in=[s[0] for s in subs],
@@ -182,24 +180,28 @@ def close_renewal(renewal: Renewal, outcome: str, reason: str = "", arr_after=No
 # ---- opportunities -----------------------------------------------------------------------------------------
 
 
-def sync_opportunities(account_ids, as_of: dt.date | None = None) -> int:
-    """Open an opportunity where utilization over 30 days is at or above the expansion threshold (expansion), or
-    under the low-utilization threshold with at least 10 seats (adoption / right-sizing)."""
+def sync_opportunities(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None
+                       ) -> int:
+    """Open an opportunity where utilization over the usage window is at or above the expansion threshold
+    (expansion), or under the low-utilization threshold with at least 10 seats (adoption / right-sizing). Reads the
+    account facts: the expansion the observed utilization (already high, whatever arrives later), the adoption one
+    the settled utilization (not before usage was recorded over the whole window)."""
     as_of = as_of or timezone.localdate()
-    ids = list(Account.objects.filter(pk__in=list(account_ids)).exclude(stage__in=("churned", "onboarding"))
-               .values_list("pk", flat=True))
-    t = RiskSettings.load()
-    summaries = usage_summaries(ids, as_of, OPPORTUNITY_DAYS)
-    blocked = set(Opportunity.objects.filter(account_id__in=ids).filter(
+    t = risk.thresholds()
+    facts = facts if facts is not None else load_facts(account_ids, as_of, t.windows)
+    candidates = [f for f in facts.values() if f.stage not in ("churned", "onboarding")]
+    blocked = set(Opportunity.objects.filter(account_id__in=[f.account_id for f in candidates]).filter(
         models_q_recent(as_of)).values_list("account_id", "trigger"))
     new = []
-    for account_id, s in summaries.items():
-        trigger = r.opportunity_trigger(s.utilization, s.seats, t.expansion_utilization_pct, t.low_utilization_pct)
-        if trigger and (account_id, trigger) not in blocked:
-            new.append(Opportunity(account_id=account_id, trigger=trigger, kind=TRIGGER_KIND[trigger],
-                                   opened_on=as_of, evidence={"utilization": round(s.utilization * 100),
-                                                              "mau": s.mau, "seats": s.seats,
-                                                              "days": OPPORTUNITY_DAYS}))
+    for f in candidates:
+        trigger = r.opportunity_trigger(f.utilization, f.seats, t.expansion_utilization_pct, t.low_utilization_pct)
+        if trigger == "unused_capacity" and f.settled_utilization is None:
+            trigger = None
+        if trigger and (f.account_id, trigger) not in blocked:
+            new.append(Opportunity(account_id=f.account_id, trigger=trigger, kind=TRIGGER_KIND[trigger],
+                                   opened_on=as_of, evidence={"utilization": round(f.utilization * 100),
+                                                              "mau": f.active_users, "seats": f.seats,
+                                                              "days": f.windows.usage}))
     saved = []
     for opp in new:
         try:
@@ -267,11 +269,13 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
 # ---- the refresher, and the report -------------------------------------------------------------------------
 
 
-def refresh(account_ids, as_of: dt.date | None = None, facts=None) -> None:
-    """ACCOUNT_REFRESHERS entry (and the daily job): renewals and their tasks, then opportunities."""
+def refresh(account_ids, as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None) -> None:
+    """The refresh pipeline's renewals step: renewals and their tasks, then opportunities, from the batch's facts."""
     ids = list(account_ids)
-    sync_renewals(ids, as_of)
-    sync_opportunities(ids, as_of)
+    as_of = as_of or timezone.localdate()
+    facts = facts if facts is not None else load_facts(ids, as_of, risk.thresholds().windows)
+    sync_renewals(ids, as_of, facts)
+    sync_opportunities(ids, as_of, facts)
 
 
 def churn_reasons(start: dt.date, end: dt.date) -> r.ChurnReasonReport:

@@ -135,20 +135,20 @@ def active_users_drop(f: AccountFacts, t: Thresholds) -> list[Candidate]:
 
 def logins_plateau(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """Still ramping (onboarding, adopting), under the adoption target, and logins stopped growing."""
-    if f.stage not in ("onboarding", "adopting") or f.utilization is None or not f.logins_before:
+    if f.stage not in ("onboarding", "adopting") or f.settled_utilization is None or not f.logins_before:
         return []
-    if f.utilization * 100 >= t.adoption_target_pct:
+    if f.settled_utilization * 100 >= t.adoption_target_pct:
         return []
     growth = (f.logins - f.logins_before) / f.logins_before
     if growth * 100 >= t.logins_plateau_pct:
         return []
     return [Candidate(
         SignalKind.LOGINS_PLATEAU,
-        f"Logins flat ({f.logins} vs {f.logins_before}) with utilization at {round(f.utilization * 100)}%, "
+        f"Logins flat ({f.logins} vs {f.logins_before}) with utilization at {round(f.settled_utilization * 100)}%, "
         f"under the {t.adoption_target_pct}% target",
         Severity.LOW,
         numbers={"logins": f.logins, "logins_before": f.logins_before, "growth_pct": _pct(growth),
-                 "utilization_pct": _pct(f.utilization), "adoption_target_pct": t.adoption_target_pct,
+                 "utilization_pct": _pct(f.settled_utilization), "adoption_target_pct": t.adoption_target_pct,
                  "window_days": t.usage_window_days},
         records=[{"model": "usage", "id": f.account_id, "label": "Product usage"}],
     )]
@@ -156,13 +156,13 @@ def logins_plateau(f: AccountFacts, t: Thresholds) -> list[Candidate]:
 
 def low_utilization(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """Paid capacity unused. Not during onboarding: onboarding_stalled judges those accounts."""
-    if f.stage == "onboarding" or f.utilization is None or f.utilization * 100 >= t.low_utilization_pct:
+    if f.stage == "onboarding" or f.settled_utilization is None or f.settled_utilization * 100 >= t.low_utilization_pct:
         return []
     return [Candidate(
         SignalKind.LOW_UTILIZATION,
-        f"Utilization {round(f.utilization * 100)}%: {f.active_users} active users for {f.seats} seats",
-        Severity.HIGH if f.utilization < t.low_utilization_pct / 200 else Severity.MEDIUM,
-        numbers={"active_users": f.active_users, "seats": f.seats, "utilization_pct": _pct(f.utilization),
+        f"Utilization {round(f.settled_utilization * 100)}%: {f.active_users} active users for {f.seats} seats",
+        Severity.HIGH if f.settled_utilization < t.low_utilization_pct / 200 else Severity.MEDIUM,
+        numbers={"active_users": f.active_users, "seats": f.seats, "utilization_pct": _pct(f.settled_utilization),
                  "threshold_pct": t.low_utilization_pct, "window_days": t.usage_window_days},
         records=[{"model": "usage", "id": f.account_id, "label": "Product usage"}],
     )]
@@ -186,12 +186,12 @@ def key_feature_abandoned(f: AccountFacts, t: Thresholds) -> list[Candidate]:
 
 def onboarding_stalled(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """Milestone-based detection arrives with onboarding projects; until then: too long in onboarding, low use."""
-    if f.stage != "onboarding" or f.customer_since is None or f.utilization is None:
+    if f.stage != "onboarding" or f.customer_since is None or f.settled_utilization is None:
         return []
     days = (f.as_of - f.customer_since).days
-    if days <= t.onboarding_days or f.utilization * 100 >= t.low_utilization_pct:
+    if days <= t.onboarding_days or f.settled_utilization * 100 >= t.low_utilization_pct:
         return []
-    util = f.utilization
+    util = f.settled_utilization
     return [Candidate(
         SignalKind.ONBOARDING_STALLED,
         f"Onboarding for {days} days with utilization at {round(util * 100)}%",

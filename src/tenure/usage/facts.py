@@ -154,35 +154,3 @@ def account_usage(account_id: int, start: dt.date, end: dt.date, today: dt.date 
         last_active_on=last, days_since_last_activity=(today - last).days if last else None,
         features=features, daily=[(d, u, lg) for d, u, lg, _ in daily_rows],
     )
-
-
-@dataclass
-class UsageSummary:
-    """What the accounts list shows per account: MAU, utilization, and the trend vs the 30 days before."""
-
-    mau: int = 0
-    previous_mau: int = 0
-    seats: int = 0
-    utilization: float | None = None
-    trend: float | None = None
-
-
-def usage_summaries(account_ids, end: dt.date, days: int = 30) -> dict[int, UsageSummary]:
-    """Summaries for many accounts in three queries, whatever their number."""
-    ids = list(account_ids)
-    start, _ = window(end, days)
-    prev_start, prev_end = start - dt.timedelta(days=days), start - dt.timedelta(days=1)
-    now = dict(
-        DailyUserActivity.objects.filter(account_id__in=ids, day__range=(start, end))
-        .values("account_id").annotate(n=Count("user_key", distinct=True)).values_list("account_id", "n")
-    )
-    before = dict(
-        DailyUserActivity.objects.filter(account_id__in=ids, day__range=(prev_start, prev_end))
-        .values("account_id").annotate(n=Count("user_key", distinct=True)).values_list("account_id", "n")
-    )
-    seats = seats_by_account(ids, on=end)
-    out = {}
-    for account_id in ids:
-        mau, prev, s = now.get(account_id, 0), before.get(account_id, 0), seats.get(account_id, 0)
-        out[account_id] = UsageSummary(mau, prev, s, ratio(mau, s), relative_change(mau, prev))
-    return out
