@@ -74,5 +74,8 @@ def weekly_churn_model_retrain() -> None:
     except churn.NotEnoughHistory as exc:
         log.info("churn model not retrained: %s", exc)
         return
+    except Exception:  # bad data must not stop the schedule: the last good model stays active
+        log.exception("churn model not retrained; the active model is kept")
+        return
     log.info("churn model v%d trained (%s); %d accounts scored", result.model.version, result.model.kind,
              result.scored)

@@ -10,7 +10,7 @@ from pandas.testing import assert_frame_equal
 
 from tenure.billing.services import update_subscription
 from tenure.facts.days import FAR, day_number
-from tenure.facts.history import load_history
+from tenure.facts.history import last_known_day, load_history
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity
@@ -90,3 +90,15 @@ def test_the_executive_sponsor_and_the_champion_are_separate_facts(world):
     # every touch had exactly one of them: never both, never neither
     assert (touches["with_executive_sponsor"] != touches["with_champion"]).all()
     assert touches["with_executive_sponsor"].sum() == 3 and touches["with_champion"].sum() == 4
+
+
+def test_a_history_that_stopped_is_read_as_of_its_last_day(db):
+    """Imported terms that all ended before today: the readers' day is the last day the data knows."""
+    today = dt.date(2026, 12, 1)
+    assert last_known_day(today) == today  # nothing stored: today
+    account = make_account()
+    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 3, 31))
+    DailyAccountActivity.objects.create(account=account, day=dt.date(2025, 3, 20), active_users=2)
+    assert last_known_day(today) == dt.date(2025, 3, 20)  # its latest usage
+    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=dt.date(2027, 1, 31))
+    assert last_known_day(today) == today  # someone pays today: a live business stands on today

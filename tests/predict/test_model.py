@@ -92,16 +92,35 @@ def test_each_retrain_learns_only_from_outcomes_known_before_the_dates_it_predic
     assert later["train_dates"] > bt.folds[0]["train_dates"]  # a later retrain knows more
 
 
-def test_each_candidate_tunes_its_complexity_on_later_dates_than_it_fits():
+def test_each_candidate_tunes_and_calibrates_on_accounts_it_was_not_fitted_on():
     data = _synthetic(n_dates=6)
     columns = ["usage", "past_due", "tenure", "n1", "n2", "n3"]
-    early, late = data[data["as_of"] < 1120], data[data["as_of"] >= 1120]
-    params, raw = training.tune("gradient_boosting", early, late, columns, tree_budget=80)
-    assert training.MIN_TREES <= params["max_iter"] <= 80 and len(raw) == len(late)
-    params, raw = training.tune("logistic", early, late, columns)
-    assert params["C"] in training.C_GRID and len(raw) == len(late)
-    fitted = training.fit("gradient_boosting", data, columns, settle_days=30, tree_budget=80)
+    params, raw = training.out_of_fold("gradient_boosting", data, columns, tree_budget=80)
+    assert training.MIN_TREES <= params["max_iter"] <= 80 and len(raw) == len(data)
+    params, raw = training.out_of_fold("logistic", data, columns)
+    assert params["C"] in training.C_GRID and len(raw) == len(data)
+    fitted = training.fit("gradient_boosting", data, columns, tree_budget=80)
     assert fitted.estimator.max_iter == fitted.params["max_iter"] <= 80  # the refit keeps what was chosen
+    assert fitted.calibrator.method == "isotonic"  # hundreds of churns out of fold: isotonic, used and shown
+
+
+def test_a_feature_without_information_in_the_training_rows_is_left_out_not_fatal():
+    data = _synthetic(n_dates=6)
+    data["mrr_change_90"] = np.nan  # cannot exist yet on these dates
+    data["constant"] = 1.0
+    columns = ["usage", "past_due", "tenure", "mrr_change_90", "constant"]
+    for kind in training.KINDS:
+        fitted = training.fit(kind, data, columns, tree_budget=40)
+        assert fitted.columns == ["usage", "past_due", "tenure"]
+        assert len(fitted.predict(data)) == len(data)
+
+
+def test_a_failing_candidate_is_reported_and_the_other_still_counts():
+    data = _synthetic(n_dates=10)
+    bt = training.backtest(data, ["usage", "past_due", "tenure"], settle_days=30, tree_budget=40,
+                           kinds=("logistic", "no_such_model"))
+    assert bt.chosen == "logistic" and bt.results["logistic"]["auc"] > 0.6
+    assert "unknown model kind" in bt.results["no_such_model"]["error"]
 
 
 def test_backtest_of_nothing_is_empty_not_an_error():
@@ -233,7 +252,7 @@ def test_the_scheduled_retrain_keeps_the_active_models_settings(trained):
     first = services.train(as_of=AS_OF, step=14, max_dates=10, tree_budget=60).model
     assert first.metrics["settings"] == {"step": 14, "max_dates": 10, "tree_budget": 60}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(services.timezone, "localdate", lambda: AS_OF)
+        mp.setattr(services, "last_known_day", lambda: AS_OF)
         again = services.retrain().model
     assert again.version == first.version + 1 and again.metrics["settings"] == first.metrics["settings"]
     dates = [dt.date.fromisoformat(d) for d in again.metrics["observation_dates"]]
@@ -246,5 +265,16 @@ def test_predict_replaces_the_scores(trained):
     before = ChurnPrediction.objects.count()
     assert services.predict(as_of=AS_OF) == before
     assert ChurnPrediction.objects.count() == before
-    assert services.predict(as_of=dt.date(2024, 1, 1)) == 0  # nobody paid yet: nothing to score
-    assert ChurnPrediction.objects.count() == 0
+    assert services.predict(as_of=dt.date(2024, 1, 1)) == 0  # nobody paid yet: nothing to score…
+    assert ChurnPrediction.objects.count() == before  # …and yesterday's scores are not erased
+
+
+def test_the_predict_command_says_what_it_scored_and_keeps_scores_when_nobody_pays(trained, capsys):
+    from tests.predict.imported import AS_OF
+
+    call_command("model", "predict", "--as-of", AS_OF.isoformat())
+    assert f"paying on {AS_OF}" in capsys.readouterr().out
+    assert set(ChurnPrediction.objects.values_list("as_of", flat=True)) == {AS_OF}
+    call_command("model", "predict", "--as-of", "2024-01-01")
+    assert "Nobody pays on 2024-01-01" in capsys.readouterr().out
+    assert ChurnPrediction.objects.count() == trained.scored

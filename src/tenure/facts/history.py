@@ -17,11 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
-from tenure.billing.models import SubscriptionChange
+from tenure.billing.models import Subscription, SubscriptionChange, live_q
 from tenure.engagement.models import Touch
 from tenure.facts.account import HIGH_PRIORITIES
 from tenure.facts.days import FAR, day_number, days
@@ -80,6 +80,23 @@ def load_history(until: dt.date | None = None, since: dt.date | None = None) -> 
         feature_usage=_feature_usage(until, since), user_activity=_user_activity(until, since),
         tickets=_tickets(until, last), touches=_touches(until), contacts=_contacts(last), nps=_nps(until),
     )
+
+
+# ---- the day the history stands on -------------------------------------------------------------------------
+
+
+def last_known_day(today: dt.date | None = None) -> dt.date:
+    """The day readers stand on by default: today while anyone pays today; for a history that stopped (an import
+    of a past period: nobody's subscription covers today, though some did) the last day it knows, its latest
+    usage day or subscription change. Read as of today, such a history would show every customer churned and
+    leave nobody to score."""
+    today = today or timezone.localdate()
+    if not Subscription.objects.exists() or Subscription.objects.filter(live_q(today)).exists():
+        return today
+    usage = DailyAccountActivity.objects.filter(day__lte=today).aggregate(d=Max("day"))["d"]
+    change = SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"]
+    known = [d for d in (usage, change) if d is not None]
+    return max(known) if known else today
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from tenure.accounts.models import Account
 from tenure.billing.models import Subscription
 from tenure.facts import live_subscription_q, outcomes
-from tenure.facts.history import load_changes
+from tenure.facts.history import last_known_day, load_changes
 from tenure.metrics import calc
 from tenure.users.models import Role, User
 
@@ -61,7 +60,7 @@ class History:
 
 
 def load_history(as_of: dt.date | None = None, grace: int | None = None) -> History:
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     grace = grace_days() if grace is None else grace
     today = calc.day_number(as_of)
     found = calc.active_periods(calc.coverage(load_changes(), today), today, grace)
@@ -195,7 +194,7 @@ RENEWAL_WINDOWS = (30, 90, 180)
 def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -> list[dict]:
     """Live subscriptions whose term ends in the next ``days`` days, with ARR and ARR at risk = ARR × the
     account's churn probability (the latest prediction; none when no model has scored the account)."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     subs = (
         Subscription.objects.filter(live_subscription_q(as_of), end_date__lte=as_of + dt.timedelta(days=days))
         .select_related("account", "account__owner")
@@ -257,7 +256,7 @@ def _open_tasks() -> dict[int, int]:
 
 def book_of_business(as_of: dt.date | None = None) -> dict:
     """Per CSM: accounts owned that pay today, ARR, health mix, open tasks, capacity and load."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     live = live_subscription_q(as_of, "subscriptions__")
     from django.db.models import Sum
 
@@ -297,7 +296,7 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
 def _owner_probabilities():
     from tenure.predict.models import ChurnPrediction
 
-    live = live_subscription_q(timezone.localdate(), "account__subscriptions__")
+    live = live_subscription_q(last_known_day(), "account__subscriptions__")
     from django.db.models import Sum
 
     return ChurnPrediction.objects.values("account_id", "account__owner_id", "probability").annotate(

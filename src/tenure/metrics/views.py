@@ -1,10 +1,12 @@
 """Retention, cohorts, renewals and book of business pages. Every table also downloads as CSV (?export=csv)."""
 
 import csv
+import datetime as dt
+import functools
 import json
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from tenure.metrics import services
@@ -19,6 +21,32 @@ def _csv(name: str, header: list[str], rows) -> HttpResponse:
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return response
+
+
+class BadDay(ValueError):
+    pass
+
+
+def _as_of(request: HttpRequest) -> dt.date | None:
+    """``?as_of=YYYY-MM-DD`` chooses the day the figures stand on (default: services' last known day)."""
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadDay(f"as_of: {text[:40]!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _bad_day(view):
+    """A malformed as_of answers 400 with the reason, not a 500."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadDay as exc:
+            return HttpResponseBadRequest(str(exc))
+    return wrapped
 
 
 def _num(value):
@@ -36,9 +64,10 @@ MOVEMENT_COLUMNS = ["month", "starting_mrr", "new", "expansion", "contraction", 
                     "ending_logos", "grr", "nrr", "logo_churn_rate"]
 
 
+@_bad_day
 def retention(request: HttpRequest) -> HttpResponse:
     filters = services.Filters.from_query(request.GET)
-    history = services.load_history()
+    history = services.load_history(_as_of(request))
     report = services.retention(filters, history=history)
     months = report.months.to_dict("records") if len(report.months) else []
     if request.GET.get("export") == "csv":
@@ -55,9 +84,10 @@ def retention(request: HttpRequest) -> HttpResponse:
     })
 
 
+@_bad_day
 def cohorts(request: HttpRequest) -> HttpResponse:
     filters = services.Filters.from_query(request.GET)
-    history = services.load_history()
+    history = services.load_history(_as_of(request))
     table = services.cohorts(filters, history=history)
     records = table.to_dict("records")
     if request.GET.get("export") == "csv":
@@ -85,6 +115,7 @@ RENEWAL_SORTS = {"date": "Renewal date", "account": "Account", "arr": "ARR", "pr
                  "risk": "ARR at risk"}
 
 
+@_bad_day
 def renewals(request: HttpRequest) -> HttpResponse:
     try:
         days = int(request.GET.get("days") or 90)
@@ -92,7 +123,7 @@ def renewals(request: HttpRequest) -> HttpResponse:
         days = 90
     days = days if days in services.RENEWAL_WINDOWS else 90
     sort = request.GET.get("sort") if request.GET.get("sort") in RENEWAL_SORTS else "date"
-    rows = services.renewals(days, sort=sort)
+    rows = services.renewals(days, as_of=_as_of(request), sort=sort)
     if request.GET.get("export") == "csv":
         columns = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
                    "billing_period", "arr", "churn_probability", "arr_at_risk"]
@@ -109,8 +140,9 @@ def renewals(request: HttpRequest) -> HttpResponse:
     })
 
 
+@_bad_day
 def book(request: HttpRequest) -> HttpResponse:
-    data = services.book_of_business()
+    data = services.book_of_business(_as_of(request))
     if request.GET.get("export") == "csv":
         columns = ["owner", "accounts", "arr", "arr_at_risk", "capacity", "load", "open_tasks", "health_red",
                    "health_yellow", "health_green"]

@@ -39,7 +39,22 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "mau_30": ("Active users, last 30 days", "count", "usage"),
     "mau_change_30": ("Active users vs the 30 days before", "logchange", "usage"),
     "utilization": ("License utilization", "percent", "usage"),
+    "events_per_user_7": ("Events per active user, last 7 days", "decimal", "usage"),
     "events_per_user_30": ("Events per active user", "decimal", "usage"),
+    "events_per_user_90": ("Events per active user, last 90 days", "decimal", "usage"),
+    "events_per_seat_30": ("Events per seat, last 30 days", "decimal", "usage"),
+    "events_pace_7_30": ("Last week's pace of use vs the month's", "decimal", "usage"),
+    "events_pace_30_90": ("Last month's pace of use vs the quarter's", "decimal", "usage"),
+    "logins_7": ("Logins, last 7 days", "count", "usage"),
+    "logins_change_30": ("Logins vs the 30 days before", "logchange", "usage"),
+    "active_days_7": ("Days with activity, last 7 days", "count", "usage"),
+    "active_days_90": ("Days with activity, last 90 days", "count", "usage"),
+    "users_90": ("Active users, last 90 days", "count", "usage"),
+    "stickiness_30": ("Daily ÷ monthly active users", "percent", "usage"),
+    "wau_share_30": ("Weekly ÷ monthly active users", "percent", "usage"),
+    "users_kept_30_90": ("Users of the last 90 days still active in the last 30", "percent", "usage"),
+    "weekly_utilization": ("Seats used in the last 7 days", "percent", "usage"),
+    "mrr_per_seat": ("Price per seat (MRR)", "money", "subscriptions"),
     "days_since_activity": ("Days since anyone used the product", "days", "usage"),
     "tickets_90": ("Support tickets, last 90 days", "count", "tickets"),
     "urgent_tickets_90": ("High or urgent tickets, last 90 days", "count", "tickets"),
@@ -84,6 +99,8 @@ def describe(feature: str, event_names: dict[str, str] | None = None) -> tuple[s
         measure = CATALOG.get(feature[3:])
         name = measure.label if measure else feature[3:].replace("_", " ")
         return f"Health: {name} (measure score, 0-100)", "decimal", "health"
+    if feature.startswith("age:"):
+        return f"Years since {feature[4:].replace('_', ' ')}", "decimal", "key-numbers"
     if feature.startswith("custom."):
         return feature[7:].replace("_", " ").capitalize(), "category", "key-numbers"
     return feature.replace("_", " "), "decimal", "key-numbers"
@@ -161,6 +178,8 @@ def words(row_values: pd.Series, contrib: pd.Series, reference: pd.Series, event
     chosen += [(g, v) for g, v in ranked.items() if v < -threshold][:down]
     for group, value in chosen:
         label, unit, section = describe(group, event_names)
+        if unit == "category" and group in row_values.index:  # a numeric custom attribute: one plain column
+            unit = "decimal"
         if unit == "category":
             level = next((c.split("=", 1)[1] for c in row_values.index
                           if group_of(c) == group and "=" in c and row_values[c] >= 0.5), "other")

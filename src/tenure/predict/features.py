@@ -27,9 +27,11 @@ WINDOWS = (7, 30, 90)
 MAX_EVENTS = 12  # per-event features for the most used event names
 MAX_LEVELS = 12  # categories kept per categorical attribute (the rest are "other")
 CATEGORICAL = ("segment", "industry", "plan")
-# Custom attributes whose names suggest they record the outcome (or today's state) would leak the future.
-LEAKY_NAME = re.compile(r"churn|cancel|status|stage|reason|lost|closed|ended|end_date|renew|outcome|won|health|"
-                        r"risk|score|since|date|_at$|_on$", re.I)
+# Custom attributes whose names say they record the outcome (or today's state) would leak the future. Dates are
+# judged by their values instead (``date_attributes``): a name containing "date" says nothing about leakage.
+LEAKY_NAME = re.compile(r"churn|cancel|status|stage|reason|lost|closed|ended|renew|outcome|won|health|risk|score",
+                        re.I)
+DATE_SHARE = 0.9  # an attribute is a date when this share of its values read as dates
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Spec:
     events: list[str] = field(default_factory=list)
     levels: dict[str, list[str]] = field(default_factory=dict)  # categorical attribute -> kept categories
     custom_numeric: list[str] = field(default_factory=list)
+    custom_dates: list[str] = field(default_factory=list)  # dates known before the customer began: ages
     has_nps: bool = False
     has_health: bool = False
     health_measures: list[str] = field(default_factory=list)
@@ -70,6 +73,38 @@ def _is_number(value) -> bool:
         return False
 
 
+def _as_dates(values: pd.Series) -> pd.Series:
+    """Values as dates (NaT where a value is not one); numbers are not dates."""
+    text = values.astype(str).str.strip()
+    text = text.where(~text.str.fullmatch(r"[-+]?\d+(\.\d+)?"), "")
+    return pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
+
+
+def date_attributes(inputs: Inputs, custom: pd.DataFrame) -> list[str]:
+    """The custom attributes that hold dates every one of which is on or before its account's first subscription
+    start: facts known before the relationship began (a date of birth, a founding date, a sign-up date), so they
+    cannot record how it ended. A date attribute with any value after the start (a cancellation, a last login,
+    a renewal) could, and is left out."""
+    if not len(inputs.changes) or not len(custom.columns):
+        return []
+    first_start = inputs.changes.groupby("account_id")["start_date"].min()
+    out = []
+    for key in sorted(custom.columns):
+        values = custom[key].dropna()
+        values = values[values.astype(str).str.strip() != ""]
+        if len(values) < 5:
+            continue
+        dates = _as_dates(values)
+        if dates.notna().mean() < DATE_SHARE:
+            continue
+        known = dates.dropna()
+        day = (known.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+        start = first_start.reindex(known.index)
+        if start.notna().all() and (day <= start).all():
+            out.append(str(key))
+    return out
+
+
 def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
     """Choose the event names, categories and custom attributes worth a column."""
     totals = inputs.feature_usage.groupby("event")["count"].sum().sort_values(ascending=False, kind="mergesort")
@@ -81,9 +116,13 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
     columns = {c: accounts[c] for c in ("segment", "industry")}
     custom = pd.DataFrame(list(accounts["custom"].map(lambda c: c if isinstance(c, dict) else {})),
                           index=accounts.index)
+    custom = custom[[k for k in custom.columns if not LEAKY_NAME.search(str(k))]]
+    custom_dates = date_attributes(inputs, custom)
     for key in sorted(custom.columns):
-        if LEAKY_NAME.search(str(key)):
+        if key in custom_dates:
             continue
+        if _as_dates(custom[key].dropna()).notna().mean() >= DATE_SHARE and custom[key].notna().sum():
+            continue  # a date that may be dated after the start: it could record the outcome
         values = custom[key].dropna()
         values = values[values.astype(str).str.strip() != ""]
         if len(values) < max(5, 0.2 * n):
@@ -101,27 +140,64 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
     plans = inputs.changes.groupby("plan").size().sort_values(ascending=False, kind="mergesort")
     levels["plan"] = [str(p) for p in plans.index[:MAX_LEVELS]]
     measures = [c[2:] for c in inputs.health.columns if c.startswith("m:") and inputs.health[c].notna().any()]
-    return Spec(events, levels, custom_numeric, has_nps=len(inputs.nps) > 0, has_health=len(inputs.health) > 0,
-                health_measures=measures)
+    return Spec(events, levels, custom_numeric, custom_dates, has_nps=len(inputs.nps) > 0,
+                has_health=len(inputs.health) > 0, health_measures=measures)
 
 
 # ---- labels -------------------------------------------------------------------------------------------
 
 
-def observation_dates(inputs: Inputs, as_of: int, horizon: int, grace: int, step: int = 30,
-                      max_dates: int = 24, warmup: int = 60) -> list[int]:
-    """Days to observe, ``step`` apart, the latest one whose label is final (D + horizon + grace <= as_of),
-    going back no further than ``warmup`` days after usage (or, without usage, subscriptions) began."""
-    last = as_of - horizon - grace
+MAX_DATES = 52  # observation dates at most, by default (a year of weeks)
+MIN_WARMUP, MAX_WARMUP = 14, 60  # days of history before the first observation date
+
+
+@dataclass
+class Observation:
+    """The observation dates chosen for a history, and why: what the model and its back-test stand on."""
+
+    dates: list[int]
+    first_day: int | None  # the first day the history knows (usage, else the first subscription start)
+    warmup: int
+    step: int
+    settle: int  # horizon + grace: days after an observation before its label is final
+
+    def describe(self) -> str:
+        if not self.dates:
+            return "no observation dates"
+        return (f"{len(self.dates)} observation dates {self.step} days apart, after a {self.warmup}-day warm-up, "
+                f"the last {self.settle} days before the as-of day left for outcomes to settle")
+
+
+def plan_observations(inputs: Inputs, as_of: int, horizon: int, grace: int, step: int | None = None,
+                      max_dates: int | None = None, warmup: int | None = None) -> Observation:
+    """Days to observe, fitted to the history that exists. The latest is the last whose label is final
+    (D + horizon + grace <= as_of); the first leaves a warm-up after the history begins (a quarter of the span,
+    between 14 and 60 days, so windowed features have something to read); the step defaults to a week — never
+    more than the horizon, so every churn in the observed span is labelled — widened only to stay within
+    ``max_dates`` (default 52)."""
+    settle = horizon + grace
+    last = as_of - settle
     first_usage = inputs.first_usage_day()
     starts = inputs.changes["start_date"] if len(inputs.changes) else pd.Series([last], dtype="int64")
-    first = (first_usage if first_usage is not None else int(starts.min())) + warmup
+    first_day = first_usage if first_usage is not None else int(starts.min())
+    span = last - first_day
+    if warmup is None:
+        warmup = int(min(MAX_WARMUP, max(MIN_WARMUP, span // 4)))
+    max_dates = max_dates or MAX_DATES
+    first = first_day + warmup
+    if step is None:
+        step = min(max(horizon, 1), max(7, -(-(last - first + 1) // max_dates)))
     out = []
     day = last
     while day >= first and len(out) < max_dates:
         out.append(day)
         day -= step
-    return sorted(out)
+    return Observation(sorted(out), first_day, warmup, step, settle)
+
+
+def observation_dates(inputs: Inputs, as_of: int, horizon: int, grace: int, step: int | None = None,
+                      max_dates: int | None = None, warmup: int | None = None) -> list[int]:
+    return plan_observations(inputs, as_of, horizon, grace, step, max_dates, warmup).dates
 
 
 def label_rows(periods: pd.DataFrame, dates, horizon: int) -> pd.DataFrame:
@@ -217,25 +293,42 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     starts = cov.groupby("account_id")["start"].min().reindex(idx)
     f["tenure_days"] = (day - starts).astype("float64")
 
-    # -- product usage, from the rollups
+    # -- product usage, from the rollups: volumes, per active user and per seat, and how the pace moves
     act = inputs.activity
     act = act[act["account_id"].isin(idx) & (act["day"].to_numpy() <= day) & (act["day"].to_numpy() > day - 180)]
     for w in WINDOWS:
         f[f"events_{w}"] = _sum(_in(act, day, w), "events", idx)
     prev30 = _in(act, day - 30, 30)
     f["events_change_30"] = _log_change(f["events_30"], _sum(prev30, "events", idx))
-    last30 = _in(act, day, 30)
+    # the last week's pace against the month's, and the month's against the quarter's (1 = steady)
+    f["events_pace_7_30"] = (f["events_7"] / 7) / (f["events_30"] / 30).replace(0, np.nan)
+    f["events_pace_30_90"] = (f["events_30"] / 30) / (f["events_90"] / 90).replace(0, np.nan)
+    last30, last7 = _in(act, day, 30), _in(act, day, 7)
+    f["logins_7"] = _sum(last7, "logins", idx)
     f["logins_30"] = _sum(last30, "logins", idx)
+    f["logins_change_30"] = _log_change(f["logins_30"], _sum(prev30, "logins", idx))
+    f["active_days_7"] = _count(last7[last7["active_users"] > 0], idx)
     f["active_days_30"] = _count(last30[last30["active_users"] > 0], idx)
+    f["active_days_90"] = _count(_in(act[act["active_users"] > 0], day, 90), idx)
     f["dau_30"] = _sum(last30, "active_users", idx) / 30
     ua = inputs.user_activity
-    ua = ua[ua["account_id"].isin(idx) & (ua["day"].to_numpy() <= day) & (ua["day"].to_numpy() > day - 60)]
+    ua = ua[ua["account_id"].isin(idx) & (ua["day"].to_numpy() <= day) & (ua["day"].to_numpy() > day - 90)]
     f["wau_7"] = _distinct_users(_in(ua, day, 7), idx)
     f["mau_30"] = _distinct_users(_in(ua, day, 30), idx)
+    f["users_90"] = _distinct_users(ua, idx)
     mau_prev = _distinct_users(_in(ua, day - 30, 30), idx)
     f["mau_change_30"] = _log_change(f["mau_30"], mau_prev)
-    f["utilization"] = f["mau_30"] / f["seats"].replace(0, np.nan)
-    f["events_per_user_30"] = f["events_30"] / f["mau_30"].replace(0, np.nan)
+    f["stickiness_30"] = f["dau_30"] / f["mau_30"].replace(0, np.nan)
+    f["wau_share_30"] = f["wau_7"] / f["mau_30"].replace(0, np.nan)
+    f["users_kept_30_90"] = f["mau_30"] / f["users_90"].replace(0, np.nan)
+    seats = f["seats"].replace(0, np.nan)
+    f["utilization"] = f["mau_30"] / seats
+    f["weekly_utilization"] = f["wau_7"] / seats
+    f["events_per_seat_30"] = f["events_30"] / seats
+    for w in WINDOWS:
+        users = {7: f["wau_7"], 30: f["mau_30"], 90: f["users_90"]}[w]
+        f[f"events_per_user_{w}"] = f[f"events_{w}"] / users.replace(0, np.nan)
+    f["mrr_per_seat"] = f["mrr"] / seats
     everything = inputs.activity
     f["days_since_activity"] = _days_since(everything[everything["account_id"].isin(idx)], day, idx).fillna(
         f["tenure_days"])
@@ -310,6 +403,9 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     for key in spec.custom_numeric:
         f[f"custom.{key}"] = pd.to_numeric(custom.map(lambda d, k=key: str(d.get(k, "")).replace(",", "")),
                                            errors="coerce").astype("float64")
+    for key in getattr(spec, "custom_dates", []):  # models trained before dates were features: none
+        born = _as_dates(custom.map(lambda d, k=key: d.get(k)))
+        f[f"age:{key}"] = ((day - (born - pd.Timestamp("1970-01-01")).dt.days) / 365.25).astype("float64")
     plan = calc.main_plan(now).reindex(idx)
     for name, kept in spec.levels.items():
         if name == "plan":

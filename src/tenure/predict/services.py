@@ -24,7 +24,7 @@ from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
 from tenure.facts import days
-from tenure.facts.history import event_labels, load_history
+from tenure.facts.history import event_labels, last_known_day, load_history
 from tenure.health.models import HealthSnapshot
 from tenure.metrics import calc
 from tenure.metrics import services as metrics
@@ -91,14 +91,17 @@ class TrainingData:
     frame: pd.DataFrame  # account_id, as_of, label, features…
     columns: list[str]
     periods: pd.DataFrame
+    observation: feat.Observation | None = None
+    as_of: dt.date | None = None
 
 
-def training_data(as_of: dt.date, horizon: int, grace: int, step: int = 30, max_dates: int = 24,
+def training_data(as_of: dt.date, horizon: int, grace: int, step: int | None = None, max_dates: int | None = None,
                   inputs: feat.Inputs | None = None) -> TrainingData:
-    inputs = inputs or load_inputs()
+    inputs = inputs or load_inputs(until=as_of)
     today = days.day_number(as_of)
     found = calc.active_periods(calc.coverage(inputs.changes, today), today, grace)
-    dates = feat.observation_dates(inputs, today, horizon, grace, step=step, max_dates=max_dates)
+    observation = feat.plan_observations(inputs, today, horizon, grace, step=step, max_dates=max_dates)
+    dates = observation.dates
     rows = feat.label_rows(found.periods, dates, horizon)
     spec = feat.make_spec(inputs)
     frame = feat.build_features(inputs, rows, spec)
@@ -107,7 +110,7 @@ def training_data(as_of: dt.date, horizon: int, grace: int, step: int = 30, max_
     columns = feat.feature_columns(frame) if len(frame) else []
     # A column that never varies carries nothing to learn.
     columns = [c for c in columns if frame[c].nunique(dropna=False) > 1]
-    return TrainingData(inputs, spec, frame, columns, found.periods)
+    return TrainingData(inputs, spec, frame, columns, found.periods, observation, as_of)
 
 
 @dataclass
@@ -124,23 +127,45 @@ def model_dir():
     return path
 
 
+MIN_TEST_DATES = 2  # the back-test needs a few dates after the first model's outcomes settled
+
+
+def too_short(data: TrainingData, horizon: int, grace: int) -> str:
+    """Why this history cannot train a model yet, and how much more it needs, in words."""
+    obs = data.observation
+    churns = int(data.frame["label"].sum()) if len(data.frame) else 0
+    said = (f"{len(data.frame)} observations on {len(obs.dates) if obs else 0} dates with {churns} churns within "
+            f"{horizon} days")
+    if obs is None or obs.first_day is None:
+        return said + ": import subscriptions with their start and end dates, and past usage"
+    # a first model needs dates whose outcomes settled, then MIN_TEST_DATES more to test it on
+    needed = obs.warmup + obs.settle + (MIN_TEST_DATES + 1) * obs.step + obs.settle
+    have = days.day_number(data.as_of) - obs.first_day if data.as_of else None
+    more = f"; the history needs about {needed} days from its first day" if have is None else (
+        f"; the history spans {have} days and needs about {needed}" + (
+            f" ({needed - have} more)" if needed > have else ""))
+    if churns < MIN_CHURNS:
+        more += f", and at least {MIN_CHURNS} churns in the observed span"
+    return said + more + f" ({obs.describe()})"
+
+
 def evaluate(as_of: dt.date | None = None, horizon: int | None = None, grace: int | None = None,
-             step: int = 30, max_dates: int = 24, tree_budget: int = 300, data: TrainingData | None = None,
-             ) -> tuple[training.Backtest, TrainingData]:
+             step: int | None = None, max_dates: int | None = None, tree_budget: int = 300,
+             data: TrainingData | None = None) -> tuple[training.Backtest, TrainingData]:
     """The time-ordered back-test of both candidates, without storing anything."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     horizon = horizon or horizon_days()
     grace = metrics.grace_days() if grace is None else grace
     data = data or training_data(as_of, horizon, grace, step, max_dates)
     if not len(data.frame) or data.frame["label"].sum() < MIN_CHURNS:
-        churns = int(data.frame["label"].sum()) if len(data.frame) else 0
-        raise NotEnoughHistory(
-            f"{len(data.frame)} observations with {churns} churns within {horizon} days: need at least "
-            f"{MIN_CHURNS} churns (import subscriptions with their start and end dates, and past usage)")
+        raise NotEnoughHistory(too_short(data, horizon, grace))
     with threadpool_limits(ONE_THREAD):
         bt = training.backtest(data.frame, data.columns, horizon + grace, tree_budget=tree_budget)
     if not bt.results:
-        raise NotEnoughHistory("the back-test has no churns to learn from before its test dates")
+        raise NotEnoughHistory("the back-test has no churns to learn from before its test dates: "
+                               + too_short(data, horizon, grace))
+    if not bt.chosen:
+        raise NotEnoughHistory("every candidate failed: " + "; ".join(f"{k}: {v}" for k, v in bt.errors.items()))
     return bt, data
 
 
@@ -161,19 +186,32 @@ def summary(bt: training.Backtest, data: TrainingData, horizon: int, grace: int,
         "accounts": int(frame["account_id"].nunique()),
         "observation_dates": [days.to_date(d).isoformat() for d in sorted(frame["as_of"].unique())],
         "horizon_days": horizon, "grace_days": grace, "features": len(data.columns),
+        "observation": data.observation.describe() if data.observation else "",
+        "errors": dict(bt.errors),
     }
 
 
-def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int | None = None, step: int = 30,
-          max_dates: int = 24, tree_budget: int = 300, score: bool = True) -> TrainResult:
+def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int | None = None,
+          step: int | None = None, max_dates: int | None = None, tree_budget: int = 300, score: bool = True,
+          ) -> TrainResult:
     started = time.perf_counter()
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     horizon = horizon or horizon_days()
     grace = metrics.grace_days() if grace is None else grace
     bt, data = evaluate(as_of, horizon, grace, step, max_dates, tree_budget)
     settings = {"step": step, "max_dates": max_dates, "tree_budget": tree_budget}
-    with threadpool_limits(ONE_THREAD):
-        fitted = training.fit(bt.chosen, data.frame, data.columns, horizon + grace, tree_budget)
+    ranked = [bt.chosen, *(k for k in bt.results if k not in bt.errors and k != bt.chosen)]
+    fitted = None
+    for kind in ranked:  # the back-test's winner, else the next one that fits on all the history
+        try:
+            with threadpool_limits(ONE_THREAD):
+                fitted = training.fit(kind, data.frame, data.columns, horizon + grace, tree_budget)
+            break
+        except Exception as exc:  # the next candidate may still fit
+            bt.errors[f"{kind} (final fit)"] = f"{type(exc).__name__}: {exc}"
+            log.warning("churn model: the %s candidate failed on all the history: %s", kind, exc)
+    if fitted is None:
+        raise NotEnoughHistory("no candidate could be fitted: " + "; ".join(bt.errors.values()))
     reference = drv.reference_row(data.frame[data.columns])
     version = (ChurnModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     # The time in the name: another database sharing DATA_DIR (tests, a second demo) never overwrites it.
@@ -183,7 +221,7 @@ def train(as_of: dt.date | None = None, horizon: int | None = None, grace: int |
     with transaction.atomic():
         ChurnModel.objects.filter(is_active=True).update(is_active=False)
         model = ChurnModel.objects.create(
-            version=version, kind=bt.chosen, trained_at=timezone.now(), as_of=as_of, horizon_days=horizon,
+            version=version, kind=fitted.kind, trained_at=timezone.now(), as_of=as_of, horizon_days=horizon,
             grace_days=grace, features=data.columns, metrics=summary(bt, data, horizon, grace, settings),
             file=path.name,
         )
@@ -219,11 +257,13 @@ def score_frame(stored: dict, inputs: feat.Inputs, as_of: dt.date, account_ids) 
 
 def predict(model: ChurnModel | None = None, as_of: dt.date | None = None, inputs: feat.Inputs | None = None,
             ) -> int:
-    """Score every account that pays on ``as_of`` and replace the stored predictions. Returns how many."""
+    """Score every account that pays on ``as_of`` (default: the last known day) and replace the stored
+    predictions. Returns how many. With nobody to score, the stored predictions stay as they are: a day without
+    paying accounts (a history read on the wrong day) must not erase yesterday's scores."""
     model = model or active_model()
     if model is None:
         return 0
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or last_known_day()
     stored = load_model(model)
     inputs = inputs or load_inputs(since=as_of - dt.timedelta(days=200))
     today = days.day_number(as_of)
@@ -243,6 +283,9 @@ def predict(model: ChurnModel | None = None, as_of: dt.date | None = None, input
             drivers=drv.words(values, contrib.loc[account_id], stored["reference"], names),
             as_of=as_of, scored_at=now,
         ))
+    if not rows:
+        log.warning("churn model v%s: nobody pays on %s; the stored predictions are kept", model.version, as_of)
+        return 0
     with transaction.atomic():
         ChurnPrediction.objects.all().delete()
         ChurnPrediction.objects.bulk_create(rows, batch_size=1000)

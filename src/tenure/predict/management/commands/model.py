@@ -25,19 +25,32 @@ class Command(BaseCommand):
             p = sub.add_parser(name)
             p.add_argument("--horizon", type=int, default=None, help="churn within N days (default 30)")
             p.add_argument("--grace", type=int, default=None, help="grace period in days (default 7)")
-            p.add_argument("--step", type=int, default=30, help="days between observation dates (default 30)")
-            p.add_argument("--max-dates", type=int, default=24, help="observation dates at most (default 24)")
+            p.add_argument("--step", type=int, default=None,
+                           help="days between observation dates (default: a week, widened to stay within "
+                                "--max-dates, never more than the horizon)")
+            p.add_argument("--max-dates", type=int, default=None, help="observation dates at most (default 52)")
             p.add_argument("--tree-budget", type=int, default=300,
                            help="boosting iterations of the gradient-boosted trees (default 300)")
             p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
-                           help="the last day of history to use, YYYY-MM-DD (default today)")
+                           help="the last day of history to use, YYYY-MM-DD (default: today, or the last day a "
+                                "history that stopped knows: its latest usage or subscription change)")
             p.add_argument("--json", action="store_true", help="print the results as JSON")
-        sub.add_parser("predict")
+        p = sub.add_parser("predict")
+        p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                       help="score the accounts paying on this day, YYYY-MM-DD (default as for train)")
 
     def handle(self, *args, action, **opts):
         if action == "predict":
-            count = services.predict()
-            self.stdout.write(f"Scored {count} accounts." if count else "No trained model: run `tenure model train`.")
+            model = services.active_model()
+            if model is None:
+                raise CommandError("No trained model: run `tenure model train` first.")
+            as_of = opts["as_of"] or services.last_known_day()
+            count = services.predict(model, as_of)
+            if count:
+                self.stdout.write(f"Scored {count} accounts paying on {as_of} with churn model v{model.version}.")
+            else:
+                self.stdout.write(f"Nobody pays on {as_of}: nothing scored, the stored predictions are kept "
+                                  "(choose the day with --as-of).")
             return
         kwargs = {"as_of": opts["as_of"], "horizon": opts["horizon"], "grace": opts["grace"], "step": opts["step"],
                   "max_dates": opts["max_dates"], "tree_budget": opts["tree_budget"]}
@@ -67,11 +80,17 @@ class Command(BaseCommand):
             f"{report['test_dates'][-1]}, predicted by {len(report['folds'])} successive retrains, each fitted only on "
             f"the dates whose outcome was known by then (the first on {len(report['train_dates'])} dates up to "
             f"{report['train_dates'][-1] if report['train_dates'] else '—'}); predictions pooled.")
+        if report.get("observation"):
+            self.stdout.write(f"Chosen for this history: {report['observation']}.")
         for kind, s in report["backtest"].items():
+            if s.get("error"):
+                self.stdout.write(f"  {LABELS.get(kind, kind):<26} failed: {s['error']}")
+                continue
             mark = "  ← chosen" if kind == report["chosen"] else ""
             self.stdout.write(
                 f"  {LABELS[kind]:<26} AUC {_pct(s['auc'])}  top-decile lift {_pct(s['top_decile_lift'])}  "
-                f"Brier {_pct(s['brier'])}  ({s['rows']} rows, {s['churns']} churns){mark}"
+                f"Brier {_pct(s['brier'])}  calibrated: {s.get('calibration_method', 'none')}  "
+                f"({s['rows']} rows, {s['churns']} churns){mark}"
             )
         diff = report.get("comparison") or {}
         if diff.get("interval_90"):
