@@ -170,3 +170,14 @@ def test_queries_per_import_do_not_grow_with_the_number_of_rows(csv_file, csm):
     # One lookup per key and one bulk write per chunk (the database may split a long INSERT in batches).
     assert queries(5, "a") == queries(60, "b")
     assert queries(1000, "c") <= 25
+
+
+def test_a_line_repeated_cell_for_cell_is_skipped_but_a_key_reused_with_other_values_is_an_error(csv_file):
+
+    repeated = import_csv("accounts", csv_file("crm_id,name\nC-1,Acme\nC-2,Globex\nC-1,Acme\n"))
+
+    assert repeated.ok and (repeated.created, repeated.duplicates) == (2, 1)
+    assert "1 duplicate lines skipped" in repeated.summary()
+    clash = import_csv("accounts", csv_file("crm_id,name\nC-3,Initech\nC-3,Initrode\n", name="clash.csv"))
+    assert clash.error_lines() == ["line 3, column 'crm_id': 'C-3' is also on line 2"]
+    assert Account.objects.count() == 2

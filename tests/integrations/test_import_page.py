@@ -138,3 +138,21 @@ def test_the_import_page_requires_login():
     response = Client().get(URL)
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_exclusive_end_dates_chosen_on_the_page_are_stored_as_the_last_paid_day(csm_client, data_dir):
+    from tenure.accounts.services import create_account
+    from tenure.billing.models import Subscription
+
+    create_account(name="Acme", crm_id="C-1")
+    file = BytesIO(b"external_id,account_crm_id,plan,mrr,start_date,end_date\nsub_1,C-1,Growth,100,2026-01-01,"
+                   b"2026-02-01\n")
+    file.name = "subs.csv"
+    preview = csm_client.post(URL, {"kind": "subscriptions", "file": file, "end_dates": "exclusive",
+                                    "action": "preview"})
+    assert preview.status_code == 200 and "2026-01-31" in preview.text  # the preview shows what is stored
+    token = next(iter(csm_client.session[SESSION_KEY]))
+
+    csm_client.post(URL, {"token": token, "action": "confirm"})
+
+    assert Subscription.objects.get().end_date.isoformat() == "2026-01-31"

@@ -5,6 +5,10 @@ from ninja import Field, Schema
 
 from tenure.billing.models import BillingPeriod, SubscriptionStatus
 
+# The stored convention (tenure.billing.services): inclusive end dates.
+END_DATE = ("The last day the term covers (inclusive); the renewal is the day after. A billing system's "
+            "period end (the next term's start) is one day later.")
+
 
 class SubscriptionOut(Schema):
     id: int
@@ -16,7 +20,7 @@ class SubscriptionOut(Schema):
     arr: Decimal
     currency: str
     start_date: dt.date
-    end_date: dt.date | None
+    end_date: dt.date | None = Field(..., description=END_DATE)
     status: SubscriptionStatus
     billing_period: BillingPeriod
     created_at: dt.datetime
@@ -32,7 +36,7 @@ class SubscriptionChangeOut(Schema):
     mrr: Decimal
     currency: str
     start_date: dt.date
-    end_date: dt.date | None
+    end_date: dt.date | None = Field(..., description=END_DATE)
     status: SubscriptionStatus
     billing_period: BillingPeriod
 
@@ -49,7 +53,7 @@ class SubscriptionCreate(Schema):
     mrr: Decimal = Field(Decimal("0"), ge=0)
     currency: str = Field("USD", min_length=3, max_length=3)
     start_date: dt.date
-    end_date: dt.date | None = None
+    end_date: dt.date | None = Field(None, description=END_DATE)
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     billing_period: BillingPeriod = BillingPeriod.ANNUAL
 
@@ -61,7 +65,7 @@ class SubscriptionUpdate(Schema):
     mrr: Decimal | None = Field(None, ge=0)
     currency: str | None = Field(None, min_length=3, max_length=3)
     start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    end_date: dt.date | None = Field(None, description=END_DATE)
     status: SubscriptionStatus | None = None
     billing_period: BillingPeriod | None = None
     effective_on: dt.date | None = Field(None, description="When the change took effect; default today.")

@@ -1,8 +1,16 @@
-"""Subscriptions. Every change goes through here so its history entry is never forgotten."""
+"""Subscriptions. Every change goes through here so its history entry is never forgotten.
+
+End dates are stored **inclusive**: a subscription's ``end_date`` is the last day its term covers (paid for),
+and the renewal is the day after. Every reader assumes it (``billing.models.live_q``, the coverage of
+``tenure.facts.outcomes`` behind churn, renewals and the retention metrics). Billing systems usually export the
+other convention, an **exclusive** end: the next term's start (Stripe's ``current_period_end``); a door that
+takes such dates converts them with ``stored_end_date`` so both read the same history the same way.
+"""
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +20,20 @@ from tenure import bulk
 from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange, SubscriptionStatus
 
 SUBSCRIPTION_FIELDS = ("account", "external_id", *TRACKED_FIELDS)
+
+
+class EndDates(StrEnum):
+    """How a source writes a term's end date. Tenure stores INCLUSIVE."""
+
+    INCLUSIVE = "inclusive"  # the last paid day: a monthly term is Jan 1 to Jan 31
+    EXCLUSIVE = "exclusive"  # the next term's start, as billing systems export: Jan 1 to Feb 1
+
+
+def stored_end_date(end_date: dt.date | None, written: EndDates | str) -> dt.date | None:
+    """The end date as Tenure stores it (the last paid day), from one written in the ``written`` convention."""
+    if end_date is None or EndDates(written) is EndDates.INCLUSIVE:
+        return end_date
+    return end_date - dt.timedelta(days=1)
 
 
 def parse_money(value) -> Decimal:

@@ -18,7 +18,8 @@ One importer per kind (accounts, contacts, subscriptions, tickets; see ``importe
 Rules every kind follows
 ------------------------
 * Keys: rows match existing records by their key columns in order, ignoring case. Two keys of one row that
-  match two different records, or one key value on two lines of the file, are errors.
+  match two different records, or one key value on two lines of the file, are errors — except a line that
+  repeats an earlier line cell for cell (exports often do): it is skipped and counted as a duplicate.
 * An empty cell means "no value": optional text is blanked, optional dates and numbers become null. A value a
   record cannot be without (a name, a status, seats …) is never erased: empty means the default on a new
   record and "unchanged" on an existing one. An empty key cell never clears a stored key, and an external id
@@ -27,6 +28,9 @@ Rules every kind follows
 * Dates are ISO ``YYYY-MM-DD``; date-times ISO 8601 (``2026-03-01T09:30:00Z``; without an offset they are in
   the configured time zone, and a plain date means midnight).
 * Importing the same file again changes nothing and reports every row as unchanged.
+* A kind may take options (``Importer.options``), such as ``end_dates`` for subscriptions; the first allowed
+  value is the default. An importer may warn about the file as a whole (``Importer.finish``): warnings never
+  reject a file, they are shown with the result.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -64,7 +69,7 @@ MAX_ERRORS = 50
 PREVIEW_ROWS = 10
 SOURCE = "import"  # recorded as the source of the history entries an import writes
 
-CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "error"
+CREATED, UPDATED, UNCHANGED, FAILED, DUPLICATE = "created", "updated", "unchanged", "error", "duplicate"
 
 
 @dataclass(frozen=True)
@@ -93,12 +98,14 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # lines that repeat an earlier line cell for cell, skipped
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     columns: list[str] = field(default_factory=list)  # the preview's columns: fields, then custom attributes
     preview: list[PreviewRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     custom_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the file as a whole; they do not reject it
 
     @property
     def ok(self) -> bool:
@@ -120,9 +127,10 @@ class ImportResult:
         return lines
 
     def summary(self) -> str:
+        duplicates = f", {self.duplicates} duplicate lines skipped" if self.duplicates else ""
         return (
             f"{self.kind}: {self.rows} rows, {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
+            f"{self.unchanged} unchanged{duplicates}"
         )
 
 
@@ -181,9 +189,21 @@ class Importer:
     required_columns: ClassVar[tuple[tuple[str, ...], ...]] = ()  # each: the file needs one of these columns
     required_to_create: ClassVar[tuple[str, ...]] = ()
     keeps_custom: ClassVar[bool] = False  # columns not mapped to a field go to the record's custom attributes
+    # Settings of the whole file, by name: the allowed values (the first is the default) and what they mean.
+    options: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
 
-    def __init__(self, layout: Layout):
+    def __init__(self, layout: Layout, **options: str | None):
         self.layout = layout
+        for name in options:
+            if name not in self.options:
+                raise ImportFileError(f"{self.kind} imports take no {name.replace('_', '-')} option")
+        for name, allowed in self.options.items():
+            value = options.get(name) or allowed[0][0]
+            if value not in {v for v, _ in allowed}:
+                raise ImportFileError(
+                    f"{name.replace('_', '-')} {value!r}: choose one of {', '.join(v for v, _ in allowed)}"
+                )
+            setattr(self, name, value)
         self._parsers = {name: self._parser_for(name) for name in layout.fields}
         self._empty = {name: self._empty_value(name) for name in layout.fields}
 
@@ -198,6 +218,9 @@ class Importer:
         lines += [f"  {f.name:<{width}}{f.help}" for f in cls.fields]
         if cls.keeps_custom:
             lines.append(f"  {'(other)':<{width}}any other column is kept in the {cls.noun}'s custom attributes")
+        for name, allowed in cls.options.items():
+            lines.append(f"  option --{name.replace('_', '-')}:")
+            lines += [f"    {value:<{width - 2}}{meaning}" for value, meaning in allowed]
         return "\n".join(lines)
 
     def _model_field(self, name: str) -> models.Field | None:
@@ -230,6 +253,10 @@ class Importer:
 
     def prepare(self) -> None:
         """Once per import, before the first chunk (for small tables every row may refer to)."""
+
+    def finish(self) -> list[str]:
+        """Once per import, after the last chunk: warnings about the file as a whole."""
+        return []
 
     def read(self, row: Row) -> None:
         """Turn the row's cells into values; no database."""
@@ -460,9 +487,11 @@ def import_csv(
     delimiter: str | None = None,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    options: dict[str, str | None] | None = None,
 ) -> ImportResult:
     """Import a CSV file of ``kind`` (a path or a binary file). All or nothing: when the result has errors, or
     ``dry_run`` is set, the transaction is rolled back and the counts say what the import would have done.
+    ``options`` are the kind's own (``Importer.options``; e.g. ``{"end_dates": "exclusive"}`` for subscriptions).
 
     Raises ImportFileError for problems with the file as a whole.
     """
@@ -480,7 +509,7 @@ def import_csv(
         except csv.Error as exc:
             raise ImportFileError(f"line 1: {exc}") from None
         layout = Layout.build(importer_class, header, mapping)
-        run = _Run(importer_class(layout), dry_run)
+        run = _Run(importer_class(layout, **(options or {})), dry_run)
         try:
             with transaction.atomic():
                 run.importer.prepare()
@@ -498,6 +527,7 @@ def import_csv(
                     progress(run.result.rows, lines.bytes_read, size)
                 if run.result.rows == 0:
                     raise ImportFileError("the file has a header but no rows")
+                run.result.warnings = run.importer.finish()
                 if dry_run or not run.result.ok:
                     raise _Rollback
         except _Rollback:
@@ -519,7 +549,10 @@ class _Run:
             ignored_columns=list(layout.ignored),
             custom_columns=list(layout.custom),
         )
-        self.seen_keys: dict[str, dict[str, int]] = {k: {} for k in importer.key_fields if k in layout.fields}
+        # key value -> (first line, a digest of its cells), to tell a repeated line from a key used twice
+        self.seen_keys: dict[str, dict[str, tuple[int, bytes]]] = {
+            k: {} for k in importer.key_fields if k in layout.fields
+        }
         self.seen_records: dict[Any, int] = {}
         self.last_line = 0
 
@@ -528,7 +561,7 @@ class _Run:
         for row in rows:
             importer.read(row)
         self._check_duplicates(rows)
-        live = [r for r in rows if not r.errors]
+        live = [r for r in rows if not r.errors and r.action != DUPLICATE]
         importer.load(live)
         for row in live:
             importer.build(row)
@@ -545,6 +578,8 @@ class _Run:
                 result.created += 1
             elif row.action == UPDATED:
                 result.updated += 1
+            elif row.action == DUPLICATE:
+                result.duplicates += 1
             else:
                 result.unchanged += 1
             if len(result.preview) < PREVIEW_ROWS:
@@ -559,10 +594,15 @@ class _Run:
         for row in rows:
             if row.errors:
                 continue
+            cells = hashlib.blake2b("\x1f".join(c.strip() for c in row.record).encode(), digest_size=16).digest()
             for key, seen in self.seen_keys.items():
                 value = row.values.get(key)
                 if not value:
                     continue
-                first = seen.setdefault(str(value).lower(), row.line)
-                if first != row.line:
-                    row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")
+                first, first_cells = seen.setdefault(str(value).lower(), (row.line, cells))
+                if first == row.line:
+                    continue
+                if first_cells == cells:
+                    row.action = DUPLICATE  # the same line again: nothing more to import
+                    break
+                row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")

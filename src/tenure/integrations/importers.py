@@ -20,12 +20,20 @@ contacts
 subscriptions
     Key: ``external_id``, the billing system's subscription id (required column). Account: the ``account_…``
     columns, as for contacts. Fields: ``plan``, ``start_date`` (both required for a new subscription),
-    ``seats``, ``mrr`` (an amount: 1250, 1,250.00 or $1250), ``currency`` (USD), ``end_date`` (the
-    renewal date), ``status`` (trialing, active, past_due, canceled), ``billing_period`` (monthly, quarterly,
+    ``seats``, ``mrr`` (an amount: 1250, 1,250.00 or $1250), ``currency`` (USD), ``end_date`` (the end of
+    the term), ``status`` (trialing, active, past_due, canceled), ``billing_period`` (monthly, quarterly,
     annual), and ``effective_on``: the date the row's change took effect, for the history entry (by default
     the start date for a new subscription and, for a change, the billing service's rule: today, or the end
     date of a subscription cancelled after its term). Every new subscription and every change of a tracked
     field writes a history entry through ``tenure.billing.services``, so MRR movements can be rebuilt.
+
+    End dates: the option ``end_dates`` (``--end-dates`` on the command line) says how the file writes them.
+    ``inclusive`` (the default, Tenure's own convention): the last paid day, a monthly term is 2026-01-01 to
+    2026-01-31. ``exclusive``: the next term's start, as billing systems export them (Stripe's
+    ``current_period_end``), a monthly term is 2026-01-01 to 2026-02-01; they are stored one day earlier.
+    Read with the wrong convention, a file either counts every renewal day twice (exclusive dates read as
+    inclusive: both terms cover the day) or leaves a day unpaid before each renewal; the import warns when the
+    file's terms of one account meet in the way the other convention would explain.
 
 events
     Past product usage, e.g. a warehouse export, loaded through the same validation, de-duplication and
@@ -46,6 +54,7 @@ tickets
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -78,6 +87,8 @@ from tenure.usage import store as usage_store
 from tenure.usage.models import Event
 from tenure.usage.protocol import InvalidMessage, parse_message
 from tenure.users.models import User
+
+ONE_DAY, ZERO_DAYS = dt.timedelta(days=1), dt.timedelta(0)
 
 
 def _by_lower(model, field: str, values: set[str]) -> dict[str, Any]:
@@ -346,7 +357,8 @@ class SubscriptionImporter(BelongsToAccount):
         Field("mrr", "monthly recurring revenue (1250, 1,250.00 or $1250)", billing.parse_money),
         Field("currency", "three-letter currency code (USD)"),
         Field("start_date", "start of the term, YYYY-MM-DD (required for a new subscription)"),
-        Field("end_date", "end or renewal date, YYYY-MM-DD"),
+        Field("end_date", "end of the term, YYYY-MM-DD: the last paid day, or the next term's start with "
+                          "--end-dates exclusive"),
         Field("status", "trialing, active, past_due or canceled"),
         Field("billing_period", "monthly, quarterly or annual"),
         Field("effective_on", "the date this row's change took effect, YYYY-MM-DD (for the history)", parse_date),
@@ -355,9 +367,25 @@ class SubscriptionImporter(BelongsToAccount):
     fixed_keys = ("external_id",)
     required_columns = (("external_id",),)
     required_to_create = ("plan", "start_date")
+    options = {"end_dates": (
+        (billing.EndDates.INCLUSIVE, "end_date is the last paid day: a monthly term is 2026-01-01 to 2026-01-31 "
+                                     "(the default; Tenure's own convention)"),
+        (billing.EndDates.EXCLUSIVE, "end_date is the next term's start, as billing systems export it (Stripe's "
+                                     "current_period_end): 2026-01-01 to 2026-02-01; stored one day earlier"),
+    )}
+    end_dates: str
+
+    def prepare(self) -> None:
+        # Each account's terms as the file writes them, for the convention check in ``finish``: account id ->
+        # start dates (with their line) and (end date as written, line) pairs.
+        self.starts: dict[int, dict] = defaultdict(dict)
+        self.ends: dict[int, list] = defaultdict(list)
 
     def parse_external_id(self, text: str) -> str:
         return text
+
+    def parse_end_date(self, text: str):
+        return billing.stored_end_date(parse_date(text), self.end_dates)
 
     def parse_currency(self, text: str) -> str:
         code = text.upper()
@@ -381,11 +409,41 @@ class SubscriptionImporter(BelongsToAccount):
                 new[name] = row.values[name]
         start = sub.start_date if new.get("start_date", KEEP) is KEEP else new["start_date"]
         end = new.get("end_date", sub.end_date)
+        exclusive = self.end_dates == billing.EndDates.EXCLUSIVE
         if start and end and end < start:
-            row.error(self.layout.column("end_date"), "is before the start date")
+            row.error(self.layout.column("end_date"), (
+                "is the start date: with exclusive end dates a term ends after the day it starts"
+                if exclusive and end + ONE_DAY == start else "is before the start date"))
         if row.errors:
             return
         self.apply(row, sub, new)
+        if not row.errors and new.get("account") and start and new.get("end_date"):
+            self.starts[new["account"]].setdefault(start, row.line)
+            self.ends[new["account"]].append((new["end_date"] + (ONE_DAY if exclusive else ZERO_DAYS), row.line))
+
+    def finish(self) -> list[str]:
+        """A hint when the file's terms meet as the other end-date convention would write them: a term that
+        ends on the day another term of its account starts (read as inclusive, that day is paid twice), or,
+        read as exclusive, a term whose written end is the day before another's start (a day left unpaid)."""
+        exclusive = self.end_dates == billing.EndDates.EXCLUSIVE
+        shift = ONE_DAY if exclusive else ZERO_DAYS
+        terms = sum(len(e) for e in self.ends.values())
+        suspicious = [(line, written, self.starts[account][written + shift])
+                      for account, ends in self.ends.items() for written, line in ends
+                      if self.starts[account].get(written + shift, line) != line]
+        if not suspicious:
+            return []
+        line, written, next_line = min(suspicious)
+        if exclusive:
+            return [f"{len(suspicious)} of {terms} terms end the day before another term of their account "
+                    f"starts (line {line} ends {written}, line {next_line} starts {written + ONE_DAY}). Read as "
+                    f"exclusive end dates, that last day is unpaid; if end_date is the last paid day, import "
+                    f"with inclusive end dates (--end-dates inclusive)."]
+        return [f"{len(suspicious)} of {terms} terms end on the day another term of their account starts "
+                f"(line {line} ends {written}, line {next_line} starts on it). Read as inclusive end dates, that "
+                f"day is paid twice and its MRR counted twice; if end_date is the next term's start, as billing "
+                f"systems export it (Stripe's current_period_end), import with exclusive end dates "
+                f"(--end-dates exclusive)."]
 
     def write(self, created: list[Row], updated: list[Row]) -> None:
         # Through the billing room, which writes the history entries (dated by its own rule unless the row

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from tenure.billing.services import EndDates
 from tenure.integrations.csv_import import IMPORTERS, ImportFileError, ImportResult, import_csv, parse_mapping
 
 TEMPLATE = "integrations/import.html"
@@ -31,6 +32,22 @@ class ImportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "email=E-mail Address\naccount_domain=Website"}),
         help_text="One per line: our_field=their column, for columns whose names differ from ours.",
     )
+    end_dates = forms.ChoiceField(
+        label="Subscription end dates",
+        choices=[(EndDates.INCLUSIVE, "Inclusive: the last paid day (Jan 1 to Jan 31)"),
+                 (EndDates.EXCLUSIVE, "Exclusive: the next term's start (Jan 1 to Feb 1)")],
+        initial=EndDates.INCLUSIVE,
+        required=False,
+        help_text="For subscriptions: how the file writes a term's end_date. Inclusive is the default and how "
+                  "Tenure stores it; billing systems usually export exclusive end dates (Stripe's "
+                  "current_period_end), which are stored one day earlier.",
+    )
+
+    def kind_options(self) -> dict[str, str]:
+        """The options of the chosen kind (end dates only concern subscriptions)."""
+        if self.cleaned_data["kind"] == "subscriptions":
+            return {"end_dates": self.cleaned_data.get("end_dates") or EndDates.INCLUSIVE.value}
+        return {}
 
 
 def _upload_dir() -> Path:
@@ -97,7 +114,8 @@ def _preview(request):
     kind = form.cleaned_data["kind"]
     try:
         mapping = parse_mapping(form.cleaned_data["mapping"].splitlines())
-        result = import_csv(kind, path, mapping=mapping, dry_run=True)
+        options = form.kind_options()
+        result = import_csv(kind, path, mapping=mapping, dry_run=True, options=options)
     except ImportFileError as exc:
         path.unlink(missing_ok=True)
         return _page(request, form, file_error=f"{upload.name}: {exc}", status=400)
@@ -105,7 +123,7 @@ def _preview(request):
         path.unlink(missing_ok=True)
         return _page(request, form, result=result, status=400)
     pending = _pending(request)
-    pending[token] = {"kind": kind, "mapping": mapping, "filename": upload.name}
+    pending[token] = {"kind": kind, "mapping": mapping, "filename": upload.name, "options": options}
     request.session[SESSION_KEY] = pending
     return _page(request, form, result=result, token=token, pending=pending[token])
 
@@ -126,7 +144,7 @@ def _confirm(request):
         messages.error(request, "That upload is no longer available; upload the file again.")
         return redirect("integrations:import")
     try:
-        result = import_csv(entry["kind"], path, mapping=entry["mapping"])
+        result = import_csv(entry["kind"], path, mapping=entry["mapping"], options=entry.get("options"))
     except ImportFileError as exc:
         return _page(request, file_error=f"{entry['filename']}: {exc}", status=400)
     finally:

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
+from tenure.billing.services import EndDates
 from tenure.integrations.csv_import import IMPORTERS, ImportFileError, import_csv
 
 LARGE_FILE = 1024 * 1024  # show progress for files from this size
@@ -70,17 +71,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check the file and report what would change; write nothing"
         )
+        parser.add_argument(
+            "--end-dates", choices=[str(v) for v in EndDates], dest="end_dates",
+            help="subscriptions: how the file writes a term's end_date. inclusive (the default): the last paid "
+                 "day, a monthly term is 2026-01-01 to 2026-01-31. exclusive: the next term's start, as billing "
+                 "systems export it (Stripe's current_period_end), 2026-01-01 to 2026-02-01; stored one day "
+                 "earlier",
+        )
         parser.add_argument("--encoding", default="utf-8", help="the file's encoding if not UTF-8 (cp1252 …)")
         parser.add_argument("--delimiter", help="the column separator if not guessed from the header (, ; tab)")
 
-    def handle(self, *args, kind, file, mapping, dry_run, encoding, delimiter, verbosity, **options):
+    def handle(self, *args, kind, file, mapping, dry_run, encoding, delimiter, end_dates, verbosity, **options):
         if delimiter in {"tab", "\\t"}:
             delimiter = "\t"
+        kind_options = {"end_dates": end_dates} if end_dates else {}
         progress = _Progress(self.stderr) if verbosity >= 1 else None
         try:
             result = import_csv(
                 kind, file, mapping=mapping, dry_run=dry_run, encoding=encoding, delimiter=delimiter,
-                progress=progress,
+                progress=progress, options=kind_options,
             )
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
@@ -89,6 +98,8 @@ class Command(BaseCommand):
                 progress.end()
         if result.ignored_columns and verbosity >= 1:
             self.stderr.write(f"ignored columns (no such {kind} field): " + ", ".join(result.ignored_columns))
+        for warning in result.warnings if verbosity >= 1 else ():
+            self.stderr.write(f"warning: {warning}")
         if not result.ok:
             raise CommandError(
                 f"{file}: rejected, nothing was imported; {result.error_count} "

@@ -1,0 +1,74 @@
+"""A business's billing and product exports (``tests/othergen.py``: one row per term, exclusive end dates,
+reactivations, seat changes, empty quantities, late renewals, repeated lines, six months of history) go through
+``tenure import``, and the retention metrics match the generator's own count; the churn model trains on it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tenure.accounts.models import Account
+from tenure.billing.models import Subscription
+from tenure.metrics import services as metrics
+from tenure.usage.models import Event
+from tests import othergen
+
+pytestmark = pytest.mark.django_db
+
+MAPS = {
+    "accounts": ["billing_id=customer_id", "product_group_id=workspace_id", "name=company", "domain=website"],
+    "subscriptions": ["external_id=id", "account_billing_id=customer", "plan=plan_name", "seats=quantity",
+                      "start_date=current_period_start", "end_date=current_period_end", "billing_period=interval"],
+    "events": ["account_product_group_id=workspace", "user_id=user", "event=event_name", "timestamp=ts"],
+}
+
+
+@pytest.fixture
+def exported(tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    data = othergen.generate(customers=150, seed=11)
+    paths = data.write(tmp_path)
+    summaries = {}
+    for kind in ("accounts", "subscriptions", "events"):
+        out = io.StringIO()
+        options = ["--end-dates", "exclusive"] if kind == "subscriptions" else []
+        args = [a for m in MAPS[kind] for a in ("--map", m)]
+        call_command("import", kind, str(paths[kind]), *args, *options, stdout=out, stderr=io.StringIO())
+        summaries[kind] = out.getvalue()
+    return data, summaries
+
+
+def test_imported_exports_give_the_generators_mrr_movements(exported):
+    data, summaries = exported
+    assert Account.objects.count() == len(data.customers)
+    assert Subscription.objects.count() == len(data.terms)
+    assert Event.objects.count() == len({tuple(e.values()) for e in data.events})
+    for kind in ("accounts", "subscriptions"):  # events are deduplicated by their derived message id instead
+        assert f"{data.repeated[kind]} duplicate lines skipped" in summaries[kind]
+
+    report = metrics.retention(metrics.Filters(months=6), as_of=othergen.AS_OF)
+    got = {row["month"]: row for row in report.months.to_dict("records")}
+    truth = data.truth_movements()
+    assert sorted(got) == sorted(truth)
+    columns = ("starting_mrr", *othergen.MOVES, "ending_mrr")
+    for month, expected in truth.items():
+        assert {c: int(got[month][c] * 100) for c in columns} == {c: expected[c] for c in columns}, month
+        assert {c: got[month][c] for c in ("new_logos", "reactivated_logos", "churned_logos")} == {
+            c: expected[c] for c in ("new_logos", "reactivated_logos", "churned_logos")}, month
+    # The history has every kind of movement, so the comparison above means something.
+    assert all(sum(m[c] for m in truth.values()) > 0 for c in othergen.MOVES)
+
+
+# Six months of history: the back-test's second block fits its tuning model on the first observation date alone
+# (2026-01-24, 48 rows), where mrr_change_90 and seats_change_90 are NaN for every row (no 90 days yet). The
+# columns are screened for variation over the whole frame, not per fit, and scikit-learn's
+# HistGradientBoostingClassifier cannot bin an all-missing column (binning.py: sliding_window_view of zero
+# distinct values). Reported to the predict owner; this test turns green when training copes with it.
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="predict.training.tune fits gradient boosting on a date where mrr_change_90 and "
+                          "seats_change_90 are all NaN: ValueError 'window shape cannot be larger than input "
+                          "array shape' from sklearn's binning")
+def test_the_churn_model_trains_on_the_imported_exports(exported):
+    out = io.StringIO()
+    call_command("model", "train", "--as-of", othergen.AS_OF.isoformat(), stdout=out, stderr=io.StringIO())
+    assert out.getvalue()
