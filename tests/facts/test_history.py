@@ -101,4 +101,15 @@ def test_a_history_that_stopped_is_read_as_of_its_last_day(db):
     DailyAccountActivity.objects.create(account=account, day=dt.date(2025, 3, 20), active_users=2)
     assert last_known_day(today) == dt.date(2025, 3, 20)  # its latest usage
     make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=dt.date(2027, 1, 31))
-    assert last_known_day(today) == today  # someone pays today: a live business stands on today
+    assert last_known_day(today) == dt.date(2025, 3, 20)  # an annual term runs on, but the usage stopped
+    DailyAccountActivity.objects.create(account=account, day=today - dt.timedelta(days=3), active_users=1)
+    assert last_known_day(today) == today  # usage flows: a live business stands on today
+
+
+def test_without_usage_a_history_stopped_when_nobody_pays_today(db):
+    today = dt.date(2026, 12, 1)
+    account = make_account()
+    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 3, 31))
+    assert last_known_day(today) == dt.date(2025, 1, 1)  # its latest subscription change
+    make_subscription(account, start_date=dt.date(2025, 1, 1), end_date=None)
+    assert last_known_day(today) == today

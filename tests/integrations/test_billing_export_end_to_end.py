@@ -2,6 +2,7 @@
 reactivations, seat changes, empty quantities, late renewals, repeated lines, six months of history) go through
 ``tenure import``, and the retention metrics match the generator's own count; the churn model trains on it."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -59,16 +60,16 @@ def test_imported_exports_give_the_generators_mrr_movements(exported):
     assert all(sum(m[c] for m in truth.values()) > 0 for c in othergen.MOVES)
 
 
-# Six months of history: the back-test's second block fits its tuning model on the first observation date alone
-# (2026-01-24, 48 rows), where mrr_change_90 and seats_change_90 are NaN for every row (no 90 days yet). The
-# columns are screened for variation over the whole frame, not per fit, and scikit-learn's
-# HistGradientBoostingClassifier cannot bin an all-missing column (binning.py: sliding_window_view of zero
-# distinct values). Reported to the predict owner; this test turns green when training copes with it.
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="predict.training.tune fits gradient boosting on a date where mrr_change_90 and "
-                          "seats_change_90 are all NaN: ValueError 'window shape cannot be larger than input "
-                          "array shape' from sklearn's binning")
-def test_the_churn_model_trains_on_the_imported_exports(exported):
+def test_the_churn_model_trains_on_the_imported_exports_with_its_defaults(exported):
+    """Six months of history: features that cannot exist yet on the first dates (90-day changes) are left out
+    of those fits, not fatal; the history that stopped is read as of its last day without being told."""
+    from tenure.predict.models import ChurnModel, ChurnPrediction
+
     out = io.StringIO()
-    call_command("model", "train", "--as-of", othergen.AS_OF.isoformat(), stdout=out, stderr=io.StringIO())
-    assert out.getvalue()
+    call_command("model", "train", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "Chosen for this history:" in text and "stored" in text
+    model = ChurnModel.objects.get(is_active=True)
+    assert model.as_of <= othergen.AS_OF and model.metrics["backtest"][model.kind]["auc"] is not None
+    assert othergen.AS_OF - dt.timedelta(days=7) <= model.as_of <= othergen.AS_OF  # its last usage, not today
+    assert ChurnPrediction.objects.filter(as_of=model.as_of).exists()

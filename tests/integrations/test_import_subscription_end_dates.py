@@ -118,9 +118,11 @@ def _stored_terms():
     return sorted(Subscription.objects.values_list("external_id", "start_date", "end_date"))
 
 
+@pytest.mark.parametrize("told", [True, False], ids=["told", "decided-from-the-file"])
 @pytest.mark.parametrize("written", ["exclusive", "inclusive"])
-def test_month_end_renewals_give_the_hand_count_whichever_way_end_dates_are_written(tmp_path, accounts, written):
-    warnings = _import(_file(tmp_path, inclusive=written == "inclusive"), "--end-dates", written)
+def test_month_end_renewals_give_the_hand_count_whichever_way_end_dates_are_written(tmp_path, accounts, written,
+                                                                                     told):
+    warnings = _import(_file(tmp_path, inclusive=written == "inclusive"), *(("--end-dates", written) if told else ()))
 
     months, report = _report()
     assert months == {m: tuple(Decimal(v).quantize(Decimal("0.01")) for v in row) for m, row in HAND_COUNT.items()}
@@ -133,6 +135,8 @@ def test_month_end_renewals_give_the_hand_count_whichever_way_end_dates_are_writ
                                                                  pytest.approx(1290 / 1410), 0)
     assert _outcomes(accounts) == HAND_OUTCOMES
     assert "warning" not in warnings
+    if not told:  # the import says which reading it chose, and why
+        assert f"note: End dates read as {written}" in warnings
 
 
 def test_both_conventions_store_the_same_terms(tmp_path, accounts):
@@ -140,14 +144,14 @@ def test_both_conventions_store_the_same_terms(tmp_path, accounts):
     from_exclusive = _stored_terms()
     Subscription.objects.all().delete()
 
-    _import(_file(tmp_path, inclusive=True))  # inclusive is the default
+    _import(_file(tmp_path, inclusive=True), "--end-dates", "inclusive")
 
     assert _stored_terms() == from_exclusive
     assert ("b-1", D(2026, 1, 31), D(2026, 2, 27)) in from_exclusive  # the last paid day
 
 
 def test_exclusive_end_dates_read_as_inclusive_double_count_renewals_and_the_import_says_so(tmp_path, accounts):
-    warnings = _import(_file(tmp_path, inclusive=False))  # the mistake of issue 11
+    warnings = _import(_file(tmp_path, inclusive=False), "--end-dates", "inclusive")  # the mistake of issue 11
 
     months, _ = _report()
     assert months["2026-02"][-1] == Decimal("600.00")  # B and C paid twice on Feb 28
@@ -181,7 +185,7 @@ def test_end_dates_is_an_option_of_subscription_imports_only(csv_file, accounts)
 
     with pytest.raises(ImportFileError, match="accounts imports take no end-dates option"):
         import_csv("accounts", path, options={"end_dates": "exclusive"})
-    with pytest.raises(ImportFileError, match="end-dates 'sideways': choose one of inclusive, exclusive"):
+    with pytest.raises(ImportFileError, match="end-dates 'sideways': choose one of auto, inclusive, exclusive"):
         import_csv("subscriptions", csv_file(f"{HEADER}\n", name="subs.csv"), options={"end_dates": "sideways"})
 
 

@@ -85,18 +85,25 @@ def load_history(until: dt.date | None = None, since: dt.date | None = None) -> 
 # ---- the day the history stands on -------------------------------------------------------------------------
 
 
+STOPPED_AFTER = 30  # days without any product usage after which usage that had been flowing has stopped
+
+
 def last_known_day(today: dt.date | None = None) -> dt.date:
-    """The day readers stand on by default: today while anyone pays today; for a history that stopped (an import
-    of a past period: nobody's subscription covers today, though some did) the last day it knows, its latest
-    usage day or subscription change. Read as of today, such a history would show every customer churned and
-    leave nobody to score."""
+    """The day readers stand on by default: today while the data is live; for a history that stopped (an import
+    of a past period) the last day it knows: its latest usage day, or without usage its latest subscription change.
+    Read as of today, such a history would show every customer inactive or churned and leave nobody to score. Stopped means: product
+    usage had been flowing and none arrived in the last ``STOPPED_AFTER`` days; or, without any usage, nobody's
+    subscription covers today though some did."""
     today = today or timezone.localdate()
-    if not Subscription.objects.exists() or Subscription.objects.filter(live_q(today)).exists():
-        return today
     usage = DailyAccountActivity.objects.filter(day__lte=today).aggregate(d=Max("day"))["d"]
     change = SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"]
-    known = [d for d in (usage, change) if d is not None]
-    return max(known) if known else today
+    if usage is not None:
+        if (today - usage).days <= STOPPED_AFTER:
+            return today
+        return usage  # a change dated later is scheduled (a cancellation at the term's end), not data arriving
+    if not Subscription.objects.exists() or Subscription.objects.filter(live_q(today)).exists():
+        return today
+    return change or today
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     custom_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # about the file as a whole; they do not reject it
+    notes: list[str] = field(default_factory=list)  # how the file was read (options decided from it)
 
     @property
     def ok(self) -> bool:
@@ -257,6 +258,12 @@ class Importer:
     def finish(self) -> list[str]:
         """Once per import, after the last chunk: warnings about the file as a whole."""
         return []
+
+    @classmethod
+    def detect_options(cls, layout: Layout, records: Iterable[list[str]]) -> tuple[dict[str, str], list[str]]:
+        """For options left on ``auto``: the values the file's own rows show, and a note on each choice. Called
+        on a first pass over the file (at most ``DETECT_ROWS`` rows) before the import proper."""
+        return {}, []
 
     def read(self, row: Row) -> None:
         """Turn the row's cells into values; no database."""
@@ -474,6 +481,37 @@ class _Rollback(Exception):
     pass
 
 
+AUTO = "auto"
+DETECT_ROWS = 200_000
+
+
+def _detected(importer_class, source, mapping, encoding, delimiter, options: dict) -> tuple[dict, list[str]]:
+    """Options left on ``auto`` (the default where a kind offers it), decided by a first pass over the file."""
+    auto = [name for name, allowed in importer_class.options.items()
+            if allowed[0][0] == AUTO and options.get(name) in (None, "", AUTO)]
+    if not auto:
+        return options, []
+    if not isinstance(source, str | os.PathLike) and not (hasattr(source, "seekable") and source.seekable()):
+        return options, []  # a stream read once: the importer falls back on its stated default
+    with _opened(source) as (fb, _size):
+        start = fb.tell()
+        stream = iter(_Lines(fb, encoding))
+        first = next(stream, None)
+        found, notes = {}, []
+        if first is not None and first.strip():
+            reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or _sniff_delimiter(first))
+            try:
+                header = next(reader)
+                layout = Layout.build(importer_class, header, mapping)
+                found, notes = importer_class.detect_options(
+                    layout, (record for _, record in itertools.islice(_records(reader), DETECT_ROWS)))
+            except (csv.Error, ImportFileError):
+                found, notes = {}, []  # the import proper reports what is wrong with the file
+        if not isinstance(source, str | os.PathLike):
+            fb.seek(start)
+    return {**options, **{k: v for k, v in found.items() if k in auto}}, notes
+
+
 Progress = Callable[[int, int, int | None], None]  # (rows so far, bytes read, file size or None)
 
 
@@ -497,6 +535,7 @@ def import_csv(
     """
     importer_class = get_importer(kind)
     mapping = parse_mapping(mapping)
+    options, notes = _detected(importer_class, source, mapping, encoding, delimiter, dict(options or {}))
     with _opened(source) as (fb, size):
         lines = _Lines(fb, encoding)
         stream = iter(lines)
@@ -528,6 +567,7 @@ def import_csv(
                 if run.result.rows == 0:
                     raise ImportFileError("the file has a header but no rows")
                 run.result.warnings = run.importer.finish()
+                run.result.notes = notes
                 if dry_run or not run.result.ok:
                     raise _Rollback
         except _Rollback:

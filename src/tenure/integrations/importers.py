@@ -368,18 +368,57 @@ class SubscriptionImporter(BelongsToAccount):
     required_columns = (("external_id",),)
     required_to_create = ("plan", "start_date")
     options = {"end_dates": (
+        ("auto", "decided from the file (the default): exclusive when the terms of an account meet on one day "
+                 "(one ends on the day the next starts), inclusive otherwise; the import says which it chose"),
         (billing.EndDates.INCLUSIVE, "end_date is the last paid day: a monthly term is 2026-01-01 to 2026-01-31 "
-                                     "(the default; Tenure's own convention)"),
+                                     "(Tenure's own convention)"),
         (billing.EndDates.EXCLUSIVE, "end_date is the next term's start, as billing systems export it (Stripe's "
                                      "current_period_end): 2026-01-01 to 2026-02-01; stored one day earlier"),
     )}
     end_dates: str
 
     def prepare(self) -> None:
+        if self.end_dates == "auto":  # a stream that could not be read twice: Tenure's own convention
+            self.end_dates = billing.EndDates.INCLUSIVE
         # Each account's terms as the file writes them, for the convention check in ``finish``: account id ->
         # start dates (with their line) and (end date as written, line) pairs.
         self.starts: dict[int, dict] = defaultdict(dict)
         self.ends: dict[int, list] = defaultdict(list)
+
+    @classmethod
+    def detect_options(cls, layout, records) -> tuple[dict[str, str], list[str]]:
+        """Exclusive when more terms end on the day another term of their account starts than on the day
+        before one does; inclusive otherwise (Tenure's own convention, and the safe reading of a file whose
+        terms never meet)."""
+        columns = layout.fields
+        if "start_date" not in columns or "end_date" not in columns:
+            return {"end_dates": billing.EndDates.INCLUSIVE}, []
+        refs = [columns[name] for name in ACCOUNT_REFS if name in columns]
+        starts: dict[tuple, set] = defaultdict(set)
+        ends: dict[tuple, list] = defaultdict(list)
+        width = len(layout.header)
+        for record in records:
+            if len(record) != width:
+                continue
+            try:
+                start = parse_date(record[columns["start_date"]].strip())
+                end = parse_date(record[columns["end_date"]].strip()) if record[columns["end_date"]].strip() else None
+            except (ValueError, ValidationError):
+                continue
+            key = tuple(record[i].strip().lower() for i in refs)
+            starts[key].add(start)
+            if end is not None:
+                ends[key].append(end)
+        same_day = sum(1 for key, days in ends.items() for end in days if end in starts[key])
+        day_after = sum(1 for key, days in ends.items() for end in days if end + ONE_DAY in starts[key])
+        if same_day > day_after:
+            return {"end_dates": billing.EndDates.EXCLUSIVE}, [
+                f"End dates read as exclusive (the next term's start, stored one day earlier): {same_day} terms end "
+                f"on the day their account's next term starts. Use --end-dates inclusive if end_date is the last "
+                f"paid day."]
+        note = (f"End dates read as inclusive (the last paid day): {day_after} terms end the day before their "
+                f"account's next term starts." if day_after else "")
+        return {"end_dates": billing.EndDates.INCLUSIVE}, [note] if note else []
 
     def parse_external_id(self, text: str) -> str:
         return text

@@ -34,19 +34,20 @@ class ImportForm(forms.Form):
     )
     end_dates = forms.ChoiceField(
         label="Subscription end dates",
-        choices=[(EndDates.INCLUSIVE, "Inclusive: the last paid day (Jan 1 to Jan 31)"),
+        choices=[("auto", "Decide from the file (an account's terms meeting on one day: exclusive)"),
+                 (EndDates.INCLUSIVE, "Inclusive: the last paid day (Jan 1 to Jan 31)"),
                  (EndDates.EXCLUSIVE, "Exclusive: the next term's start (Jan 1 to Feb 1)")],
-        initial=EndDates.INCLUSIVE,
+        initial="auto",
         required=False,
-        help_text="For subscriptions: how the file writes a term's end_date. Inclusive is the default and how "
-                  "Tenure stores it; billing systems usually export exclusive end dates (Stripe's "
-                  "current_period_end), which are stored one day earlier.",
+        help_text="For subscriptions: how the file writes a term's end_date. Tenure stores it inclusive; billing "
+                  "systems usually export exclusive end dates (Stripe's current_period_end), which are stored "
+                  "one day earlier. By default the import decides from the file and says which it chose.",
     )
 
     def kind_options(self) -> dict[str, str]:
         """The options of the chosen kind (end dates only concern subscriptions)."""
         if self.cleaned_data["kind"] == "subscriptions":
-            return {"end_dates": self.cleaned_data.get("end_dates") or EndDates.INCLUSIVE.value}
+            return {"end_dates": self.cleaned_data.get("end_dates") or "auto"}
         return {}
 
 

@@ -72,11 +72,11 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="check the file and report what would change; write nothing"
         )
         parser.add_argument(
-            "--end-dates", choices=[str(v) for v in EndDates], dest="end_dates",
-            help="subscriptions: how the file writes a term's end_date. inclusive (the default): the last paid "
-                 "day, a monthly term is 2026-01-01 to 2026-01-31. exclusive: the next term's start, as billing "
-                 "systems export it (Stripe's current_period_end), 2026-01-01 to 2026-02-01; stored one day "
-                 "earlier",
+            "--end-dates", choices=["auto", *(str(v) for v in EndDates)], dest="end_dates",
+            help="subscriptions: how the file writes a term's end_date. auto (the default): decided from the file "
+                 "(exclusive when an account's terms meet on one day), and said. inclusive: the last paid day, a "
+                 "monthly term is 2026-01-01 to 2026-01-31. exclusive: the next term's start, as billing systems "
+                 "export it (Stripe's current_period_end), 2026-01-01 to 2026-02-01; stored one day earlier",
         )
         parser.add_argument("--encoding", default="utf-8", help="the file's encoding if not UTF-8 (cp1252 …)")
         parser.add_argument("--delimiter", help="the column separator if not guessed from the header (, ; tab)")
@@ -98,6 +98,8 @@ class Command(BaseCommand):
                 progress.end()
         if result.ignored_columns and verbosity >= 1:
             self.stderr.write(f"ignored columns (no such {kind} field): " + ", ".join(result.ignored_columns))
+        for note in result.notes if verbosity >= 1 else ():
+            self.stderr.write(f"note: {note}")
         for warning in result.warnings if verbosity >= 1 else ():
             self.stderr.write(f"warning: {warning}")
         if not result.ok:
