@@ -91,9 +91,9 @@ STOPPED_AFTER = 30  # days without any product usage after which usage that had 
 def last_known_day(today: dt.date | None = None) -> dt.date:
     """The day readers stand on by default: today while the data is live; for a history that stopped (an import
     of a past period) the last day it knows: its latest usage day, or without usage its latest subscription change.
-    Read as of today, such a history would show every customer inactive or churned and leave nobody to score. Stopped means: product
-    usage had been flowing and none arrived in the last ``STOPPED_AFTER`` days; or, without any usage, nobody's
-    subscription covers today though some did."""
+    Read as of today, such a history would show every customer inactive or churned and leave nobody to score.
+    Stopped means: product usage had been flowing and none arrived in the last ``STOPPED_AFTER`` days; or, without
+    any usage, nobody's subscription covers today though some did."""
     today = today or timezone.localdate()
     usage = DailyAccountActivity.objects.filter(day__lte=today).aggregate(d=Max("day"))["d"]
     change = SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"]
