@@ -278,3 +278,12 @@ def test_the_predict_command_says_what_it_scored_and_keeps_scores_when_nobody_pa
     call_command("model", "predict", "--as-of", "2024-01-01")
     assert "Nobody pays on 2024-01-01" in capsys.readouterr().out
     assert ChurnPrediction.objects.count() == trained.scored
+
+
+def test_the_staged_log_losses_are_scikit_learns():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    staged = rng.uniform(0.01, 0.99, (5, 200))
+    assert training.log_losses(y, staged) == pytest.approx([log_loss(y, p) for p in staged])

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 ONE_THREAD = 1
 
 DEFAULT_HORIZON = 30
-DEMO_STEP, DEMO_DATES, DEMO_TREE_BUDGET = 7, 44, 150
+DEMO_STEP, DEMO_DATES, DEMO_TREE_BUDGET = 14, 26, 150
 MIN_CHURNS = 5  # fewer churns than this in the history: nothing to learn from
 
 

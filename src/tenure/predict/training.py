@@ -160,6 +160,14 @@ def split_dates(dates, settle_days: int, test_share: float = 0.3) -> tuple[list[
 TUNING_FOLDS = 3
 
 
+def log_losses(y, staged: np.ndarray) -> np.ndarray:
+    """The log loss of each row of predictions (one per boosting iteration), in one pass: scikit-learn's
+    log_loss validates its inputs on every call, which cost more than the fitting at 150 iterations."""
+    p = np.clip(staged, 1e-15, 1 - 1e-15)
+    y = np.asarray(y, dtype="float64")
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(axis=1)
+
+
 def informative_columns(data: pd.DataFrame, columns: list[str]) -> list[str]:
     """The columns with information in these rows: some value known, and not the same everywhere (missing counts
     as a value: the trees read it)."""
@@ -187,8 +195,7 @@ def out_of_fold(kind: str, data: pd.DataFrame, columns: list[str], tree_budget: 
             model = make_estimator(kind, tree_budget).fit(X[train], y[train])
             for i, p in enumerate(model.staged_predict_proba(X[test])):
                 staged[i, test] = p[:, 1]
-        losses = [log_loss(y, p, labels=[0, 1]) for p in staged]
-        best = min(tree_budget, max(MIN_TREES, int(np.argmin(losses)) + 1))
+        best = min(tree_budget, max(MIN_TREES, int(np.argmin(log_losses(y, staged))) + 1))
         return {"max_iter": best}, staged[best - 1]
     tried = []
     for C in C_GRID:
