@@ -96,14 +96,13 @@ def last_known_day(today: dt.date | None = None) -> dt.date:
     any usage, nobody's subscription covers today though some did."""
     today = today or timezone.localdate()
     usage = DailyAccountActivity.objects.filter(day__lte=today).aggregate(d=Max("day"))["d"]
-    change = SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"]
     if usage is not None:
         if (today - usage).days <= STOPPED_AFTER:
             return today
         return usage  # a change dated later is scheduled (a cancellation at the term's end), not data arriving
     if not Subscription.objects.exists() or Subscription.objects.filter(live_q(today)).exists():
         return today
-    return change or today
+    return SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"] or today
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.utils import timezone
 
 from tenure.accounts.models import Account
@@ -42,7 +40,7 @@ def account_health_panel(account: Account, pulse_form: PulseForm | None = None) 
         "health_change": round(latest.score - previous.score) if latest and previous and latest.score is not None
         and previous.score is not None else None,
         "health_rows": rows,
-        "health_chart": json.dumps({**chart, **thresholds}),
+        "health_chart": {**chart, **thresholds},
         "pulse": services.latest_pulse(account),
         "pulse_form": pulse_form or PulseForm(),
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -112,7 +110,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         compare.append(services.backtest(days=days, version=version))
     return render(request, "health/overview.html", {
         "days": days, "band_counts": [(b, bands.get(b, 0)) for b in ("red", "yellow", "green")],
-        "scored": len(scores), "distribution": json.dumps(scores), "backtest": stored, "compare": compare,
+        "scored": len(scores), "distribution": scores, "backtest": stored, "compare": compare,
         "versions": versions, "picked": [str(v.pk) for v in picked],
         "unscored": Account.objects.count() - sum(bands.values()),
         "snapshots": HealthSnapshot.objects.count(), "grace_days": grace_days(),

@@ -266,7 +266,7 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
             accounts=Count("pk", distinct=True), mrr=Sum("subscriptions__mrr"))
     }
     risk = {}
-    for owner_id, p, mrr in _owner_probabilities():
+    for owner_id, p, mrr in _owner_probabilities(as_of):
         risk.setdefault(owner_id, Decimal("0"))
         risk[owner_id] += (mrr or 0) * 12 * Decimal(str(round(p, 4)))
     owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | Q(owned_accounts__isnull=False)).distinct()
@@ -293,10 +293,10 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
     return {"rows": rows, "has_health": mix is not None, "has_tasks": tasks is not None, "as_of": as_of}
 
 
-def _owner_probabilities():
+def _owner_probabilities(as_of: dt.date):
     from tenure.predict.models import ChurnPrediction
 
-    live = live_subscription_q(last_known_day(), "account__subscriptions__")
+    live = live_subscription_q(as_of, "account__subscriptions__")
     from django.db.models import Sum
 
     return ChurnPrediction.objects.values("account_id", "account__owner_id", "probability").annotate(

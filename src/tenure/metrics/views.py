@@ -3,7 +3,6 @@
 import csv
 import datetime as dt
 import functools
-import json
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -12,14 +11,26 @@ from django.shortcuts import render
 from tenure.metrics import services
 from tenure.predict.models import ChurnModel
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text, never runs (OWASP's CSV injection rule): text starting like a formula
+    gets a leading apostrophe. Numbers stay numbers, so -120 is still a number."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
-    writer.writerow(header)
+    writer.writerow([csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return response
 
 
@@ -79,7 +90,7 @@ def retention(request: HttpRequest) -> HttpResponse:
         **{k: [_ratio(m[k]) for m in months] for k in ("grr", "nrr", "logo_churn_rate")},
     }
     return render(request, "metrics/retention.html", {
-        "report": report, "months": months, "chart": json.dumps(chart), "filters": filters,
+        "report": report, "months": months, "chart": chart, "filters": filters,
         "choices": services.filter_choices(history), "tab": "retention", "query": request.GET.urlencode(),
     })
 
@@ -105,7 +116,7 @@ def cohorts(request: HttpRequest) -> HttpResponse:
     chart = [{"cohort": r["cohort"], "k": [c["k"] for c in r["cells"]], "logos": [c["logos"] for c in r["cells"]],
               "revenue": [c["revenue"] for c in r["cells"]]} for r in rows]
     return render(request, "metrics/cohorts.html", {
-        "rows": rows, "offsets": list(range(width)), "chart": json.dumps(chart), "filters": filters,
+        "rows": rows, "offsets": list(range(width)), "chart": chart, "filters": filters,
         "choices": services.filter_choices(history), "tab": "cohorts", "query": request.GET.urlencode(),
         "as_of": history.as_of, "grace_days": history.grace_days,
     })
@@ -152,4 +163,4 @@ def book(request: HttpRequest) -> HttpResponse:
             for r in data["rows"]))
     chart = {"owners": [r["owner"] for r in data["rows"]], "accounts": [r["accounts"] for r in data["rows"]],
              "capacity": [r["capacity"] for r in data["rows"]]}
-    return render(request, "metrics/book.html", {**data, "chart": json.dumps(chart), "tab": "book"})
+    return render(request, "metrics/book.html", {**data, "chart": chart, "tab": "book"})

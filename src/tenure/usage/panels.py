@@ -1,7 +1,6 @@
 """What the account page and the accounts list show of usage."""
 
 import datetime as dt
-import json
 
 from django.utils import timezone
 
@@ -38,4 +37,4 @@ def account_usage_panel(account, today: dt.date | None = None, account_facts=Non
         "seats": facts.seats,
         "utilization": None if facts.utilization is None else round(facts.utilization * 100, 1),
     }
-    return {"usage": facts, "usage_chart": json.dumps(chart), "has_usage": any(chart["active_users"])}
+    return {"usage": facts, "usage_chart": chart, "has_usage": any(chart["active_users"])}
