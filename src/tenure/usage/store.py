@@ -96,8 +96,7 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
 
 def append_events(messages, backfill_id: int | None = None) -> int:
     """Append events from messages (protocol.Message) whose account is named; return how many were new (a
-    message id already stored is skipped). One statement per row, executed in bulk, counted by the driver:
-    the bulk path, where nobody needs to know which ids were new."""
+    message id already stored is skipped). The bulk path: nobody needs to know which ids were new."""
     sqlite = connection.vendor == "sqlite"
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
@@ -117,13 +116,19 @@ def append_events(messages, backfill_id: int | None = None) -> int:
          m.payload_json or json.dumps(m.payload), backfill_id)
         for m in messages
     ]
+    # Multi-row statements: on PostgreSQL a statement per row is a round trip per row.
+    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
+    new = 0
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))}) "
-            f"ON CONFLICT (message_id) DO NOTHING",
-            rows,
-        )
-        return cursor.rowcount
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))} ON CONFLICT (message_id) "
+                f"DO NOTHING",
+                [value for row in chunk for value in row],
+            )
+            new += cursor.rowcount
+    return new
 
 
 def backfill_events(backfill_id: int, after_id: int, limit: int) -> list[tuple]:
