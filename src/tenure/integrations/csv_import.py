@@ -12,6 +12,9 @@ One importer per kind (accounts, contacts, subscriptions, tickets; see ``importe
   services (``accounts.services.create_accounts`` / ``update_accounts`` …), so there is no database round
   trip per row and history, timeline notes and flags follow as they do for a change made on a page;
 * imports the whole file in one transaction: a file with any bad row is rejected whole and nothing is written.
+  An importer of a history too large for one transaction (``resumable``: events) instead stores each chunk in
+  a transaction of its own, invisible until the last one is in, then makes the whole file count at once; a
+  bad row, or a failure, still leaves nothing visible, and running the same file again resumes it.
   Errors name the line (as in the file, header = line 1), the file's column and the reason; the first
   ``MAX_ERRORS`` are kept, the rest counted.
 
@@ -40,6 +43,7 @@ import contextlib
 import csv
 import hashlib
 import itertools
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -192,6 +196,9 @@ class Importer:
     keeps_custom: ClassVar[bool] = False  # columns not mapped to a field go to the record's custom attributes
     # Settings of the whole file, by name: the allowed values (the first is the default) and what they mean.
     options: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
+    # Stored chunk by chunk and resumable (see _ResumableRun), with begin/stage/count/complete/discard below.
+    resumable: ClassVar[bool] = False
+    chunk_rows: ClassVar[int] = CHUNK_ROWS
 
     def __init__(self, layout: Layout, **options: str | None):
         self.layout = layout
@@ -305,6 +312,29 @@ class Importer:
             self.model.objects.bulk_create([r.obj for r in created])
         if updated:
             bulk.save_changed(self.model, [r.obj for r in updated], set().union(*(r.changed for r in updated)))
+
+    # -- resumable importers: a history too large for one transaction --------------------------------------
+
+    def begin(self, source: str) -> None:
+        """Start, or resume, the pending import of this source (a digest of the file and its options)."""
+        raise NotImplementedError
+
+    def stage(self, rows: list[Row], last_line: int) -> None:
+        """Store a chunk of valid rows, invisibly, in a transaction of its own (rows already stored by an
+        earlier attempt are skipped)."""
+        raise NotImplementedError
+
+    def count(self, rows: list[Row]) -> int:
+        """For a dry run: how many of these valid rows would be created."""
+        raise NotImplementedError
+
+    def complete(self) -> tuple[int, int]:
+        """Make the whole pending import visible at once; return (created, unchanged) over all its attempts."""
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        """Give up the pending import: delete what it stored."""
+        raise NotImplementedError
 
     def changes(self, row: Row) -> dict[str, Any]:
         """What the row changes on its record, by field name (foreign keys as ids), for a room's bulk service."""
@@ -524,7 +554,7 @@ def import_csv(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     options: dict[str, str | None] | None = None,
 ) -> ImportResult:
     """Import a CSV file of ``kind`` (a path or a binary file). All or nothing: when the result has errors, or
@@ -548,14 +578,21 @@ def import_csv(
         except csv.Error as exc:
             raise ImportFileError(f"line 1: {exc}") from None
         layout = Layout.build(importer_class, header, mapping)
-        run = _Run(importer_class(layout, **(options or {})), dry_run)
+        if importer_class.resumable:
+            source = _digest(fb, kind, mapping, encoding, delimiter)
+            run = _ResumableRun(importer_class(layout, **options), dry_run, source)
+            run.run(_records(reader), lambda: progress and progress(run.result.rows, lines.bytes_read, size),
+                    chunk_rows or importer_class.chunk_rows)
+            run.result.notes = notes
+            return run.result
+        run = _Run(importer_class(layout, **options), dry_run)
         try:
             with transaction.atomic():
                 run.importer.prepare()
                 chunk: list[Row] = []
                 for line, record in _records(reader):
                     chunk.append(Row(line, record))
-                    if len(chunk) >= chunk_rows:
+                    if len(chunk) >= (chunk_rows or importer_class.chunk_rows):
                         run.process(chunk)
                         chunk = []
                         if progress:
@@ -646,3 +683,93 @@ class _Run:
                     row.action = DUPLICATE  # the same line again: nothing more to import
                     break
                 row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")
+
+
+def _digest(fb: BinaryIO, kind: str, mapping: dict[str, str], encoding: str, delimiter: str | None) -> str:
+    """Names one file with its options, so that running it again resumes it: a digest of its bytes (read once
+    more, from the start) or, for a stream that cannot be re-read, of nothing that repeats."""
+    digest = hashlib.sha256(json.dumps([kind, sorted(mapping.items()), encoding, delimiter]).encode())
+    try:
+        position = fb.tell()
+        fb.seek(0)
+        while block := fb.read(1 << 20):
+            digest.update(block)
+        fb.seek(position)
+    except (AttributeError, OSError, ValueError):
+        digest.update(os.urandom(16))
+    return f"{kind}:{digest.hexdigest()}"
+
+
+class _ResumableRun(_Run):
+    """A file too large for one transaction (a usage history): each chunk is validated, then stored in a
+    transaction of its own as part of one pending import that counts nowhere yet (the importer's ``stage``).
+    At the end the importer ``complete``s it: all rows become visible at once. A file with a bad row is
+    read to the end for its errors, then the pending import is ``discard``ed: nothing of it was ever visible.
+    An exception (the database, an interrupted process) leaves it pending and still invisible: running the
+    same file again (same bytes and options) skips the lines already stored and carries on.
+    """
+
+    def __init__(self, importer: Importer, dry_run: bool, source: str):
+        super().__init__(importer, dry_run)
+        self.source = source
+        self.started = False
+
+    def run(self, records: Iterable[tuple[int, list[str]]], progress: Callable[[], Any], chunk_rows: int) -> None:
+        importer, result = self.importer, self.result
+        importer.prepare()
+        chunk: list[Row] = []
+        for line, record in records:
+            chunk.append(Row(line, record))
+            if len(chunk) >= chunk_rows:
+                self.process(chunk)
+                chunk = []
+                progress()
+        if chunk:
+            self.process(chunk)
+        progress()
+        if result.rows == 0:
+            raise ImportFileError("the file has a header but no rows")
+        if self.started:
+            if not result.ok:
+                importer.discard()
+                return
+            try:
+                result.created, result.unchanged = importer.complete()
+            except DatabaseError as exc:
+                raise ImportFileError(
+                    f"the database refused the import at its end: {exc}; nothing of the file is visible, and "
+                    f"importing the same file again carries on from where it stopped"
+                ) from None
+
+    def process(self, rows: list[Row]) -> None:
+        importer, result = self.importer, self.result
+        for row in rows:
+            importer.read(row)
+        importer.load(rows)
+        for row in rows:
+            if row.errors:
+                row.action = FAILED
+                for error in row.errors:
+                    result.add_error(error)
+            if len(result.preview) < PREVIEW_ROWS:
+                result.preview.append(PreviewRow(row.line, row.action, importer.preview_values(row)))
+            row.record = []
+        result.rows += len(rows)
+        self.last_line = rows[-1].line
+        if not result.ok:
+            return
+        if result.dry_run:
+            created = importer.count(rows)
+            result.created += created
+            result.unchanged += len(rows) - created
+            return
+        if not self.started:
+            importer.begin(self.source)
+            self.started = True
+        try:
+            importer.stage(rows, self.last_line)
+        except DatabaseError as exc:
+            raise ImportFileError(
+                f"the database refused the import near line {self.last_line}: {exc}; nothing of the file is "
+                f"visible, and importing the same file again carries on from where it stopped"
+            ) from None

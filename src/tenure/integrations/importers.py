@@ -60,6 +60,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
@@ -73,7 +74,6 @@ from tenure.integrations.csv_import import (
     CREATED,
     KEEP,
     SOURCE,
-    UNCHANGED,
     Field,
     Importer,
     Row,
@@ -85,7 +85,7 @@ from tenure.support.models import Ticket
 from tenure.usage import services as usage_services
 from tenure.usage import store as usage_store
 from tenure.usage.models import Event
-from tenure.usage.protocol import InvalidMessage, parse_message
+from tenure.usage.protocol import InvalidMessage, backfill_message
 from tenure.users.models import User
 
 ONE_DAY, ZERO_DAYS = dt.timedelta(days=1), dt.timedelta(0)
@@ -569,6 +569,40 @@ class TicketImporter(BelongsToAccount):
 # -- events (usage history backfill) ---------------------------------------------------------------------
 
 
+class _Occurrences:
+    """How often each row's content appeared earlier in the file: its occurrence number among identical rows.
+
+    Two identical rows (same account, user, event, second and properties) are two events, so each gets its own
+    message id; numbering them in file order keeps the ids the same when the file is imported again. The rows
+    seen are kept as 8-byte digests in one sorted array (24 MB for 3 million rows), not as text.
+    """
+
+    def __init__(self):
+        self.seen = np.empty(0, dtype=np.uint64)
+
+    def number(self, keys: list[int]) -> list[int]:
+        """Occurrence numbers (0 for the first) of these keys, in order, counting every key numbered before."""
+        if not keys:
+            return []
+        new = np.array(keys, dtype=np.uint64)
+        earlier = np.searchsorted(self.seen, new, "right") - np.searchsorted(self.seen, new, "left")
+        order = np.argsort(new, kind="stable")
+        ranked = new[order]
+        starts = np.r_[True, ranked[1:] != ranked[:-1]]
+        group_start = np.maximum.accumulate(np.where(starts, np.arange(len(ranked)), 0))
+        within = np.empty(len(new), dtype=np.int64)
+        within[order] = np.arange(len(ranked)) - group_start
+        self.seen = np.insert(self.seen, np.searchsorted(self.seen, ranked), ranked)
+        return (earlier + within).tolist()
+
+
+class _NoEvent:
+    """What account_id() asks of a record that does not exist yet (an Event() costs a model instance a row)."""
+
+    pk = None
+    account_id = None
+
+
 @register
 class EventImporter(BelongsToAccount):
     kind = "events"
@@ -585,6 +619,8 @@ class EventImporter(BelongsToAccount):
     )
     required_columns = (tuple(ACCOUNT_REFS), ("user_id",), ("event",), ("timestamp",))
     keeps_custom = True  # other columns become event properties
+    resumable = True  # a usage history can be millions of rows: stored chunk by chunk, visible when complete
+    chunk_rows = 20_000  # a transaction each: larger chunks write fewer index pages again, smaller hold less
 
     def parse_properties(self, text: str) -> dict:
         try:
@@ -595,37 +631,68 @@ class EventImporter(BelongsToAccount):
             raise ValueError("is not a JSON object")
         return value
 
+    def prepare(self) -> None:
+        self.occurrences = _Occurrences()
+        self.received_at = timezone.now()
+        self.backfill = None
+
     def load(self, rows: list[Row]) -> None:
         self.load_accounts(rows)
-        received_at = timezone.now()
+        column = self.layout.column
+        derived: list[tuple[Row, str]] = []
         for row in rows:
-            account_id = self.account_id(row, Event())
-            for name in ("user_id", "event", "timestamp"):
-                if not row.values.get(name):
-                    row.error(self.layout.column(name), "is required")
             if row.errors:
                 continue
-            properties = {**{k: v for k, v in row.custom.items() if v}, **(row.values.get("properties") or {})}
-            message_id = row.values.get("message_id") or "import-" + hashlib.sha256(json.dumps(
-                [account_id, row.values["user_id"], row.values["event"], row.values["timestamp"].isoformat(),
-                 properties], sort_keys=True, default=str).encode()).hexdigest()[:32]
-            raw = {"type": "track", "messageId": message_id, "userId": row.values["user_id"],
-                   "event": row.values["event"], "timestamp": row.values["timestamp"].isoformat(),
-                   "properties": properties, "context": {"source": "import"}}
+            account_id = self.account_id(row, _NoEvent)
+            values = row.values
+            for name in ("user_id", "event", "timestamp"):
+                if not values.get(name):
+                    row.error(column(name), "is required")
+            if row.errors:
+                continue
+            properties = {**{k: v for k, v in row.custom.items() if v}, **(values.get("properties") or {})}
+            timestamp = values["timestamp"].isoformat()
+            row.extra.update(account_id=account_id, properties=properties, timestamp=timestamp)
+            if not values.get("message_id"):
+                # The digest of the row's content (as before occurrence numbers, so files imported earlier match).
+                content = json.dumps([account_id, values["user_id"], values["event"], timestamp, properties],
+                                     sort_keys=True, default=str)
+                derived.append((row, hashlib.sha256(content.encode()).hexdigest()[:32]))
+        numbers = self.occurrences.number([int(digest[:16], 16) for _, digest in derived])
+        for (row, digest), number in zip(derived, numbers, strict=True):
+            # The second of identical rows is "-2", the third "-3": each its own event.
+            row.values["message_id"] = f"import-{digest}" + (f"-{number + 1}" if number else "")
+        for row in rows:
+            if row.errors:
+                continue
+            values, extra = row.values, row.extra
             try:
-                message = parse_message(raw, received_at)
+                message = backfill_message(values["message_id"], values["user_id"], values["event"],
+                                           values["timestamp"], extra["properties"], self.received_at)
             except InvalidMessage as exc:
                 row.error("", str(exc))
                 continue
-            message.account_id = account_id
-            row.extra["message"] = message
-        self.stored = usage_store.existing_message_ids(r.extra["message"].message_id for r in rows if not r.errors)
+            message.account_id = extra["account_id"]
+            extra["message"] = message
+            row.action = CREATED
 
-    def build(self, row: Row) -> None:
-        if row.errors:
-            return
-        row.action = UNCHANGED if row.extra["message"].message_id in self.stored else CREATED
+    def begin(self, source: str) -> None:
+        self.backfill = usage_services.begin_backfill(source)
 
-    def write(self, created: list[Row], updated: list[Row]) -> None:
-        usage_services.store_messages([r.extra["message"] for r in created])
+    def stage(self, rows: list[Row], last_line: int) -> None:
+        done = self.backfill.lines_done
+        usage_services.stage_backfill(
+            self.backfill, [r.extra["message"] for r in rows if r.line > done], lines_done=max(done, last_line)
+        )
 
+    def count(self, rows: list[Row]) -> int:
+        ids = {r.extra["message"].message_id for r in rows}
+        stored = usage_store.existing_message_ids(ids)
+        return len(ids - stored)
+
+    def complete(self) -> tuple[int, int]:
+        backfill = usage_services.complete_backfill(self.backfill)
+        return backfill.created, backfill.unchanged
+
+    def discard(self) -> None:
+        usage_services.discard_backfill(self.backfill)

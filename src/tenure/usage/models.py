@@ -46,9 +46,38 @@ class Event(models.Model):
     received_at = models.DateTimeField()
     write_key_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(help_text="The whole message after batch context was merged in.")
+    # No index: a backfill finds its events by id range (they all come after its after_event_id).
+    backfill_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The history import that stored it; not counted until that one completes."
+    )
 
     def __str__(self) -> str:
         return f"{self.type} {self.event} {self.message_id}"
+
+
+class Backfill(models.Model):
+    """A history import of events (``tenure import events``), stored in chunks of their own transactions.
+
+    Its events are counted (rolled up) only when it completes, all at once: until then they are stored but
+    count nowhere, so a failed or interrupted import shows nothing. A retry of the same source (the file and
+    its options, by digest) resumes after ``lines_done``; an import that is given up deletes its events.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETE = "complete"
+
+    source = models.CharField(max_length=100, help_text="Digest of the file and its options.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    after_event_id = models.BigIntegerField(default=0, help_text="Its events all have larger ids.")
+    lines_done = models.PositiveIntegerField(default=0, help_text="The file's rows up to this line are stored.")
+    created = models.PositiveIntegerField(default=0, help_text="Events it stored.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Rows whose event was already stored.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"backfill {self.pk} ({self.status}, {self.created} events)"
 
 
 class RejectedMessage(models.Model):

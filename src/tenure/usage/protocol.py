@@ -49,6 +49,7 @@ class Message:
     context: dict = field(default_factory=dict)
     payload: dict = field(default_factory=dict)
     account_id: int | None = None  # set only by the history backfill, which names the account directly
+    payload_json: str = ""  # the payload already encoded, when its sender had to encode it anyway
 
     @property
     def user_key(self) -> str:
@@ -216,4 +217,24 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
         properties=_object(msg, "properties"),
         context=_object(msg, "context"),
         payload=msg,
+    )
+
+
+def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.datetime, properties: dict,
+                     received_at: dt.datetime) -> Message:
+    """A track message for a past event from a history import, which built it from checked columns: the same
+    limits as ``parse_message`` (text lengths, message size) without re-reading a raw message. Its payload is
+    encoded once, here, for the size check and for storage."""
+    for name, value in (("messageId", message_id), ("userId", user_id), ("event", event)):
+        if len(value) > 200:
+            raise InvalidMessage(f"{name} is longer than 200 characters")
+    payload = {"type": "track", "messageId": message_id, "userId": user_id, "event": event,
+               "timestamp": timestamp.isoformat(), "properties": properties, "context": {"source": "import"}}
+    encoded = json.dumps(payload)  # ASCII (ensure_ascii): characters are bytes
+    if len(encoded) > MAX_MESSAGE_BYTES:
+        raise InvalidMessage(f"the message is {len(encoded)} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
+    return Message(
+        type="track", message_id=message_id, user_id=user_id, anonymous_id="", event=event, timestamp=timestamp,
+        original_timestamp=timestamp, sent_at=None, received_at=received_at, properties=properties,
+        context=payload["context"], payload=payload, payload_json=encoded,
     )

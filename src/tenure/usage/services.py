@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
-from tenure.usage.models import ProductUser, RejectedMessage, WriteKey
+from tenure.usage.models import Backfill, Event, ProductUser, RejectedMessage, WriteKey
 from tenure.usage.protocol import InvalidMessage, Message, parse_message
 
 USAGE_TYPES = ("track", "page", "screen")
@@ -308,9 +309,10 @@ def ingest_parsed(messages: list[Message], *, write_key: WriteKey | None = None)
 def store_messages(messages: list[Message], *, write_key: WriteKey | None = None,
                    result: IngestResult | None = None) -> IngestResult:
     """Store valid messages inside the caller's transaction: identity, raw events (once per message id), rollups
-    and the feature catalog. The event API and the history backfill (``tenure import events``) both end here.
+    and the feature catalog: the event API and the demo. (The history backfill, ``tenure import events``,
+    stores its chunks with ``stage_backfill`` and rolls them up here too, with ``complete_backfill``.)
 
-    A message whose ``account_id`` is already set (the backfill names accounts directly) keeps it.
+    A message whose ``account_id`` is already set (its sender names the account directly) keeps it.
     """
     result = result or IngestResult()
     # A message id twice in one request is a retry too: keep the first.
@@ -321,7 +323,6 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
         else:
             seen_ids.add(m.message_id)
             unique.append(m)
-    logins = login_events()
     already = store.existing_message_ids(m.message_id for m in unique)
     fresh = [m for m in unique if m.message_id not in already]
     result.duplicates += len(unique) - len(fresh)
@@ -339,20 +340,114 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)
-    usage, features = [], {}
+    result.unattributed += _roll_up(
+        (m.type, row["account_id"], m.timestamp, m.event, m.user_key)
+        for m, row in zip(fresh, rows, strict=True) if m.message_id in inserted
+    )
+    return result
+
+
+def _roll_up(stored) -> int:
+    """Fold newly stored events, as (type, account_id, timestamp, event, user_key), into the rollups and the
+    feature catalog; return how many usage events had no account (stored, but counted for no one yet)."""
+    logins = login_events()
     zone = timezone.get_current_timezone()
-    for m, row in zip(fresh, rows, strict=True):
-        if m.message_id not in inserted or m.type not in USAGE_TYPES:
+    usage, features, unattributed = [], {}, 0
+    for kind, account_id, timestamp, event, user_key in stored:
+        if kind not in USAGE_TYPES:
             continue
-        first, last = features.get(m.event, (m.timestamp, m.timestamp))
-        features[m.event] = (min(first, m.timestamp), max(last, m.timestamp))
-        if row["account_id"] is None:
-            result.unattributed += 1
+        first, last = features.get(event, (timestamp, timestamp))
+        features[event] = (min(first, timestamp), max(last, timestamp))
+        if account_id is None:
+            unattributed += 1
             continue
-        usage.append((row["account_id"], event_day(m.timestamp, zone), m.event, m.user_key, m.event.lower() in logins))
+        day = event_day(timestamp, zone)
+        usage.append((account_id, day, event, user_key, event.lower() in logins))
     store.add_to_rollups(usage)
     store.touch_features(features)
-    return result
+    return unattributed
+
+
+# ---- history backfill: events imported in chunks, counted when the whole import is in -----------------------
+
+BACKFILL_READ_ROWS = 50_000  # events read back per step when a backfill completes
+BACKFILL_DELETE_ROWS = 50_000  # events deleted per transaction when a backfill is given up
+
+
+def begin_backfill(source: str) -> Backfill:
+    """The unfinished backfill of this source (a digest of the file and its options) to resume, or a new one."""
+    with transaction.atomic():
+        found = Backfill.objects.filter(source=source, status=Backfill.Status.RUNNING).order_by("-pk").first()
+        if found is not None:
+            return found
+        # Every event stored from now on has a larger id (ids only grow), so the backfill's are found by range.
+        after = Event.objects.aggregate(last=Max("id"))["last"] or 0
+        return Backfill.objects.create(source=source, after_event_id=after)
+
+
+def stage_backfill(backfill: Backfill, messages: list[Message], *, lines_done: int, unchanged: int = 0) -> int:
+    """Store one chunk of a backfill's events (each message names its account) in a transaction of its own,
+    not counted anywhere until ``complete_backfill``; record the progress with them so a retry resumes after
+    ``lines_done``. ``unchanged`` counts rows of the chunk known to be duplicates already. Return how many
+    events were new: a message id already stored (by an earlier import or the event API) is not stored again.
+    """
+    with transaction.atomic(durable=True):
+        new = store.append_events(messages, backfill.pk)
+        backfill.created += new
+        backfill.unchanged += len(messages) - new + unchanged
+        backfill.lines_done = lines_done
+        backfill.save(update_fields=["created", "unchanged", "lines_done"])
+    return new
+
+
+def complete_backfill(backfill: Backfill) -> Backfill:
+    """Count a backfill's events, all at once, in one transaction: their product users, rollups and features.
+    Only the rollups are written here (the events are in already), so the transaction is the rollups' size."""
+    with transaction.atomic(durable=True):
+        backfill = Backfill.objects.select_for_update().get(pk=backfill.pk)
+        if backfill.status == Backfill.Status.COMPLETE:
+            return backfill
+        after = backfill.after_event_id
+        while events := store.backfill_events(backfill.pk, after, BACKFILL_READ_ROWS):
+            after = events[-1][0]
+            _add_product_users(events)
+            _roll_up((kind, account_id, ts, event, user_id or f"anon:{anonymous_id}")
+                     for _, kind, account_id, ts, event, user_id, anonymous_id in events)
+        backfill.status = Backfill.Status.COMPLETE
+        backfill.finished_at = timezone.now()
+        backfill.save(update_fields=["status", "finished_at"])
+    return backfill
+
+
+def discard_backfill(backfill: Backfill) -> None:
+    """Give up an unfinished backfill: delete its events, a short transaction at a time, then the record. Its
+    events were never counted, so nothing else changes."""
+    if backfill.status == Backfill.Status.COMPLETE:
+        raise ValueError(f"{backfill} is complete: its events are counted and stay")
+    while True:
+        with transaction.atomic(durable=True):
+            deleted = store.delete_backfill_events(backfill.pk, backfill.after_event_id, BACKFILL_DELETE_ROWS)
+        if deleted < BACKFILL_DELETE_ROWS:
+            break
+    backfill.delete()
+
+
+def _add_product_users(events: list[tuple]) -> None:
+    """Product users for the user ids of backfilled events that have none yet (first seen at their first
+    event here); the backfill names accounts directly, so it changes no existing user."""
+    first_seen: dict[str, tuple[str, dt.datetime]] = {}
+    for _, _, _, ts, _, user_id, _ in events:
+        if user_id:
+            key = user_id.lower()
+            if key not in first_seen or ts < first_seen[key][1]:
+                first_seen[key] = (user_id, ts)
+    keys = list(first_seen)
+    known: set[str] = set()
+    for start in range(0, len(keys), 900):
+        known.update(ProductUser.objects.annotate(_key=Lower("user_id"))
+                     .filter(_key__in=keys[start : start + 900]).values_list("_key", flat=True))
+    ProductUser.objects.bulk_create([ProductUser(user_id=user_id, first_seen=at)
+                                     for key, (user_id, at) in first_seen.items() if key not in known])
 
 
 def describe_feature(feature, *, friendly_name: str, module: str, is_key: bool):

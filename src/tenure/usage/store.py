@@ -24,9 +24,9 @@ from tenure.usage.models import (
 
 EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp",
-    "original_timestamp", "sent_at", "received_at", "write_key_id", "payload",
+    "original_timestamp", "sent_at", "received_at", "write_key_id", "payload", "backfill_id",
 )
-_ROWS_PER_INSERT = 400  # 12 columns x 400 rows stays well under SQLite's bound-variable limit
+_ROWS_PER_INSERT = 400  # 13 columns x 400 rows stays well under SQLite's bound-variable limit
 
 
 def _sqlite_time(value: dt.datetime | None) -> str | None:
@@ -94,6 +94,75 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
     return inserted
 
 
+def append_events(messages, backfill_id: int | None = None) -> int:
+    """Append events from messages (protocol.Message) whose account is named; return how many were new (a
+    message id already stored is skipped). The bulk path: nobody needs to know which ids were new."""
+    sqlite = connection.vendor == "sqlite"
+    table = connection.ops.quote_name(Event._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
+    memo: dict[dt.datetime, str] = {}
+
+    def time(value):
+        if value is None or not sqlite:
+            return value
+        converted = memo.get(value)
+        if converted is None:
+            converted = memo[value] = _sqlite_time(value)
+        return converted
+
+    rows = [
+        (m.message_id, m.type, m.event, m.user_id, m.anonymous_id, m.account_id, time(m.timestamp),
+         time(m.original_timestamp), time(m.sent_at), time(m.received_at), None,
+         m.payload_json or json.dumps(m.payload), backfill_id)
+        for m in messages
+    ]
+    # Multi-row statements: on PostgreSQL a statement per row is a round trip per row.
+    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
+    new = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))} ON CONFLICT (message_id) "
+                f"DO NOTHING",
+                [value for row in chunk for value in row],
+            )
+            new += cursor.rowcount
+    return new
+
+
+def backfill_events(backfill_id: int, after_id: int, limit: int) -> list[tuple]:
+    """The next ``limit`` events of a backfill after event id ``after_id``, oldest first, as (id, type, account_id,
+    timestamp, event, user_id, anonymous_id): what its rollups need. Walks the primary key from the backfill's
+    first id (no index on backfill_id: it would cost every insert)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, type, account_id, timestamp, event, user_id, anonymous_id FROM {table} "
+            f"WHERE id > %s AND backfill_id = %s ORDER BY id LIMIT %s",
+            [after_id, backfill_id, limit],
+        )
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":  # naive UTC (see _sqlite_time), as Django's converter reads it back
+        rows = [(i, t, a, ts.replace(tzinfo=dt.UTC), *rest) for i, t, a, ts, *rest in rows]
+    return rows
+
+
+def delete_backfill_events(backfill_id: int, after_id: int, limit: int) -> int:
+    """Delete up to ``limit`` events of a backfill (by id range, for short transactions); return how many."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id > %s AND backfill_id = %s ORDER BY id LIMIT 1 OFFSET %s",
+            [after_id, backfill_id, limit - 1],
+        )
+        last = cursor.fetchone()
+        bound, params = ("AND id <= %s", [last[0]]) if last else ("", [])
+        cursor.execute(f"DELETE FROM {table} WHERE id > %s AND backfill_id = %s {bound}",
+                       [after_id, backfill_id, *params])
+        return cursor.rowcount
+
+
 def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
     """Which of these message ids are already stored (plain SQL: the ORM's per-parameter work showed up here)."""
     ids = list(set(message_ids))
@@ -120,6 +189,7 @@ def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...]
     updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
     if stamp:
         now = timezone.now()
+        now = _sqlite_time(now) if connection.vendor == "sqlite" else now
         cols.append(stamp)
         rows = [(*r, now) for r in rows]
         updates += f", {q(stamp)} = excluded.{q(stamp)}"
@@ -128,7 +198,7 @@ def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...]
         f"ON CONFLICT ({', '.join(q(c) for c in key)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _rows(rows))
+        cursor.executemany(sql, rows)
 
 
 def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[tuple]) -> None:
@@ -141,7 +211,7 @@ def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[
     where = " AND ".join(f"{q(c)} = %s" for c in key)
     sql = f"UPDATE {table} SET {q(target)} = (SELECT COUNT(*) FROM {source} s WHERE {match}) WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _rows((*k, *k) for k in keys))
+        cursor.executemany(sql, [(*k, *k) for k in keys])
 
 
 def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None:
@@ -153,7 +223,13 @@ def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None
     """
     feature, user_feature, account_day = Counter(), Counter(), Counter()
     account_logins, user_day, user_logins = Counter(), Counter(), Counter()
+    sqlite = connection.vendor == "sqlite"
+    days: dict[dt.date, object] = {}  # each day adapted once (SQLite stores ISO text), not each row's
     for account_id, day, event, user_key, is_login in usage:
+        as_param = days.get(day)
+        if as_param is None:
+            as_param = days[day] = day.isoformat() if sqlite else day
+        day = as_param
         feature[(account_id, day, event)] += 1
         user_feature[(account_id, day, event, user_key)] += 1
         account_day[(account_id, day)] += 1
