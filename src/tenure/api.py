@@ -3,8 +3,10 @@ share, such as ``require_writer``, are in tenure/api_helpers.py, so rooms never 
 
 from django.core.exceptions import ValidationError
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from tenure.users import throttle
 from tenure.users.services import user_for_token
 
 
@@ -22,9 +24,16 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer tnr_…`, issued by `tenure token create`."""
 
     def authenticate(self, request, token):
+        limits = throttle.for_token(throttle.address_of(request))
+        wait = throttle.locked_for(limits)
+        if wait:
+            raise HttpError(429, f"too many wrong API tokens from this address; try again in "
+                                 f"{throttle.wait_words(wait)}")
         user = user_for_token(token)
         if user is not None:
             request.user = user
+        else:
+            throttle.failed(limits)
         return user
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tenure.api import api
+from tenure.web.views import SignInView
 
 
 def _public(patterns):
@@ -19,7 +20,7 @@ api_urls = api.urls
 _public(api_urls[0])
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", api_urls),

@@ -102,3 +102,13 @@ class ApiToken(SecretKey):
 
     class Meta(SecretKey.Meta):
         pass
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins (or API token guesses) under one key — a username or an address — in the current window,
+    and until when the key is locked. Kept in the database so every web process sees the same count."""
+
+    key = models.CharField(max_length=300, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,9 @@
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
 from django.http import JsonResponse
 from django.shortcuts import redirect
+
+from tenure.users import throttle
 
 
 def home(request):
@@ -12,3 +15,30 @@ def home(request):
 @login_not_required
 def liveness(request):
     return JsonResponse({"status": "ok"})
+
+
+class SignInView(LoginView):
+    """Django's sign-in, throttled: a few wrong passwords for one username (or many from one address) lock them
+    for a while (tenure.users.throttle); the page says how long, with status 429."""
+
+    template_name = "web/login.html"
+
+    def post(self, request, *args, **kwargs):
+        limits = throttle.for_sign_in(request.POST.get("username", ""), throttle.address_of(request))
+        wait = throttle.locked_for(limits)
+        if wait:
+            return self._locked(wait)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.succeeded(limits)
+            return response
+        throttle.failed(limits)
+        wait = throttle.locked_for(limits)
+        return self._locked(wait) if wait else response
+
+    def _locked(self, seconds: int):
+        response = self.render_to_response(self.get_context_data(
+            form=self.get_form_class()(self.request), locked=throttle.wait_words(seconds)))
+        response.status_code = 429
+        response["Retry-After"] = str(seconds)
+        return response
