@@ -1,7 +1,10 @@
 """The JSON API under /api/, documented at /api/docs. Each room contributes its router (the pieces the routers
 share, such as ``require_writer``, are in tenure/api_helpers.py, so rooms never import this module)."""
 
+import functools
+
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -37,6 +40,20 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def signed_in_only(view):
+    """The schema and its docs, like every call: for a signed-in user or a valid token (401 otherwise)."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        allowed = request.user.is_authenticated or (
+            header.startswith("Bearer ") and user_for_token(header[7:].strip()) is not None)
+        if not allowed:
+            return JsonResponse({"detail": "Sign in or send Authorization: Bearer <token> to read the API "
+                                           "schema"}, status=401)
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
 api = NinjaAPI(
     title="Tenure API",
     version="1",
@@ -44,6 +61,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (create one with `tenure token create USERNAME NAME`).",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs_decorator=signed_in_only,
 )
 
 

@@ -10,11 +10,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "tenure"
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:  # a missing or refused setting: say which, not a traceback
+        sys.stderr.write(f"tenure: {exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -64,6 +64,14 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("TENURE_CSRF_TRUSTED_ORIGINS", ""
 if PRODUCTION:
     SESSION_COOKIE_SECURE = envbool("TENURE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # HTTPS only. Behind a TLS proxy that talks plain HTTP to Tenure, set TENURE_BEHIND_TLS_PROXY=true (the proxy
+    # must set X-Forwarded-Proto); TENURE_SSL_REDIRECT=false and TENURE_HSTS_SECONDS=0 turn each off.
+    SECURE_SSL_REDIRECT = envbool("TENURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("TENURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("TENURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("TENURE_HSTS_PRELOAD", True)
+    if envbool("TENURE_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -57,6 +57,18 @@ def test_session_writes_need_the_csrf_token(csm):
     assert response.status_code == 201
 
 
+def test_the_api_schema_and_docs_need_a_sign_in_or_a_token(csm):
+    from django.test import Client
+
+    from tenure.users.services import issue_token
+
+    anonymous = Client()
+    assert anonymous.get("/api/openapi.json").status_code == 401
+    assert anonymous.get("/api/docs").status_code == 401
+    _, raw = issue_token(csm, "docs")
+    assert anonymous.get("/api/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
 def test_api_docs_are_served_to_logged_in_users(csm_client):
     assert csm_client.get("/api/docs").status_code == 200
     schema = csm_client.get("/api/openapi.json").json()

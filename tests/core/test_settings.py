@@ -46,3 +46,18 @@ def test_secrets_can_come_from_files(tmp_path, name):
     secret.write_text("from-a-file-" * 5 + "\n")
     env = {"TENURE_ENV": "production", f"{name}_FILE": str(secret), "TENURE_DATA_DIR": str(tmp_path)}
     assert _start(env).returncode == 0
+
+
+def _check_deploy(env: dict) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TENURE_")}
+    return subprocess.run([sys.executable, "-m", "tenure.cli", "check", "--deploy"], capture_output=True, text=True,
+                          env={**base, **env}, timeout=120)
+
+
+def test_the_deploy_check_passes_in_production_and_names_a_missing_key_without_a_traceback(tmp_path):
+    clean = _check_deploy({"TENURE_ENV": "production", "TENURE_SECRET_KEY": "s3cret-" * 8,
+                           "TENURE_DATA_DIR": str(tmp_path)})
+    assert clean.returncode == 0 and "no issues" in clean.stdout, clean.stdout + clean.stderr
+    missing = _check_deploy({"TENURE_ENV": "production", "TENURE_DATA_DIR": str(tmp_path)})
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "TENURE_SECRET_KEY" in missing.stderr
