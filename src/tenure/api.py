@@ -4,6 +4,7 @@ share, such as ``require_writer``, are in tenure/api_helpers.py, so rooms never 
 import functools
 
 from django.core.exceptions import ValidationError
+from django.db import DataError
 from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -63,6 +64,14 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_decorator=signed_in_only,
 )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request, exc):
+    """A number or date beyond what the database holds (an id of 2**70, an offset past 2**63): the request is
+    wrong, not the server."""
+    return api.create_response(request, {"detail": "a number or date in the request is out of range"}, status=422)
 
 
 @api.exception_handler(ValidationError)

@@ -1,7 +1,10 @@
 """Small pieces every room's API router shares."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from ninja import Field, Schema
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination
 
 
 def require_writer(request) -> None:
@@ -27,3 +30,11 @@ def resolve(model, pk: int | None, field: str):
 
 def get_or_404(model, pk: int):
     return get_object_or_404(model, pk=pk)
+
+
+class BoundedLimitOffset(LimitOffsetPagination):
+    """ninja's limit/offset pages with the offset bounded too: an offset past 2**63 reached the database as a 500."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=settings.NINJA_PAGINATION_MAX_OFFSET)

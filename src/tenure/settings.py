@@ -236,6 +236,8 @@ TENURE_RENEWAL_OFFSETS = [int(d) for d in env("TENURE_RENEWAL_OFFSETS", "120,90,
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_MAX_OFFSET = 1_000_000_000  # past this, an offset is a mistake (and past 2**63 a 500)
+NINJA_PAGINATION_CLASS = "tenure.api_helpers.BoundedLimitOffset"
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 """Accounts and contacts: the one place their rows are created and changed."""
 
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -76,10 +77,29 @@ def _normalize_account_fields(fields: dict) -> dict:
         fields["stage"] = LifecycleStage.ONBOARDING
     if fields.get("custom") is None and "custom" in fields:
         fields["custom"] = {}
+    if "custom" in fields:
+        check_custom(fields["custom"])
     unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise ValidationError({f: "not an account field" for f in sorted(unknown)})
     return fields
+
+
+CUSTOM_LIMIT = 16_384  # bytes of JSON: attributes, not documents
+
+
+def check_custom(custom) -> None:
+    """Custom attributes: an object of plain values (text, finite numbers, true/false, null, lists and objects of
+    them), at most ``CUSTOM_LIMIT`` bytes as JSON. NaN or Infinity cannot be stored on PostgreSQL."""
+    if not isinstance(custom, dict):
+        raise ValidationError({"custom": "custom attributes are an object of names and values"})
+    try:
+        text = json.dumps(custom, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValidationError({"custom": "custom attribute values must be text, finite numbers, true/false or null"}
+                              ) from None
+    if len(text.encode()) > CUSTOM_LIMIT:
+        raise ValidationError({"custom": f"custom attributes are limited to {CUSTOM_LIMIT:,} bytes as JSON"})
 
 
 def _check_owner(owner: User | None) -> None:
@@ -366,7 +386,11 @@ def search_accounts(
     if owner == "none":
         qs = qs.filter(owner__isnull=True)
     elif owner:
-        qs = qs.filter(owner_id=owner)
+        try:
+            owner_id = int(owner)
+        except (TypeError, ValueError):
+            raise ValidationError({"owner": f"{str(owner)[:40]!r} is not a user id (or none)"}) from None
+        qs = qs.filter(owner_id=owner_id) if 0 < owner_id < 2**63 else qs.none()
     if segment:
         qs = qs.filter(segment__iexact=segment)
     if stage:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -71,7 +71,7 @@ def account_health(request, account_id: int):
 
 
 @router.get("/accounts/{int:account_id}/history", response=list[SnapshotOut])
-def account_history(request, account_id: int, days: int = 365):
+def account_history(request, account_id: int, days: int = Query(365, ge=1, le=3660)):
     return services.history(get_or_404(Account, account_id), days)
 
 
@@ -84,5 +84,5 @@ def create_pulse(request, account_id: int, payload: PulseIn):
 
 
 @router.get("/backtest")
-def backtest(request, days: int = 30):
+def backtest(request, days: int = Query(30, ge=1, le=3660)):
     return services.backtest(days=days).as_dict()

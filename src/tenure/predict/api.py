@@ -1,7 +1,7 @@
 """The churn model over the JSON API: the active model's back-test and the latest predictions."""
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Query, Router
 
 from tenure.predict.models import ChurnModel, ChurnPrediction
 
@@ -28,8 +28,7 @@ def model(request):
 
 
 @router.get("/predictions", summary="Accounts by churn probability, highest first")
-def predictions(request, limit: int = 50, offset: int = 0):
-    limit = max(1, min(limit, 500))
+def predictions(request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10**9)):
     qs = ChurnPrediction.objects.select_related("account", "model").order_by("-probability", "account_id")
     return {"count": qs.count(), "predictions": [_prediction(p) for p in qs[offset : offset + limit]]}
 

@@ -520,7 +520,8 @@ def work_queue(user, owner: str | None = None):
     elif owner == UNASSIGNED:
         qs = qs.filter(owner__isnull=True).exclude(account__coverage=POOLED)
     elif owner:
-        qs = qs.filter(owner_id=owner)
+        owner_id = int(owner) if str(owner).isdigit() else 0  # anything but a user id shows nobody's tasks
+        qs = qs.filter(owner_id=owner_id) if 0 < owner_id < 2**63 else qs.none()
     return qs.order_by("priority", "due_on", "pk")
 
 

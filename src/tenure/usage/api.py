@@ -53,6 +53,9 @@ class UsageOut(Schema):
     daily: list[DailyOut]
 
 
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+
+
 @router.get("/{int:account_id}/usage", response=UsageOut)
 def get_account_usage(request, account_id: int, start: dt.date | None = None, end: dt.date | None = None):
     """Usage facts for one account over a window (default: the last 30 days), from the daily rollups."""
@@ -61,6 +64,8 @@ def get_account_usage(request, account_id: int, start: dt.date | None = None, en
     start = start or window(end, 30)[0]
     if end < start:
         raise HttpError(422, "end is before start")
+    if start < EARLIEST or end > LATEST or (end - start).days > 3660:
+        raise HttpError(422, f"the window must lie between {EARLIEST} and {LATEST} and span at most ten years")
     facts = account_usage(account.pk, start, end)
     data = facts.__dict__ | {"account_id": account.pk}
     data["features"] = [f.__dict__ for f in facts.features]
