@@ -55,7 +55,33 @@ def signed_in_only(view):
     return wrapped
 
 
-api = NinjaAPI(
+ERRORS = {  # what any call may answer besides its success, documented on every operation
+    "400": "The request is malformed (its body is not JSON, or too large).",
+    "401": "No session or token, or an unknown token.",
+    "403": "The user's role may not do this (read-only users change nothing).",
+    "404": "No such record.",
+    "405": "The path does not take this method.",
+    "422": "A parameter or field is invalid; `detail` says which and why.",
+    "429": "Too many wrong tokens from this address: try again later.",
+}
+
+
+class TenureAPI(NinjaAPI):
+    """The API, its schema listing the errors every call may answer (``ERRORS``), each a ``{"detail": …}``."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"type": "object", "properties": {"detail": {}}, "required": ["detail"]}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, text in ERRORS.items():
+                    if code not in responses and int(code) not in responses:
+                        responses[int(code)] = {"description": text, "content": {"application/json": {"schema": error}}}
+        return schema
+
+
+api = TenureAPI(
     title="Tenure API",
     version="1",
     description="Accounts, contacts, subscriptions, tickets and touches. Authenticate with a session or "
