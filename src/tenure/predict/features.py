@@ -292,6 +292,9 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
                                      idx)
     starts = cov.groupby("account_id")["start"].min().reindex(idx)
     f["tenure_days"] = (day - starts).astype("float64")
+    # the first months are when most leave: steps the logistic model cannot draw from tenure's log alone
+    f["first_quarter"] = (f["tenure_days"] < 92).astype("float64")
+    f["first_half_year"] = (f["tenure_days"] < 183).astype("float64")
 
     # -- product usage, from the rollups: volumes, per active user and per seat, and how the pace moves
     act = inputs.activity
@@ -309,6 +312,8 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     f["logins_change_30"] = _log_change(f["logins_30"], _sum(prev30, "logins", idx))
     f["active_days_7"] = _count(last7[last7["active_users"] > 0], idx)
     f["active_days_30"] = _count(last30[last30["active_users"] > 0], idx)
+    last14 = _in(act, day, 14)
+    f["active_days_14"] = _count(last14[last14["active_users"] > 0], idx)
     f["active_days_90"] = _count(_in(act[act["active_users"] > 0], day, 90), idx)
     f["dau_30"] = _sum(last30, "active_users", idx) / 30
     ua = inputs.user_activity
