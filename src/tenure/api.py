@@ -4,7 +4,7 @@ share, such as ``require_writer``, are in tenure/api_helpers.py, so rooms never 
 import functools
 
 from django.core.exceptions import ValidationError
-from django.db import DataError
+from django.db import DataError, connection, transaction
 from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -90,6 +90,22 @@ api = TenureAPI(
     urls_namespace="api",
     docs_decorator=signed_in_only,
 )
+
+
+def in_a_savepoint(operation):
+    """On PostgreSQL each operation runs in its own transaction (or savepoint): a statement the database refuses (a
+    number out of its range) rolls back just that operation, answered as a 4xx, and leaves the connection usable.
+    SQLite neither needs it (an error does not poison the transaction) nor wants it (a write lock on every read)."""
+    @functools.wraps(operation)
+    def wrapped(request, *args, **kwargs):
+        if connection.vendor != "postgresql":
+            return operation(request, *args, **kwargs)
+        with transaction.atomic():
+            return operation(request, *args, **kwargs)
+    return wrapped
+
+
+api.add_decorator(in_a_savepoint)
 
 
 @api.exception_handler(OverflowError)

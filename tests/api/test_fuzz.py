@@ -3,7 +3,9 @@ sends, as an admin or as a read-only user, the API answers with a status its sch
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import status_code_conformance
 
@@ -27,12 +29,22 @@ def tokens(db):
     return [issue_token(make_user(role, username=f"fuzz-{role}"), "fuzz")[1] for role in (Role.ADMIN, Role.READ_ONLY)]
 
 
+@pytest.fixture
+def app():
+    """The WSGI application, keeping the test's database connection across requests (as Django's test client
+    does): a real request ends by closing its connections, which would end the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_no_request_gets_a_server_error_or_an_undocumented_status(case, tokens):
-    app = get_wsgi_application()
+def test_no_request_gets_a_server_error_or_an_undocumented_status(case, tokens, app):
     for raw in tokens:
         response = case.call(app=app, headers={"Authorization": f"Bearer {raw}"})
         assert response.status_code < 500, (case.method, case.formatted_path, response.status_code,
