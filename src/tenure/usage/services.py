@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -92,12 +92,21 @@ class _Identities:
             self.account_ids[key] = account_id or merged_account_id
             if traits:
                 self.has_traits.add(key)
-        # New users in one statement, not one round trip each.
-        new = [ProductUser(user_id=key, first_seen=at) for lower, (key, at) in first_seen.items()
-               if lower not in self.pks]
-        for user in ProductUser.objects.bulk_create(new):
-            self.pks[user.user_id.lower()] = user.pk
-            self.account_ids[user.user_id.lower()] = None
+        # New users in one statement, not one round trip each; insert-or-ignore in key order, then read back: a
+        # request bringing the same new users at the same moment waits for this one instead of failing, and the
+        # fixed order leaves no two requests waiting on each other.
+        new = sorted((lower, key, at) for lower, (key, at) in first_seen.items() if lower not in self.pks)
+        if new:
+            ProductUser.objects.bulk_create([ProductUser(user_id=key, first_seen=at) for _, key, at in new],
+                                            ignore_conflicts=True)
+            for key, pk, account_id, merged_account_id, traits in (
+                ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=[lower for lower, _, _ in new])
+                .values_list("_key", "pk", "account_id", "merged_into__account_id", "traits")
+            ):
+                self.pks[key] = pk
+                self.account_ids[key] = account_id or merged_account_id
+                if traits:
+                    self.has_traits.add(key)
         # Users whose rows identify, alias or group-with-traits messages change, and the contacts behind them:
         # two queries for the request rather than a few per message.
         changing = {m.user_key.lower() for m in messages if m.type in ("identify", "alias")}
@@ -186,11 +195,27 @@ def _accounts_for_groups(messages: list[Message]) -> dict[str, Account]:
             merged = {**(account.custom or {}), **custom}
             changes.append((account, {**fields, **({"custom": merged} if merged != account.custom else {})}))
     if new:
-        for account in accounts.create_accounts(new):
-            found[account.product_group_id.lower()] = account
+        found.update(_create_group_accounts(new))
     if changes:
         accounts.update_accounts(changes, source="api")
     return found
+
+
+def _create_group_accounts(new: list[Account]) -> dict[str, Account]:
+    """Create the accounts of new group ids, in group-id order. Another request creating the same group a moment
+    earlier makes this insert wait, then fail on the unique group id: read what it created, create the rest."""
+    new = sorted(new, key=lambda a: a.product_group_id.lower())
+    try:
+        with transaction.atomic():
+            return {a.product_group_id.lower(): a for a in accounts.create_accounts(new)}
+    except IntegrityError:
+        taken = accounts.find_accounts_by("product_group_id", [a.product_group_id for a in new])
+        rest = [a for a in new if a.product_group_id.lower() not in taken]
+        for account in rest:
+            account.pk = None
+        with transaction.atomic():
+            created = accounts.create_accounts(rest) if rest else []
+        return {**taken, **{a.product_group_id.lower(): a for a in created}}
 
 
 def _contact_fields_from_traits(traits: dict) -> dict:
@@ -447,7 +472,8 @@ def _add_product_users(events: list[tuple]) -> None:
         known.update(ProductUser.objects.annotate(_key=Lower("user_id"))
                      .filter(_key__in=keys[start : start + 900]).values_list("_key", flat=True))
     ProductUser.objects.bulk_create([ProductUser(user_id=user_id, first_seen=at)
-                                     for key, (user_id, at) in first_seen.items() if key not in known])
+                                     for key, (user_id, at) in sorted(first_seen.items()) if key not in known],
+                                    ignore_conflicts=True)
 
 
 def describe_feature(feature, *, friendly_name: str, module: str, is_key: bool):
