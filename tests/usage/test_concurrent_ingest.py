@@ -42,9 +42,10 @@ def _send(url: str, key: str, batch: list[dict]) -> int:
         return exc.code
 
 
-def test_concurrent_batches_with_the_same_new_users_and_accounts(live_server, transactional_db):
+def test_concurrent_batches_with_the_same_new_users_and_accounts(request, transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers are a PostgreSQL case (SQLite serialises writers)")
+    live_server = request.getfixturevalue("live_server")
     _, key = create_write_key("concurrency")
     jobs = [(s, r) for s in range(SENDERS) for r in range(REQUESTS)]
     with ThreadPoolExecutor(SENDERS) as pool:
