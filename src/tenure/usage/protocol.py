@@ -10,11 +10,16 @@ import binascii
 import datetime as dt
 import gzip
 import json
+import re
 import uuid
 import zlib
 from dataclasses import dataclass, field
 
 MAX_MESSAGE_BYTES = 32 * 1024
+# What the store holds (usage.models, accounts.models): checked before anything is written.
+MAX_ID, MAX_GROUP_ID, ANON_PREFIX = 200, 100, "anon:"
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # events before this are a client's broken clock
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # a NUL character in encoded JSON (not an escaped backslash)
 MAX_REQUEST_BYTES = 500 * 1024
 TYPES = ("track", "identify", "group", "page", "screen", "alias")
 
@@ -67,6 +72,8 @@ def decode_body(raw: bytes, content_encoding: str = "") -> dict:
             raw = decompressor.decompress(raw, MAX_REQUEST_BYTES + 1)
         except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
             raise ProtocolError(400, "invalid_gzip", "the body is not valid gzip") from None
+        if not decompressor.eof and len(raw) <= MAX_REQUEST_BYTES:
+            raise ProtocolError(400, "invalid_gzip", "the gzip body is truncated (its end is missing)")
     elif encoding not in ("", "identity"):
         raise ProtocolError(400, "unsupported_encoding", f"Content-Encoding {content_encoding!r} is not supported")
     if len(raw) > MAX_REQUEST_BYTES:
@@ -75,6 +82,8 @@ def decode_body(raw: bytes, content_encoding: str = "") -> dict:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
+    except RecursionError:
+        raise ProtocolError(400, "invalid_json", "the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
     return body
@@ -92,6 +101,10 @@ def write_key_from(authorization: str, body: dict) -> str:
             return key
     key = body.get("writeKey")
     if isinstance(key, str) and key:
+        try:
+            key.encode()
+        except UnicodeEncodeError:
+            raise ProtocolError(401, "invalid_write_key", "the write key is not valid text") from None
         return key
     raise ProtocolError(401, "missing_write_key", "no write key: send it as the Basic auth user name or writeKey")
 
@@ -160,25 +173,65 @@ def _object(msg: dict, key: str) -> dict:
 
 
 def corrected_time(client: dt.datetime | None, sent_at: dt.datetime | None, received_at: dt.datetime) -> dt.datetime:
-    if client is None:
-        return received_at
-    if sent_at is None:
-        return client
-    return received_at - (sent_at - client)
+    """The client's time corrected for its clock's skew; InvalidMessage when the result is outside the calendar or
+    outside EARLIEST … tomorrow (a clock that far off, or a made-up date, would move "last seen" to year 9999)."""
+    try:
+        if client is None:
+            corrected = received_at
+        elif sent_at is None:
+            corrected = client
+        else:
+            corrected = received_at - (sent_at - client)
+        too_late = corrected > received_at + dt.timedelta(days=1)
+    except OverflowError:
+        raise InvalidMessage("timestamp and sentAt are too far apart to correct the clock") from None
+    if corrected < EARLIEST or too_late:
+        raise InvalidMessage(f"timestamp {corrected.isoformat()} (after clock correction) is outside "
+                             f"{EARLIEST.date()} to a day after it was received")
+    return corrected
+
+
+def _stored_text(msg: dict) -> str:
+    """The message as stored: refused when it holds NaN or Infinity, text that is not valid UTF-8 (a lone
+    surrogate), a NUL character, or nesting deeper than a JSON column takes."""
+    try:
+        text = json.dumps(msg, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        text.encode()
+    except ValueError as e:
+        if isinstance(e, UnicodeEncodeError):
+            raise InvalidMessage("the message holds text that is not valid UTF-8 (a lone surrogate)") from None
+        raise InvalidMessage("the message holds a number that is not finite (NaN or Infinity)") from None
+    except RecursionError:
+        raise InvalidMessage("the message is nested too deeply") from None
+    if _NUL.search(text):
+        raise InvalidMessage("the message holds a NUL character")
+    return text
+
+
+TRAIT_LIMITS = {"name": 200, "email": 254, "title": 200, "industry": 100, "website": 253, "domain": 253,
+                "firstName": 200, "lastName": 200}
+
+
+def _check_traits(traits: dict) -> None:
+    """The traits Tenure stores on an account or a contact fit their fields."""
+    for key, limit in TRAIT_LIMITS.items():
+        value = traits.get(key)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise InvalidMessage(f"traits.{key} is longer than {limit} characters")
 
 
 def parse_message(msg, received_at: dt.datetime) -> Message:
     """Validate one message (after batch merging) into a Message, or raise InvalidMessage naming the problem."""
     if not isinstance(msg, dict):
         raise InvalidMessage("a message must be a JSON object")
-    size = len(json.dumps(msg, separators=(",", ":")).encode())
+    size = len(_stored_text(msg).encode())
     if size > MAX_MESSAGE_BYTES:
         raise InvalidMessage(f"the message is {size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
     kind = msg.get("type")
     if kind not in TYPES:
         raise InvalidMessage(f"type {kind!r} is not one of {', '.join(TYPES)}")
     user_id = _text(msg, "userId")
-    anonymous_id = _text(msg, "anonymousId")
+    anonymous_id = _text(msg, "anonymousId", limit=MAX_ID - len(ANON_PREFIX))  # stored as "anon:<id>"
     previous_id = _text(msg, "previousId")
     if kind == "alias":
         if not (user_id and previous_id):
@@ -192,11 +245,16 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
         if not event:
             raise InvalidMessage("track needs an event name")
     elif kind in ("page", "screen"):
-        name = _text(msg, "name") or str(_object(msg, "properties").get("path") or "")[:190]
+        name = _text(msg, "name", limit=MAX_ID - len(kind) - 1) or str(
+            _object(msg, "properties").get("path") or "")[:190]
         event = f"{kind}:{name}" if name else kind
-    group_id = _text(msg, "groupId")
+    group_id = _text(msg, "groupId", limit=MAX_GROUP_ID)
     if kind == "group" and not group_id:
         raise InvalidMessage("group needs a groupId")
+    context = _object(msg, "context")
+    if context.get("groupId") is not None:
+        _text(context, "groupId", limit=MAX_GROUP_ID)  # names an account: a string or number, like groupId
+    _check_traits(_object(msg, "traits"))
     client_time = parse_time(msg.get("originalTimestamp"), "originalTimestamp") or parse_time(
         msg.get("timestamp"), "timestamp"
     )

@@ -2,10 +2,10 @@
 /v1/screen and /v1/alias. Authenticated by write key, never by session or login."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from tenure.usage import services
 from tenure.usage.protocol import (
@@ -30,13 +30,32 @@ def _error(e: ProtocolError) -> JsonResponse:
 
 @csrf_exempt
 @login_not_required
-@require_POST
+def not_found(request, path: str = ""):
+    """Any other /v1/ path: the event API's errors are JSON too."""
+    return _error(ProtocolError(404, "not_found", f"there is no /v1/{path[:100]}; send events to /v1/batch or "
+                                                  f"/v1/{{{','.join(ENDPOINTS[1:])}}}"))
+
+
+@csrf_exempt
+@login_not_required
 def receive(request, endpoint: str):
+    if request.method != "POST":
+        response = _error(ProtocolError(405, "method_not_allowed", f"/v1/{endpoint} takes POST"))
+        response["Allow"] = "POST"
+        return response
     try:
-        length = int(request.headers.get("Content-Length") or 0)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise ProtocolError(400, "invalid_length", "the Content-Length header is not a number") from None
         if length > MAX_REQUEST_BYTES:
             raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB")
-        body = decode_body(request.body, request.headers.get("Content-Encoding", ""))
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB"
+                                ) from None
+        body = decode_body(raw, request.headers.get("Content-Encoding", ""))
         raw_key = write_key_from(request.headers.get("Authorization", ""), body)
         write_key = services.authenticate_write_key(raw_key)
         if write_key is None:
