@@ -4,6 +4,7 @@ tenure/pipeline.py); nothing here but the time and the call.
 | when                 | job                        | what                                                         |
 |----------------------|----------------------------|--------------------------------------------------------------|
 | every minute         | refresh_changed_accounts   | the pipeline over accounts whose inputs changed, once each   |
+| every minute         | requeue_stalled_refreshes  | refresh batches a killed worker left unfinished, again       |
 | every minute         | retry_webhooks             | webhook deliveries whose back-off has passed                 |
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
 | every day, 04:40     | daily_churn_predictions    | churn probabilities for every paying account                 |
@@ -37,6 +38,13 @@ def refresh_changed_accounts() -> None:
     count = pipeline.refresh_changed()
     if count:
         log.info("queued refresh of %d changed accounts", count)
+
+
+@db_periodic_task(crontab(minute="*"))
+def requeue_stalled_refreshes() -> None:
+    count = pipeline.requeue_stalled()
+    if count:
+        log.warning("queued again %d refresh batches a stopped worker had left unfinished", count)
 
 
 @db_periodic_task(crontab(minute="*"))

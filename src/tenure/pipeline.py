@@ -31,7 +31,13 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from tenure.accounts.assignment import refresh_assignments
-from tenure.changes.services import claim_changed_accounts
+from tenure.changes.services import (
+    claim_batch,
+    claim_changed_accounts,
+    finish_batch,
+    record_batches,
+    stalled_batches,
+)
 from tenure.engagement.onboarding import apply_templates
 from tenure.facts import load_facts
 from tenure.health.services import score_accounts
@@ -60,17 +66,30 @@ def batches(ids: Iterable[int], size: int | None = None) -> list[list[int]]:
 
 
 @db_task(retries=2, retry_delay=10)
-def refresh_batch(account_ids: list[int], as_of: str | None = None) -> None:
-    """One batch on a worker; a batch a killed worker dropped is retried."""
-    refresh(account_ids, dt.date.fromisoformat(as_of) if as_of else None)
+def refresh_batch(batch_id: int) -> None:
+    """One recorded batch on a worker: claimed, refreshed, marked done. An exception is retried by the queue; a
+    worker killed mid-batch leaves it claimed and not done, and ``requeue_stalled`` queues it again."""
+    batch = claim_batch(batch_id)
+    if batch is None:
+        return  # done already (a second copy of a re-queued batch)
+    refresh(batch.account_ids, batch.as_of)
+    finish_batch(batch_id)
 
 
 def enqueue(account_ids: Iterable[int], as_of: dt.date | None = None) -> int:
-    """Queue the accounts' refresh in batches; return how many accounts."""
+    """Record and queue the accounts' refresh in batches; return how many accounts."""
     chunks = batches(account_ids)
-    for batch in chunks:
-        refresh_batch(batch, as_of.isoformat() if as_of else None)
+    for batch_id in record_batches(chunks, as_of):
+        refresh_batch(batch_id)
     return sum(map(len, chunks))
+
+
+def requeue_stalled(stalled_after: dt.timedelta | None = None) -> int:
+    """Queue again the batches whose worker died mid-batch; return how many."""
+    ids = stalled_batches(stalled_after)
+    for batch_id in ids:
+        refresh_batch(batch_id)
+    return len(ids)
 
 
 def refresh_changed() -> int:

@@ -160,3 +160,22 @@ def test_a_corrected_survey_answer_is_a_change():
     claim_changed_accounts(now=start)
     stamp(response, start + 30 * dt.timedelta(seconds=1), "answered_at")  # answered again through its link
     assert claim_changed_accounts(now=start + MINUTE) == [account.pk]
+
+
+def test_a_batch_claimed_and_never_finished_is_queued_again_and_a_done_one_is_not(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenure.changes.models import RefreshBatch
+    from tenure.changes.services import claim_batch, record_batches
+
+    stalled, finished = record_batches([[1, 2], [3]], None)
+    claim_batch(stalled)  # a worker took it and was killed
+    claim_batch(finished)
+    RefreshBatch.objects.filter(pk=finished).update(done_at=timezone.now())
+    assert pipeline.requeue_stalled() == 0  # claimed a moment ago: its worker may be busy with it
+    RefreshBatch.objects.update(claimed_at=timezone.now() - dt.timedelta(minutes=11))
+    assert pipeline.requeue_stalled() == 1  # queued again; jobs run inline in tests: done now
+    assert not RefreshBatch.objects.filter(done_at__isnull=True).exists()
+    assert RefreshBatch.objects.get(pk=stalled).attempts == 2

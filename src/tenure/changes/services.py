@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
-from tenure.changes.models import Watermark
+from tenure.changes.models import RefreshBatch, Watermark
 from tenure.engagement.models import Pulse, Touch
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyResponse
@@ -114,3 +114,41 @@ def claim_changed_accounts(*, everyone: bool = False, force: bool = False, now: 
                            "accounts": {str(a): list(fp) for a, fp in upcoming.items()}}
         mark.save(update_fields=["last_run", "dispatched"])
     return sorted(ids)
+
+
+# ---- refresh batches: kept until done ------------------------------------------------------------------------
+
+STALLED_AFTER = dt.timedelta(minutes=10)  # a batch takes seconds; claimed this long ago and not done, its worker died
+MAX_ATTEMPTS = 5
+
+
+def record_batches(chunks: list[list[int]], as_of: dt.date | None) -> list[int]:
+    """Record batches about to be queued; their ids."""
+    now = timezone.now()
+    return [b.pk for b in RefreshBatch.objects.bulk_create(
+        [RefreshBatch(account_ids=chunk, as_of=as_of, queued_at=now) for chunk in chunks])]
+
+
+def claim_batch(batch_id: int) -> RefreshBatch | None:
+    """A worker takes the batch (None when it is done already, or unknown)."""
+    now = timezone.now()
+    claimed = RefreshBatch.objects.filter(pk=batch_id, done_at__isnull=True).update(
+        claimed_at=now, attempts=models.F("attempts") + 1)
+    return RefreshBatch.objects.get(pk=batch_id) if claimed else None
+
+
+def finish_batch(batch_id: int) -> None:
+    RefreshBatch.objects.filter(pk=batch_id).update(done_at=timezone.now())
+
+
+def stalled_batches(stalled_after: dt.timedelta | None = None) -> list[int]:
+    """Batches a worker claimed and never finished (it was killed), made queued again; finished batches older than
+    a day are forgotten. A batch that failed ``MAX_ATTEMPTS`` times stays for a person to look at."""
+    now = timezone.now()
+    RefreshBatch.objects.filter(done_at__lt=now - dt.timedelta(days=1)).delete()
+    with transaction.atomic():
+        ids = list(RefreshBatch.objects.select_for_update(skip_locked=True).filter(
+            done_at__isnull=True, claimed_at__lt=now - (STALLED_AFTER if stalled_after is None else stalled_after),
+            attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+        RefreshBatch.objects.filter(pk__in=ids).update(claimed_at=None, queued_at=now)
+    return ids
