@@ -185,3 +185,10 @@ def test_a_dry_run_counts_without_storing(tmp_path, accounts):
     result = import_csv("events", path, dry_run=True)
     assert (result.created, result.unchanged) == (4, 0)
     assert not Event.objects.exists() and not Backfill.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-12:00", "1900-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00"])
+def test_a_time_outside_the_calendar_is_a_row_error_not_a_traceback(tmp_path, accounts, when):
+    result = import_csv("events", write(tmp_path, GOOD + f"crm-1,dee,Logged In,{when},\n"))
+    assert not result.ok and "timestamp" in " ".join(result.error_lines())
+    assert not Event.objects.exists()

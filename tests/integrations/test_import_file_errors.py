@@ -28,8 +28,8 @@ def test_a_file_that_is_not_utf8_is_refused_naming_the_line(csv_file):
     path = csv_file("crm_id,name\nC-1,Acme\nC-2,Soci\u00e9t\u00e9\n", encoding="cp1252")
 
     assert _refused("accounts", path) == (
-        "line 3: byte 0xe9 (byte 9 of the line) is not UTF-8 text; save the file as CSV UTF-8, or name its "
-        "encoding (for example --encoding cp1252)"
+        "line 3: byte 0xe9 (byte 9 of the line) is not UTF-8 text; save the file as CSV UTF-8 (on the command "
+        "line, --encoding can name another encoding, for example cp1252)"
     )
     assert not Account.objects.exists()
 

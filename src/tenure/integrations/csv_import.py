@@ -463,8 +463,8 @@ class _Lines:
                 name = "UTF-8" if utf8 else self.encoding
                 raise ImportFileError(
                     f"line {number}: byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line) is not "
-                    f"{name} text; save the file as CSV UTF-8, or name its encoding (for example "
-                    f"--encoding cp1252)"
+                    f"{name} text; save the file as CSV UTF-8 (on the command line, --encoding can name another "
+                    f"encoding, for example cp1252)"
                 ) from None
 
 

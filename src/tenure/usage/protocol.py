@@ -286,6 +286,15 @@ def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.da
     for name, value in (("messageId", message_id), ("userId", user_id), ("event", event)):
         if len(value) > 200:
             raise InvalidMessage(f"{name} is longer than 200 characters")
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=dt.UTC)
+    try:
+        outside = timestamp < EARLIEST or timestamp > received_at + dt.timedelta(days=1)
+    except OverflowError:
+        outside = True
+    if outside:
+        raise InvalidMessage(f"timestamp {timestamp.isoformat()} is outside {EARLIEST.date()} to a day after the "
+                             f"import")
     payload = {"type": "track", "messageId": message_id, "userId": user_id, "event": event,
                "timestamp": timestamp.isoformat(), "properties": properties, "context": {"source": "import"}}
     encoded = json.dumps(payload)  # ASCII (ensure_ascii): characters are bytes
