@@ -28,7 +28,7 @@ from huey.contrib.djhuey import db_periodic_task
 from tenure import pipeline
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
-from tenure.risk.services import wake_snoozed_tasks
+from tenure.risk.work import wake_snoozed_tasks
 
 log = logging.getLogger(__name__)
 

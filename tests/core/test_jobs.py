@@ -10,7 +10,7 @@ from tenure import jobs
 from tenure.health.models import AccountHealth
 from tenure.renewals.models import Renewal
 from tenure.risk.models import Signal, Task
-from tenure.risk.services import open_task, snooze_task
+from tenure.risk.work import open_task, snooze_task
 from tests.factories import make_account, make_subscription
 
 pytestmark = pytest.mark.django_db

@@ -206,7 +206,8 @@ def test_signals_tasks_and_band_changes_reach_webhooks():
 
     from tenure.health.models import AccountHealth
     from tenure.health.services import _refresh_current
-    from tenure.risk.services import close_task, detect_signals, open_task
+    from tenure.risk.services import detect_signals
+    from tenure.risk.work import close_task, open_task
     from tests.factories import make_account, make_contact
 
     endpoint("http://127.0.0.1:9/")

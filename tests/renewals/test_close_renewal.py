@@ -13,7 +13,7 @@ from tenure.integrations.models import WebhookDelivery, WebhookEndpoint
 from tenure.renewals.models import Renewal
 from tenure.renewals.services import close_renewal, sync_renewals
 from tenure.risk.models import Task
-from tenure.risk.services import advance_runs, open_task
+from tenure.risk.work import advance_runs, open_task
 from tests.factories import make_account, make_subscription, make_user
 
 pytestmark = pytest.mark.django_db

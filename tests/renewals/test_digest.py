@@ -13,7 +13,7 @@ from tenure.renewals.digest import build_digest, send_digests
 from tenure.renewals.models import DigestPreference
 from tenure.renewals.services import sync_renewals
 from tenure.risk.models import Signal
-from tenure.risk.services import open_task
+from tenure.risk.work import open_task
 from tests.factories import make_account, make_subscription, make_user
 
 pytestmark = pytest.mark.django_db

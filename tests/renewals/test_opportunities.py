@@ -91,7 +91,7 @@ def test_an_expansion_opportunity_starts_the_expansion_play_and_closing_it_close
 
 def test_the_risk_expansion_signal_shows_but_opens_no_second_expansion_play():
     from tenure.risk.models import Signal, Task
-    from tenure.risk.services import plan_work
+    from tenure.risk.work import plan_work
 
     busy = customer(seats=20, active=20)
     sync_opportunities([busy.pk], TODAY)

@@ -9,7 +9,8 @@ import pytest
 from tenure.renewals.models import Renewal
 from tenure.renewals.services import refresh, sync_renewals
 from tenure.risk.models import PlayRun, Signal, Task
-from tenure.risk.services import close_task, detect_signals
+from tenure.risk.services import detect_signals
+from tenure.risk.work import close_task
 from tests.factories import make_account, make_subscription, make_user
 
 pytestmark = pytest.mark.django_db

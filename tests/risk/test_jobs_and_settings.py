@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tenure import jobs, pipeline
 from tenure.risk.models import RiskSettings, Signal, Task
-from tenure.risk.services import open_task, snooze_task
+from tenure.risk.work import open_task, snooze_task
 from tests.factories import make_account, make_subscription
 
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.risk.models import Task
-from tenure.risk.services import detect_signals, open_task
+from tenure.risk.services import detect_signals
+from tenure.risk.work import open_task
 from tenure.users.models import Role
 from tests.factories import make_account, make_user
 from tests.risk.conftest import AS_OF

@@ -8,7 +8,8 @@ from django.utils import timezone
 from tenure.billing import services as billing
 from tenure.integrations.models import WebhookDelivery, WebhookEndpoint
 from tenure.risk.models import Play, PlayRun, Signal, Task
-from tenure.risk.services import close_task, detect_signals
+from tenure.risk.services import detect_signals
+from tenure.risk.work import close_task
 from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_touch
 from tests.risk.conftest import AS_OF
 
@@ -86,7 +87,7 @@ def test_the_next_step_opens_once_the_previous_is_past_due_not_before(disconnect
 
 
 def test_a_snoozed_step_holds_the_next_one_back(disconnected, csm):
-    from tenure.risk.services import snooze_task
+    from tenure.risk.work import snooze_task
 
     detect_signals([disconnected.pk], AS_OF)
     [first] = active(disconnected)

@@ -11,7 +11,8 @@ from tenure.accounts.assignment import assign_accounts
 from tenure.accounts.models import Account, AssignmentRule
 from tenure.billing import services as billing
 from tenure.risk.models import Task
-from tenure.risk.services import close_task, detect_signals, work_queue
+from tenure.risk.services import detect_signals
+from tenure.risk.work import close_task, work_queue
 from tenure.users.models import Role
 from tests.factories import make_account, make_subscription, make_user
 from tests.risk.conftest import AS_OF

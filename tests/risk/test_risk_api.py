@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tenure.risk.services import detect_signals, open_task
+from tenure.risk.services import detect_signals
+from tenure.risk.work import open_task
 from tests.factories import make_account
 
 

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tenure.risk import services
+from tenure.risk import work
 from tenure.risk.models import Play, Signal, Task
-from tenure.risk.services import apply_play, close_task, detect_signals, open_task, snooze_task, wake_snoozed_tasks
+from tenure.risk.services import detect_signals
+from tenure.risk.work import apply_play, close_task, open_task, snooze_task, wake_snoozed_tasks
 from tenure.users.models import Role
 from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_user
 from tests.risk.conftest import AS_OF
@@ -121,4 +122,4 @@ def test_the_work_queue_orders_by_priority_then_due_date(account, csm):
     soon_high = open_task(account, title="b", priority=2, due_on=AS_OF + 9 * DAY)
     first_high = open_task(account, title="c", priority=2, due_on=AS_OF + 1 * DAY)
     urgent = open_task(account, title="d", priority=1, due_on=AS_OF + 30 * DAY)
-    assert list(services.work_queue(csm)) == [urgent, first_high, soon_high, late_low]
+    assert list(work.work_queue(csm)) == [urgent, first_high, soon_high, late_low]

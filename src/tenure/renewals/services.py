@@ -34,6 +34,7 @@ from tenure.renewals.models import (
     RenewalStatus,
 )
 from tenure.risk import services as risk
+from tenure.risk import work
 from tenure.risk.models import (
     ACTIVE_TASK_STATUSES,
     CloseReason,
@@ -99,10 +100,10 @@ def start_renewal_plays(renewals: list[Renewal], as_of: dt.date) -> list[Task]:
             f"Prepare the renewal: {renewal.account.name} ({renewal.renewal_on:%d %b %Y}, "
             f"ARR {renewal.arr_before:,.0f})", "Confirm the decision maker, the proposal and any blocker.",
             due_dates([(0, 30)], as_of, renewal.renewal_on)[0])
-        starts.append(risk.RunStart(
+        starts.append(work.RunStart(
             account_id=renewal.account_id, key=run_key(renewal), play=play, event_on=renewal.renewal_on,
             priority=TaskPriority.HIGH if days_left <= 30 else TaskPriority.NORMAL, follow_up=follow_up))
-    return risk.start_runs(starts, as_of)
+    return work.start_runs(starts, as_of)
 
 
 def renewal_tasks(renewals):
@@ -165,9 +166,9 @@ def close_renewal(renewal: Renewal, outcome: str, reason: str = "", arr_after=No
     record_touch(account=renewal.account, kind="note", author=by, summary=(
         f"Renewal of {renewal.renewal_on:%d %b %Y} closed: {label}. ARR {renewal.arr_before:,.0f} → {after:,.0f}."
         + (f"\n{renewal.note}" if renewal.note else "")))
-    risk.close_tasks(renewal_tasks([renewal]), CloseReason.COMPLETED, TASK_OUTCOME[outcome], by=by,
+    work.close_tasks(renewal_tasks([renewal]), CloseReason.COMPLETED, TASK_OUTCOME[outcome], by=by,
                      note=f"Renewal closed: {label}.")
-    risk.end_runs(PlayRun.objects.filter(account_id=renewal.account_id, key=run_key(renewal)),
+    work.end_runs(PlayRun.objects.filter(account_id=renewal.account_id, key=run_key(renewal)),
                   timezone.localdate(), reason=CloseReason.COMPLETED, outcome=TASK_OUTCOME[outcome], by=by)
     webhooks.emit("renewal.closed", {
         "summary": f"Renewal {label}: {renewal.account.name}", "renewal_id": renewal.pk,
@@ -220,7 +221,7 @@ def start_expansion_plays(opportunities: list[Opportunity], as_of: dt.date) -> l
     play = Play.objects.filter(key=EXPANSION_PLAY, is_active=True).first()
     if play is None:
         return []
-    return risk.start_runs([risk.RunStart(account_id=o.account_id, key=opportunity_run_key(o), play=play)
+    return work.start_runs([work.RunStart(account_id=o.account_id, key=opportunity_run_key(o), play=play)
                             for o in opportunities if o.kind == OpportunityKind.EXPANSION], as_of)
 
 
@@ -250,7 +251,7 @@ def close_opportunity(opportunity: Opportunity, outcome: str, amount=None, reaso
     opportunity.reason, opportunity.note = reason.strip()[:200], note.strip()
     opportunity.closed_at, opportunity.closed_by = timezone.now(), by
     opportunity.save()
-    risk.end_runs(PlayRun.objects.filter(account_id=opportunity.account_id, key=opportunity_run_key(opportunity)),
+    work.end_runs(PlayRun.objects.filter(account_id=opportunity.account_id, key=opportunity_run_key(opportunity)),
                   timezone.localdate(), reason=CloseReason.COMPLETED, by=by,
                   outcome=Outcome.IMPROVED if outcome == OpportunityOutcome.WON else Outcome.NO_CHANGE,
                   note=f"Opportunity closed: {opportunity.get_outcome_display().lower()}.")

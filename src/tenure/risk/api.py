@@ -4,7 +4,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from tenure.api_helpers import get_or_404, require_writer
-from tenure.risk import services
+from tenure.risk import work
 from tenure.risk.models import Driver, Signal, SignalKind, Task, TaskStatus
 from tenure.risk.schemas import SignalOut, TaskClose, TaskOut, TaskSnooze
 
@@ -66,7 +66,7 @@ def get_task(request, task_id: int):
 def snooze_task(request, task_id: int, payload: TaskSnooze):
     require_writer(request)
     try:
-        return services.snooze_task(get_or_404(Task, task_id), payload.until, by=request.auth)
+        return work.snooze_task(get_or_404(Task, task_id), payload.until, by=request.auth)
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from None
 
@@ -75,7 +75,7 @@ def snooze_task(request, task_id: int, payload: TaskSnooze):
 def close_task(request, task_id: int, payload: TaskClose):
     require_writer(request)
     try:
-        return services.close_task(get_or_404(Task, task_id), payload.reason, payload.outcome, by=request.auth,
+        return work.close_task(get_or_404(Task, task_id), payload.reason, payload.outcome, by=request.auth,
                                    note=payload.note)
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from None

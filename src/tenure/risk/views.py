@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from tenure.risk import services
+from tenure.risk import work
 from tenure.risk.forms import CloseForm, RiskSettingsForm, SnoozeForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
 from tenure.users.models import Role, User
@@ -30,25 +30,25 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """Open tasks grouped by account, the most pressing account first, a page of accounts at a time. A fixed
     handful of queries whatever the size of the queue (a leader's view covers everyone)."""
     user = request.user
-    pooled = services.works_pooled_queue(user)
+    pooled = work.works_pooled_queue(user)
     owner = request.GET.get("owner", "")
-    if not user.is_leader and not (pooled and owner == services.POOLED):
+    if not user.is_leader and not (pooled and owner == work.POOLED):
         owner = ""
     show_all = request.GET.get("due") == "all"
     today = timezone.localdate()
     horizon = today + dt.timedelta(days=SOON_DAYS)
-    tasks = services.work_queue(user, owner)
+    tasks = work.work_queue(user, owner)
     later = 0 if show_all else tasks.filter(due_on__gt=horizon).count()
     if not show_all:
         tasks = tasks.filter(due_on__lte=horizon)
-    page, groups = services.work_by_account(tasks, request.GET.get("page") or 1)
+    page, groups = work.work_by_account(tasks, request.GET.get("page") or 1)
     csms = (list(User.objects.filter(Q(role=Role.CSM) | Q(owned_accounts__isnull=False)).distinct()
                  .order_by("first_name", "last_name", "username")) if user.is_leader else [])
     query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
     return render(request, "risk/my_work.html", {
         "groups": groups, "page": page, "task_count": tasks.count(), "later": later, "show_all": show_all,
-        "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": services.UNASSIGNED,
-        "pooled_key": services.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
+        "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
+        "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
     })
 
@@ -90,13 +90,13 @@ def _act(request, pk: int, form_class, apply, done_message: str) -> HttpResponse
 @require_POST
 def snooze(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, SnoozeForm,
-                lambda task, data: services.snooze_task(task, data["until"], by=request.user), "Task snoozed.")
+                lambda task, data: work.snooze_task(task, data["until"], by=request.user), "Task snoozed.")
 
 
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, CloseForm,
-                lambda task, data: services.close_task(task, data["reason"], data["outcome"], by=request.user,
+                lambda task, data: work.close_task(task, data["reason"], data["outcome"], by=request.user,
                                                        note=data["note"]), "Task closed.")
 
 

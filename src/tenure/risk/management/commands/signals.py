@@ -5,7 +5,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from tenure.accounts.models import Account
-from tenure.risk.services import detect_signals, wake_snoozed_tasks
+from tenure.risk.services import detect_signals
+from tenure.risk.work import wake_snoozed_tasks
 
 
 class Command(BaseCommand):
