@@ -51,7 +51,7 @@ tickets
     ``resolved_at`` is resolved now.
 """
 
-# Importing each module registers its kinds, in the order `tenure import --help` lists them.
+# Importing each module registers its kinds of record.
 # isort: off
 from tenure.integrations.importers import accounts  # noqa: F401
 from tenure.integrations.importers import subscriptions  # noqa: F401
