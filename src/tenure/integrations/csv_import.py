@@ -1,7 +1,8 @@
 """CSV import: the engine that every ``tenure import KIND FILE.csv`` (and the Import page) shares.
 
-One importer per kind (accounts, contacts, subscriptions, tickets; see ``importers.py``) is registered in
-``IMPORTERS``; a new kind is a subclass of ``Importer`` decorated with ``@register``. The engine:
+One importer per kind (accounts, contacts, subscriptions, tickets, events; the ``importers`` package, a module
+per kind) is registered in ``IMPORTERS``; a new kind is a subclass of ``Importer`` decorated with ``@register``.
+The engine:
 
 * reads the file as a stream of lines, never whole: UTF-8 (a BOM is fine) or another ASCII-compatible
   encoding; the delimiter (comma, semicolon or tab) is taken from the header line;
