@@ -229,6 +229,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
 # Usage: the event names that count as a login (case-insensitive), comma-separated.
+# Usage rollups are counted by a loop in `tenure serve` / `tenure worker` a second or so after events arrive;
+# inline, each event request counts its own before it answers (slower; for setups that run no loop).
+TENURE_ROLLUPS_INLINE = envbool("TENURE_ROLLUPS_INLINE", False)
 TENURE_LOGIN_EVENTS = env("TENURE_LOGIN_EVENTS", "Logged In,Signed In,Login").split(",")
 
 # Renewals: days before the renewal date at which renewal tasks open.

@@ -25,7 +25,7 @@ from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
 from tenure.demo.models import Cause, DemoScenario, UsageTrend
 from tenure.usage.models import Feature
 from tenure.usage.protocol import parse_message
-from tenure.usage.services import IngestResult, store_messages
+from tenure.usage.services import IngestResult, roll_up_all, store_messages
 
 # event, friendly name, module, key feature, how likely an adopting user uses it on an active day
 FEATURES = (
@@ -181,5 +181,6 @@ def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
                     batch = []
         if batch:
             store_messages(batch, result=result)
+        roll_up_all()
         describe_catalog()
     return result

@@ -188,3 +188,15 @@ class DailyAccountActivity(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="daily_account_activity_key")]
         indexes = [models.Index(fields=["updated_at"])]
+
+
+class RollupCursor(models.Model):
+    """How far the rollups have counted the event log: every live event with an id up to ``last_event_id`` is
+    counted (a backfill's events are counted when it completes). One row; a rollup pass locks it, so one pass
+    runs at a time, whichever process runs it."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rollups counted up to event {self.last_event_id}"

@@ -224,7 +224,8 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
     """Validate one message (after batch merging) into a Message, or raise InvalidMessage naming the problem."""
     if not isinstance(msg, dict):
         raise InvalidMessage("a message must be a JSON object")
-    size = len(_stored_text(msg).encode())
+    stored = _stored_text(msg)
+    size = len(stored.encode())
     if size > MAX_MESSAGE_BYTES:
         raise InvalidMessage(f"the message is {size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
     kind = msg.get("type")
@@ -275,6 +276,7 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
         properties=_object(msg, "properties"),
         context=_object(msg, "context"),
         payload=msg,
+        payload_json=stored,
     )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
-from tenure.usage.models import Backfill, Event, ProductUser, RejectedMessage, WriteKey
+from tenure.usage.models import Backfill, Event, ProductUser, RejectedMessage, RollupCursor, WriteKey
 from tenure.usage.protocol import InvalidMessage, Message, parse_message
 
 USAGE_TYPES = ("track", "page", "screen")
@@ -61,11 +61,6 @@ def login_events() -> set[str]:
     return {e.strip().lower() for e in settings.TENURE_LOGIN_EVENTS if e.strip()}
 
 
-def event_day(ts: dt.datetime, zone=None) -> dt.date:
-    """The day an event counts for, in the configured time zone."""
-    return ts.astimezone(zone or timezone.get_current_timezone()).date()
-
-
 class _Identities:
     """The product users a request touches, resolved in message order.
 
@@ -83,14 +78,10 @@ class _Identities:
         self.account_ids: dict[str, int | None] = {}
         self.has_traits: set[str] = set()
         self.moved: dict[int, list[int]] = defaultdict(list)  # account id -> users grouped into it, saved in bulk
-        rows = (
-            ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(first_seen))
-            .values_list("_key", "pk", "account_id", "merged_into__account_id", "traits")
-        )
-        for key, pk, account_id, merged_account_id, traits in rows:
+        for key, pk, account_id, has_traits in store.product_users(first_seen):
             self.pks[key] = pk
-            self.account_ids[key] = account_id or merged_account_id
-            if traits:
+            self.account_ids[key] = account_id
+            if has_traits:
                 self.has_traits.add(key)
         # New users in one statement, not one round trip each; insert-or-ignore in key order, then read back: a
         # request bringing the same new users at the same moment waits for this one instead of failing, and the
@@ -99,13 +90,10 @@ class _Identities:
         if new:
             ProductUser.objects.bulk_create([ProductUser(user_id=key, first_seen=at) for _, key, at in new],
                                             ignore_conflicts=True)
-            for key, pk, account_id, merged_account_id, traits in (
-                ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=[lower for lower, _, _ in new])
-                .values_list("_key", "pk", "account_id", "merged_into__account_id", "traits")
-            ):
+            for key, pk, account_id, has_traits in store.product_users([lower for lower, _, _ in new]):
                 self.pks[key] = pk
-                self.account_ids[key] = account_id or merged_account_id
-                if traits:
+                self.account_ids[key] = account_id
+                if has_traits:
                     self.has_traits.add(key)
         # Users whose rows identify, alias or group-with-traits messages change, and the contacts behind them:
         # two queries for the request rather than a few per message.
@@ -113,13 +101,17 @@ class _Identities:
         changing |= {m.previous_id.lower() for m in messages if m.previous_id}
         changing |= {m.user_key.lower() for m in messages if m.type == "group" and m.traits}
         changing |= {m.user_key.lower() for m in messages if m.type == "group"} & self.has_traits
-        self.loaded: dict[str, ProductUser] = {
-            u._key: u for u in ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(changing))
-            .select_related("account", "contact", "merged_into__account")
-        }
-        self.contacts: dict[str, Contact] = {
-            c._key: c for c in Contact.objects.annotate(_key=Lower("product_user_id")).filter(_key__in=list(changing))
-        }
+        self.loaded: dict[str, ProductUser] = {}
+        self.contacts: dict[str, Contact] = {}
+        if changing:  # a batch of usage alone changes no one: no query
+            self.loaded = {
+                u._key: u for u in ProductUser.objects.annotate(_key=Lower("user_id")).filter(_key__in=list(changing))
+                .select_related("account", "contact", "merged_into__account")
+            }
+            self.contacts = {
+                c._key: c
+                for c in Contact.objects.annotate(_key=Lower("product_user_id")).filter(_key__in=list(changing))
+            }
         self.accounts = _accounts_for_groups(messages)
 
     def user(self, key: str) -> ProductUser:
@@ -320,22 +312,29 @@ def ingest(raw_messages: list, *, write_key: WriteKey | None = None, received_at
                 reason=str(e)[:300], payload=json.dumps(raw, default=str)[:100_000],
             ))
     with transaction.atomic(durable=True):
-        RejectedMessage.objects.bulk_create(rejected)
+        if rejected:
+            RejectedMessage.objects.bulk_create(rejected)
         store_messages(parsed, write_key=write_key, result=result)
+    if rollups_run_inline():
+        roll_up_all()
     return result
 
 
 def ingest_parsed(messages: list[Message], *, write_key: WriteKey | None = None) -> IngestResult:
     """Store messages already validated, in a transaction of their own (durable, like ingest)."""
     with transaction.atomic(durable=True):
-        return store_messages(messages, write_key=write_key)
+        result = store_messages(messages, write_key=write_key)
+    if rollups_run_inline():
+        roll_up_all()
+    return result
 
 
 def store_messages(messages: list[Message], *, write_key: WriteKey | None = None,
                    result: IngestResult | None = None) -> IngestResult:
-    """Store valid messages inside the caller's transaction: identity, raw events (once per message id), rollups
-    and the feature catalog: the event API and the demo. (The history backfill, ``tenure import events``,
-    stores its chunks with ``stage_backfill`` and rolls them up here too, with ``complete_backfill``.)
+    """Store valid messages inside the caller's transaction: identity and raw events (once per message id), for the
+    event API and the demo. Rollup passes count them after they commit (``roll_up_pending``). (The history
+    backfill, ``tenure import events``, stores its chunks with ``stage_backfill`` and counts them all at once with
+    ``complete_backfill``.)
 
     A message whose ``account_id`` is already set (its sender names the account directly) keeps it.
     """
@@ -359,43 +358,66 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
             "message_id": m.message_id, "type": m.type, "event": m.event, "user_id": m.user_id,
             "anonymous_id": m.anonymous_id, "account_id": account_id, "timestamp": m.timestamp,
             "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
-            "write_key_id": getattr(write_key, "pk", None), "payload": m.payload,
+            "write_key_id": getattr(write_key, "pk", None),
+            "payload": m.payload_json or json.dumps(m.payload),
         })
     ids.save_moves()
+    store.hold_back_rollups()
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)
-    result.unattributed += _roll_up(
-        (m.type, row["account_id"], m.timestamp, m.event, m.user_key)
-        for m, row in zip(fresh, rows, strict=True) if m.message_id in inserted
-    )
+    result.unattributed += sum(1 for m, row in zip(fresh, rows, strict=True)
+                               if row["account_id"] is None and m.type in USAGE_TYPES and m.message_id in inserted)
     return result
 
 
-def _roll_up(stored) -> int:
-    """Fold newly stored events, as (type, account_id, timestamp, event, user_key), into the rollups and the
-    feature catalog; return how many usage events had no account (stored, but counted for no one yet)."""
-    logins = login_events()
-    zone = timezone.get_current_timezone()
-    usage, features, unattributed = [], {}, 0
-    for kind, account_id, timestamp, event, user_key in stored:
-        if kind not in USAGE_TYPES:
-            continue
-        first, last = features.get(event, (timestamp, timestamp))
-        features[event] = (min(first, timestamp), max(last, timestamp))
-        if account_id is None:
-            unattributed += 1
-            continue
-        day = event_day(timestamp, zone)
-        usage.append((account_id, day, event, user_key, event.lower() in logins))
-    store.add_to_rollups(usage)
-    store.touch_features(features)
-    return unattributed
+# ---- rollups: the event log counted in passes ------------------------------------------------------------------
+
+ROLLUP_PASS_EVENTS = 200_000  # event ids one pass covers at most: a short transaction even after a backlog
+
+
+def rollups_run_inline() -> bool:
+    """Whether a request counts its own events before it answers (no background loop runs: tests, one-off
+    commands), rather than leaving them to the rollup loop of ``tenure serve`` / ``tenure worker``."""
+    from huey.contrib.djhuey import HUEY
+
+    return settings.TENURE_ROLLUPS_INLINE or HUEY.immediate
+
+
+def roll_up_pending(*, limit: int = ROLLUP_PASS_EVENTS, wait: bool = True) -> int:
+    """One rollup pass: count the live events stored since the last pass (up to ``limit`` ids) into the rollups
+    and the feature catalog, and move the cursor past them, in one transaction. Return how many event ids it
+    covered (0 when there was nothing to count, or when ``wait`` is False and another pass holds the cursor).
+
+    Any process may run it, as often as it likes: passes take turns on the cursor, so each event is counted once.
+    """
+    with transaction.atomic():
+        cursor = RollupCursor.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+        if cursor is None:
+            if RollupCursor.objects.filter(pk=1).exists():
+                return 0  # another pass has it
+            cursor, _ = RollupCursor.objects.get_or_create(pk=1)  # a database emptied by a test's flush
+        upto = min(store.committed_event_id(), cursor.last_event_id + limit)
+        if upto <= cursor.last_event_id:
+            return 0
+        store.roll_up_events(cursor.last_event_id, upto, login_events())
+        covered = upto - cursor.last_event_id
+        cursor.last_event_id = upto
+        cursor.updated_at = timezone.now()
+        cursor.save(update_fields=["last_event_id", "updated_at"])
+    return covered
+
+
+def roll_up_all() -> int:
+    """Passes until every committed event is counted (commands and the demo, after they store events)."""
+    covered = 0
+    while n := roll_up_pending():
+        covered += n
+    return covered
 
 
 # ---- history backfill: events imported in chunks, counted when the whole import is in -----------------------
 
-BACKFILL_READ_ROWS = 50_000  # events read back per step when a backfill completes
 BACKFILL_DELETE_ROWS = 50_000  # events deleted per transaction when a backfill is given up
 
 
@@ -426,18 +448,15 @@ def stage_backfill(backfill: Backfill, messages: list[Message], *, lines_done: i
 
 
 def complete_backfill(backfill: Backfill) -> Backfill:
-    """Count a backfill's events, all at once, in one transaction: their product users, rollups and features.
-    Only the rollups are written here (the events are in already), so the transaction is the rollups' size."""
+    """Count a backfill's events, all at once, in one transaction: their product users, rollups and features, in
+    a few set-based statements. It holds the rollup cursor meanwhile, as a rollup pass does."""
     with transaction.atomic(durable=True):
+        RollupCursor.objects.select_for_update().filter(pk=1).first()  # one writer of rollups at a time
         backfill = Backfill.objects.select_for_update().get(pk=backfill.pk)
         if backfill.status == Backfill.Status.COMPLETE:
             return backfill
-        after = backfill.after_event_id
-        while events := store.backfill_events(backfill.pk, after, BACKFILL_READ_ROWS):
-            after = events[-1][0]
-            _add_product_users(events)
-            _roll_up((kind, account_id, ts, event, user_id or f"anon:{anonymous_id}")
-                     for _, kind, account_id, ts, event, user_id, anonymous_id in events)
+        store.add_backfill_users(backfill.pk, backfill.after_event_id)
+        store.roll_up_events(backfill.after_event_id, None, login_events(), backfill_id=backfill.pk)
         backfill.status = Backfill.Status.COMPLETE
         backfill.finished_at = timezone.now()
         backfill.save(update_fields=["status", "finished_at"])
@@ -455,25 +474,6 @@ def discard_backfill(backfill: Backfill) -> None:
         if deleted < BACKFILL_DELETE_ROWS:
             break
     backfill.delete()
-
-
-def _add_product_users(events: list[tuple]) -> None:
-    """Product users for the user ids of backfilled events that have none yet (first seen at their first
-    event here); the backfill names accounts directly, so it changes no existing user."""
-    first_seen: dict[str, tuple[str, dt.datetime]] = {}
-    for _, _, _, ts, _, user_id, _ in events:
-        if user_id:
-            key = user_id.lower()
-            if key not in first_seen or ts < first_seen[key][1]:
-                first_seen[key] = (user_id, ts)
-    keys = list(first_seen)
-    known: set[str] = set()
-    for start in range(0, len(keys), 900):
-        known.update(ProductUser.objects.annotate(_key=Lower("user_id"))
-                     .filter(_key__in=keys[start : start + 900]).values_list("_key", flat=True))
-    ProductUser.objects.bulk_create([ProductUser(user_id=user_id, first_seen=at)
-                                     for key, (user_id, at) in sorted(first_seen.items()) if key not in known],
-                                    ignore_conflicts=True)
 
 
 def describe_feature(feature, *, friendly_name: str, module: str, is_key: bool):

@@ -1,16 +1,16 @@
 """How raw events and rollups are written. The only module that knows their SQL.
 
-Raw events are appended with ON CONFLICT DO NOTHING on the message id, so a retried request is stored once;
-rollups are upserted by adding the new counts, never by rescanning raw events. The statements are the same
-on SQLite (3.35+) and PostgreSQL.
+Raw events are appended with ON CONFLICT DO NOTHING on the message id, so a retried request is stored once.
+Rollups are counted from the event log in passes (``roll_up_events``): a pass reads the events after a cursor in
+a few set-based statements and adds their counts to the stored ones, so no request waits on shared rollup rows
+and no event is rescanned. The statements are the same on SQLite (3.35+) and PostgreSQL but for the local day.
 """
 
 import datetime as dt
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenure.usage.models import (
@@ -20,6 +20,7 @@ from tenure.usage.models import (
     DailyUserFeature,
     Event,
     Feature,
+    ProductUser,
 )
 
 EVENT_COLUMNS = (
@@ -34,35 +35,28 @@ def _sqlite_time(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _sqlite_value(value):
-    if isinstance(value, dt.datetime):
-        return _sqlite_time(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _rows(rows) -> list[tuple]:
-    """Parameters as the backend wants them: SQLite gets dates as ISO text, as Django itself stores them."""
-    if connection.vendor != "sqlite":
-        return [tuple(r) for r in rows]
-    memo: dict = {}  # the same few days recur on every row of a batch
-
-    def convert(v):
-        if isinstance(v, dt.date):
-            if v not in memo:
-                memo[v] = _sqlite_value(v)
-            return memo[v]
-        return v
-
-    return [tuple(convert(v) for v in r) for r in rows]
-
-
 _TIME_COLUMNS = {"timestamp", "original_timestamp", "sent_at", "received_at"}
 
 
 def insert_events(rows: Sequence[dict]) -> set[str]:
-    """Append events; return the message ids that were new (the rest were already stored)."""
+    """Append events (dicts of EVENT_COLUMNS, the payload as JSON text) whose message ids the caller found new;
+    return the message ids that were new. On PostgreSQL they are copied in (COPY: a few statements however many
+    rows); if another request stored one of the ids a moment ago, the copy fails alone (a savepoint) and the rows
+    go in again with ON CONFLICT DO NOTHING."""
+    if rows and connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
+                table = connection.ops.quote_name(Event._meta.db_table)
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row.get(c) for c in EVENT_COLUMNS])
+            return {row["message_id"] for row in rows}
+        except IntegrityError:
+            pass
+    return _insert_events_on_conflict(rows)
+
+
+def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
     sqlite = connection.vendor == "sqlite"
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
@@ -76,9 +70,7 @@ def insert_events(rows: Sequence[dict]) -> set[str]:
             for row in chunk:
                 for c in EVENT_COLUMNS:
                     value = row.get(c)
-                    if c == "payload":
-                        value = json.dumps(value)
-                    elif sqlite and c in _TIME_COLUMNS and value is not None:
+                    if sqlite and c in _TIME_COLUMNS and value is not None:
                         # received_at is shared by a batch and the client time is usually the event time.
                         converted = memo.get(value)
                         if converted is None:
@@ -131,23 +123,6 @@ def append_events(messages, backfill_id: int | None = None) -> int:
     return new
 
 
-def backfill_events(backfill_id: int, after_id: int, limit: int) -> list[tuple]:
-    """The next ``limit`` events of a backfill after event id ``after_id``, oldest first, as (id, type, account_id,
-    timestamp, event, user_id, anonymous_id): what its rollups need. Walks the primary key from the backfill's
-    first id (no index on backfill_id: it would cost every insert)."""
-    table = connection.ops.quote_name(Event._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, type, account_id, timestamp, event, user_id, anonymous_id FROM {table} "
-            f"WHERE id > %s AND backfill_id = %s ORDER BY id LIMIT %s",
-            [after_id, backfill_id, limit],
-        )
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":  # naive UTC (see _sqlite_time), as Django's converter reads it back
-        rows = [(i, t, a, ts.replace(tzinfo=dt.UTC), *rest) for i, t, a, ts, *rest in rows]
-    return rows
-
-
 def delete_backfill_events(backfill_id: int, after_id: int, limit: int) -> int:
     """Delete up to ``limit`` events of a backfill (by id range, for short transactions); return how many."""
     table = connection.ops.quote_name(Event._meta.db_table)
@@ -178,94 +153,157 @@ def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def _upsert(model, key: tuple[str, ...], rows: list[tuple], add: tuple[str, ...], stamp: str = "") -> None:
-    """INSERT rows (key columns then `add` columns); on conflict add the new amounts to the stored ones.
-    ``stamp`` names a column set to now on every write, which change detection (tenure.jobs) watches."""
-    if not rows:
-        return
-    q = connection.ops.quote_name
-    table = q(model._meta.db_table)
-    cols = [*key, *add]
-    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
-    if stamp:
-        now = timezone.now()
-        now = _sqlite_time(now) if connection.vendor == "sqlite" else now
-        cols.append(stamp)
-        rows = [(*r, now) for r in rows]
-        updates += f", {q(stamp)} = excluded.{q(stamp)}"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-        f"ON CONFLICT ({', '.join(q(c) for c in key)}) DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _recount(model, key: tuple[str, ...], target: str, source_model, keys: list[tuple]) -> None:
-    """Set `target` to the number of rows in the per-user table that share the key: distinct users."""
+def product_users(keys: Iterable[str]) -> list[tuple[str, int, int | None, bool]]:
+    """The product users with these lower-cased ids, as (lower-cased id, pk, account id, has traits): the account
+    is the user's own or, for an id merged by alias, the one it was merged into."""
+    keys = list(keys)
     if not keys:
-        return
+        return []
     q = connection.ops.quote_name
-    table, source = q(model._meta.db_table), q(source_model._meta.db_table)
-    match = " AND ".join(f"s.{q(c)} = %s" for c in key)
-    where = " AND ".join(f"{q(c)} = %s" for c in key)
-    sql = f"UPDATE {table} SET {q(target)} = (SELECT COUNT(*) FROM {source} s WHERE {match}) WHERE {where}"
+    users = q(ProductUser._meta.db_table)
+    found = []
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*k, *k) for k in keys])
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            cursor.execute(
+                f"SELECT LOWER(u.user_id), u.id, COALESCE(u.account_id, m.account_id), u.traits <> '{{}}' "
+                f"FROM {users} u LEFT JOIN {users} m ON m.id = u.merged_into_id "
+                f"WHERE LOWER(u.user_id) IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            found.extend(cursor.fetchall())
+    return found
 
 
-def add_to_rollups(usage: Iterable[tuple[int, dt.date, str, str, bool]]) -> None:
-    """Fold new usage events, as (account_id, day, event, user_key, is_login), into every rollup.
+# ---- rollups: counted from the event log in passes, one pass at a time ---------------------------------------
 
-    The shared per-account rows are upserted first: on PostgreSQL that locks them until commit, so two
-    requests touching the same account and day recount distinct users one after the other, never both
-    from a stale view.
-    """
-    feature, user_feature, account_day = Counter(), Counter(), Counter()
-    account_logins, user_day, user_logins = Counter(), Counter(), Counter()
-    sqlite = connection.vendor == "sqlite"
-    days: dict[dt.date, object] = {}  # each day adapted once (SQLite stores ISO text), not each row's
-    for account_id, day, event, user_key, is_login in usage:
-        as_param = days.get(day)
-        if as_param is None:
-            as_param = days[day] = day.isoformat() if sqlite else day
-        day = as_param
-        feature[(account_id, day, event)] += 1
-        user_feature[(account_id, day, event, user_key)] += 1
-        account_day[(account_id, day)] += 1
-        user_day[(account_id, day, user_key)] += 1
-        if is_login:
-            account_logins[(account_id, day)] += 1
-            user_logins[(account_id, day, user_key)] += 1
-    feature_keys = sorted(feature)
-    day_keys = sorted(account_day)
-    _upsert(DailyFeatureUsage, ("account_id", "day", "event"), [(*k, feature[k], 0) for k in feature_keys],
-            ("count", "users"))
-    _upsert(DailyAccountActivity, ("account_id", "day"),
-            [(*k, account_day[k], account_logins[k], 0) for k in day_keys], ("events", "logins", "active_users"),
-            stamp="updated_at")
-    _upsert(DailyUserFeature, ("account_id", "day", "event", "user_key"),
-            [(*k, n) for k, n in sorted(user_feature.items())], ("count",))
-    _upsert(DailyUserActivity, ("account_id", "day", "user_key"),
-            [(*k, n, user_logins[k]) for k, n in sorted(user_day.items())], ("events", "logins"))
-    _recount(DailyFeatureUsage, ("account_id", "day", "event"), "users", DailyUserFeature, feature_keys)
-    _recount(DailyAccountActivity, ("account_id", "day"), "active_users", DailyUserActivity, day_keys)
+USAGE_TYPES = ("track", "page", "screen")
+_HOLD_KEY = 0x7E4E_0001  # the advisory lock ingest holds shared while it inserts events (PostgreSQL)
 
 
-def touch_features(seen: dict[str, tuple[dt.datetime, dt.datetime]]) -> None:
-    """Add event names to the feature catalog and widen their first/last seen times."""
-    if not seen:
-        return
+def hold_back_rollups() -> None:
+    """Called by an ingest transaction before it inserts events: a rollup pass waits for this transaction to end
+    before it decides how far it may count (see ``committed_event_id``). PostgreSQL only: on SQLite one writer at a
+    time already commits ids in order."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_HOLD_KEY])
+
+
+def committed_event_id() -> int:
+    """The largest event id below which every event is committed (or rolled back): the furthest a rollup pass may
+    count. On PostgreSQL, ids are drawn before commit, so a transaction that drew a smaller id may still commit
+    after a larger one is visible; taking the ingest lock exclusively for a moment waits for those in flight."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"SELECT MAX(id) FROM {table}")
+            return cursor.fetchone()[0] or 0
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_HOLD_KEY])
+        try:
+            cursor.execute(f"SELECT MAX(id) FROM {table}")
+            return cursor.fetchone()[0] or 0
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_HOLD_KEY])
+
+
+def _local_day(column: str) -> tuple[str, list]:
+    """SQL for the day a stored time falls on in the configured time zone ."""
+    zone = timezone.get_current_timezone_name()
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE %s)::date", [zone]
+    if zone == "UTC":
+        return f"date({column})", []  # stored as naive UTC text
+    return f"django_datetime_cast_date({column}, %s, 'UTC')", [zone]
+
+
+def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *, backfill_id: int | None = None
+                   ) -> None:
+    """Count the usage events with ids in (after_id, upto_id] into every rollup and the feature catalog, in a few
+    set-based statements: live events (``backfill_id`` None) or one backfill's. The caller holds the rollup cursor,
+    so no other pass writes the rollups meanwhile: distinct users are counted by adding the users a pass brings
+    that the per-user tables do not have yet, before adding those users to them."""
     q = connection.ops.quote_name
-    table = q(Feature._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (event, friendly_name, module, is_key, first_seen, last_seen) "
-        f"VALUES (%s, '', '', %s, %s, %s) ON CONFLICT (event) DO UPDATE SET "
-        f"first_seen = CASE WHEN excluded.first_seen < {table}.first_seen "
-        f"THEN excluded.first_seen ELSE {table}.first_seen END, "
-        f"last_seen = CASE WHEN excluded.last_seen > {table}.last_seen "
-        f"THEN excluded.last_seen ELSE {table}.last_seen END"
-    )
-    rows = [(event, False, first, last) for event, (first, last) in sorted(seen.items())]
+    events = q(Event._meta.db_table)
+    where = f"id > %s AND type IN ({', '.join(['%s'] * len(USAGE_TYPES))})"
+    params: list = [after_id, *USAGE_TYPES]
+    if upto_id is not None:
+        where += " AND id <= %s"
+        params.append(upto_id)
+    if backfill_id is None:
+        where += " AND backfill_id IS NULL"
+    else:
+        where += " AND backfill_id = %s"
+        params.append(backfill_id)
+    now = timezone.now()
+    stamp = _sqlite_time(now) if connection.vendor == "sqlite" else now
+    feature_table = q(Feature._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _rows(rows))
+        cursor.execute(f"SELECT DISTINCT event FROM {events} WHERE {where}", params)
+        logins = sorted(e for (e,) in cursor.fetchall() if e.lower() in login_events)
+        marks = ", ".join(["%s"] * len(logins))
+        is_login = f"CASE WHEN event IN ({marks}) THEN 1 ELSE 0 END" if logins else "0"
+        day, day_params = _local_day("timestamp")
+        per_feature = (  # account x day x event x user: the ground of every rollup
+            f"SELECT account_id, {day} AS day, event, "
+            f"CASE WHEN user_id <> '' THEN user_id ELSE 'anon:' || anonymous_id END AS user_key, "
+            f"COUNT(*) AS n, SUM({is_login}) AS logins FROM {events} WHERE {where} AND account_id IS NOT NULL "
+            f"GROUP BY 1, 2, 3, 4"
+        )
+        g_params = [*day_params, *logins, *params]
+        per_user = f"SELECT account_id, day, user_key, SUM(n) AS n, SUM(logins) AS logins FROM ({per_feature}) f " \
+                   f"GROUP BY account_id, day, user_key"
+
+        def upsert(model, columns: str, select: str, key: str, updates: str, select_params: list) -> None:
+            table = q(model._meta.db_table)
+            sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in updates.split(", "))
+            if model is DailyAccountActivity:
+                sets += ", updated_at = excluded.updated_at"
+            # WHERE true: SQLite would read ON CONFLICT as a join's ON without it.
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select} ON CONFLICT ({key}) DO UPDATE SET {sets}",
+                           select_params)
+
+        user_feature, user_day = q(DailyUserFeature._meta.db_table), q(DailyUserActivity._meta.db_table)
+        new_feature_user = (f"CASE WHEN EXISTS (SELECT 1 FROM {user_feature} x WHERE x.account_id = g.account_id "
+                            f"AND x.day = g.day AND x.event = g.event AND x.user_key = g.user_key) THEN 0 ELSE 1 END")
+        new_day_user = (f"CASE WHEN EXISTS (SELECT 1 FROM {user_day} x WHERE x.account_id = g.account_id "
+                        f"AND x.day = g.day AND x.user_key = g.user_key) THEN 0 ELSE 1 END")
+        upsert(DailyFeatureUsage, "account_id, day, event, count, users",
+               f"SELECT g.account_id, g.day, g.event, SUM(g.n), SUM({new_feature_user}) FROM ({per_feature}) g "
+               f"WHERE true GROUP BY g.account_id, g.day, g.event",
+               "account_id, day, event", "count, users", g_params)
+        upsert(DailyAccountActivity, "account_id, day, events, logins, active_users, updated_at",
+               f"SELECT g.account_id, g.day, SUM(g.n), SUM(g.logins), SUM({new_day_user}), %s FROM ({per_user}) g "
+               f"WHERE true GROUP BY g.account_id, g.day",
+               "account_id, day", "events, logins, active_users", [stamp, *g_params])
+        upsert(DailyUserFeature, "account_id, day, event, user_key, count",
+               f"SELECT account_id, day, event, user_key, n FROM ({per_feature}) g WHERE true",
+               "account_id, day, event, user_key", "count", g_params)
+        upsert(DailyUserActivity, "account_id, day, user_key, events, logins",
+               f"SELECT account_id, day, user_key, n, logins FROM ({per_user}) g WHERE true",
+               "account_id, day, user_key", "events, logins", g_params)
+        # The feature catalog counts every usage event's name, attributed or not.
+        cursor.execute(
+            f"INSERT INTO {feature_table} (event, friendly_name, module, is_key, first_seen, last_seen) "
+            f"SELECT event, '', '', %s, MIN(timestamp), MAX(timestamp) FROM {events} WHERE {where} GROUP BY event "
+            f"ON CONFLICT (event) DO UPDATE SET "
+            f"first_seen = CASE WHEN excluded.first_seen < {feature_table}.first_seen "
+            f"THEN excluded.first_seen ELSE {feature_table}.first_seen END, "
+            f"last_seen = CASE WHEN excluded.last_seen > {feature_table}.last_seen "
+            f"THEN excluded.last_seen ELSE {feature_table}.last_seen END",
+            [False, *params],
+        )
+
+
+def add_backfill_users(backfill_id: int, after_id: int) -> None:
+    """Product users for the user ids of a backfill's events that have none yet, first seen at their first event
+    here; the backfill names accounts directly, so it changes no existing user."""
+    q = connection.ops.quote_name
+    events, users = q(Event._meta.db_table), q(ProductUser._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {users} (user_id, traits, first_seen) "
+            f"SELECT MIN(user_id), '{{}}', MIN(timestamp) FROM {events} WHERE id > %s AND backfill_id = %s "
+            f"AND user_id <> '' GROUP BY LOWER(user_id) ORDER BY LOWER(user_id) ON CONFLICT DO NOTHING",
+            [after_id, backfill_id],
+        )

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         import waitress
         from huey.contrib.djhuey import HUEY
 
-        from tenure.web.jobs import start_jobs
+        from tenure.web.jobs import start_jobs, stop_jobs
         from tenure.wsgi import application
 
         if not no_migrate:
@@ -43,5 +43,5 @@ class Command(BaseCommand):
             pass
         finally:
             if consumer is not None:
-                consumer.stop(graceful=True)
+                stop_jobs(consumer)
             self.stdout.write("Tenure stopped.")
