@@ -347,9 +347,13 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
         else:
             seen_ids.add(m.message_id)
             unique.append(m)
-    already = store.existing_message_ids(m.message_id for m in unique)
-    fresh = [m for m in unique if m.message_id not in already]
-    result.duplicates += len(unique) - len(fresh)
+    if all(m.type in USAGE_TYPES for m in unique):
+        # Usage changes no one's identity, so a retry needs no check before: the insert skips ids it has.
+        fresh = unique
+    else:
+        already = store.existing_message_ids(m.message_id for m in unique)
+        fresh = [m for m in unique if m.message_id not in already]
+        result.duplicates += len(unique) - len(fresh)
     ids = _Identities(fresh)
     rows = []
     for m in fresh:

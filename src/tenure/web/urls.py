@@ -6,4 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.liveness, name="liveness"),
+    path("healthz", views.readiness, name="readiness"),
 ]

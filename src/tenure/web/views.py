@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
+from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
@@ -14,7 +15,30 @@ def home(request):
 
 @login_not_required
 def liveness(request):
+    """The process answers (no dependency checked): for a supervisor that restarts a hung process."""
     return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def readiness(request):
+    """For load balancers: 200 when this process can reach its database and its job queue, else 503 naming
+    what it cannot reach."""
+    from huey.contrib.djhuey import HUEY
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as e:  # any failure means "not ready": say which, never a 500
+        checks["database"] = f"unreachable: {type(e).__name__}"
+    try:
+        HUEY.pending_count()
+        checks["queue"] = "ok"
+    except Exception as e:
+        checks["queue"] = f"unreachable: {type(e).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
 
 
 class SignInView(LoginView):

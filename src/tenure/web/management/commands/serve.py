@@ -1,8 +1,11 @@
 import signal
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 
 def _stop_on_sigterm(signum, frame):
@@ -10,26 +13,38 @@ def _stop_on_sigterm(signum, frame):
 
 
 class Command(BaseCommand):
-    help = "Migrate, then serve the web UI and API with the background jobs in the same process."
+    help = ("Migrate, then serve the web UI, the API and the event API, with the background jobs and the usage "
+            "rollup loop in the same process (one process) or in one worker process beside them (--processes N).")
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
-        parser.add_argument("--threads", type=int, default=8, help="request threads")
+        parser.add_argument("--threads", type=int, default=8, help="request threads per process")
+        parser.add_argument(
+            "--processes", type=int, default=1,
+            help="web processes (gunicorn, restarted if one dies); 1 serves from this process (waitress)",
+        )
         parser.add_argument(
             "--no-jobs", action="store_true", help="do not run jobs here (separate `tenure worker` processes do)"
         )
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations first")
 
-    def handle(self, *args, port, host, threads, no_jobs, no_migrate, **opts):
+    def handle(self, *args, port, host, threads, processes, no_jobs, no_migrate, **opts):
+        if processes < 1 or threads < 1:
+            raise CommandError("--processes and --threads take a number of at least 1")
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        if processes > 1:
+            return self._serve_processes(host, port, threads, processes, no_jobs)
+        return self._serve_one(host, port, threads, no_jobs)
+
+    def _serve_one(self, host, port, threads, no_jobs):
         import waitress
         from huey.contrib.djhuey import HUEY
 
         from tenure.web.jobs import start_jobs, stop_jobs
         from tenure.wsgi import application
 
-        if not no_migrate:
-            call_command("migrate", interactive=False, verbosity=0)
         consumer = None
         if not no_jobs and not HUEY.immediate:
             consumer = start_jobs(HUEY, settings.HUEY["consumer"]["workers"])
@@ -44,4 +59,27 @@ class Command(BaseCommand):
         finally:
             if consumer is not None:
                 stop_jobs(consumer)
+            self.stdout.write("Tenure stopped.")
+
+    def _serve_processes(self, host, port, threads, processes, no_jobs):
+        from tenure.web.gunicorn import serve
+
+        worker = None
+        if not no_jobs:
+            # A process of its own: starting job threads here would have every forked web process inherit them.
+            worker = subprocess.Popen([sys.executable, "-m", "tenure", "worker"])
+        connections.close_all()  # no connection is shared with the forked web processes
+        where = "jobs in a worker process" if worker else "jobs run elsewhere"
+        self.stdout.write(f"Tenure is serving on http://{host}:{port}/ with {processes} processes ({where}). "
+                          f"Stop with Ctrl-C.")
+        self.stdout.flush()
+        try:
+            serve(host=host, port=port, processes=processes, threads=threads)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             self.stdout.write("Tenure stopped.")
