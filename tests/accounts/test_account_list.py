@@ -203,3 +203,20 @@ def test_list_query_count_does_not_grow_with_rows(csm_client, csm, django_assert
     _populate(60, csm)
     with django_assert_max_num_queries(budget):
         assert len(listed(csm_client.get(URL, {"sort": "-mrr", "segment": "mid-market", "page": 2}))) == 13
+
+
+@pytest.mark.parametrize("query", [{}, {"sort": "-score", "owner": "none", "page": 2}, {"sort": "name", "q": "heavy"}])
+def test_list_sorted_without_totals_reads_the_page_totals_in_one_query(csm_client, csm, query,
+                                                                      django_assert_max_num_queries):
+    # As above, plus one query for the live totals of the page's rows (the order does not need everyone's).
+    from tests.facts.test_queries import facts_queries
+
+    _populate(3, csm)
+    budget = 10 + facts_queries()
+    with django_assert_max_num_queries(budget):
+        csm_client.get(URL, query)
+    _populate(120, csm)
+    with django_assert_max_num_queries(budget):
+        response = csm_client.get(URL, query)
+    assert len(listed(response)) == (12 if "owner" in query else 50)
+    assert response.context["page"].paginator.count == (62 if "owner" in query else 123)

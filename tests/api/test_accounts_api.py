@@ -55,6 +55,19 @@ def test_list_filters_and_pages(csm_client, csm):
     assert csm_client.get("/api/accounts?stage=dormant").status_code == 422
 
 
+def test_list_makes_the_same_few_queries_whatever_the_number_of_accounts(csm_client, csm,
+                                                                          django_assert_max_num_queries):
+    # session, user, count, page (and the transaction's savepoint on PostgreSQL): no query per account.
+    make_account(owner=csm)
+    with django_assert_max_num_queries(6):
+        assert csm_client.get("/api/accounts").json()["count"] == 1
+    for i in range(120):
+        make_account(name=f"Account {i:03d}", owner=csm if i % 2 else None)
+    with django_assert_max_num_queries(6):
+        body = csm_client.get("/api/accounts?limit=100&offset=10").json()
+    assert body["count"] == 121 and len(body["items"]) == 100
+
+
 def test_search_finds_by_external_id_ignoring_case(csm_client):
     make_account(name="Umbrella", billing_id="cus_ABC")
     make_account(name="Other")

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact, LifecycleStage
+from tenure.accounts.services import owns_accounts, segments
 from tenure.engagement.models import Sentiment, TouchKind
 from tenure.users.models import Role, User
 
@@ -40,18 +41,14 @@ class AccountFilterForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         # Anyone who owns an account or carries a book of business can be picked: one query.
-        owners = (
-            User.objects.filter(Q(role=Role.CSM, is_active=True) | Q(owned_accounts__isnull=False))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
+        owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts()).order_by(
+            "first_name", "last_name", "username")
         self.fields["owner"].choices = [
             ("", "All owners"),
             (UNASSIGNED, "Unassigned"),
             *[(str(u.pk), str(u)) for u in owners],
         ]
-        segments = Account.objects.exclude(segment="").order_by("segment").values_list("segment", flat=True)
-        self.fields["segment"].choices = [("", "All segments"), *[(s, s) for s in segments.distinct()]]
+        self.fields["segment"].choices = [("", "All segments"), *[(s, s) for s in segments()]]
 
     def _valid_data(self) -> dict:
         # cleaned_data keeps the fields that passed even when another one failed.

@@ -4,8 +4,8 @@ import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from tenure import bulk
@@ -396,3 +396,24 @@ def search_accounts(
     if stage:
         qs = qs.filter(stage=stage)
     return qs
+
+
+def owns_accounts() -> Q:
+    """Users who own at least one account, as a filter: one indexed look-up per user (EXISTS), not a join over every
+    account followed by DISTINCT."""
+    return Q(Exists(Account.objects.filter(owner=OuterRef("pk"))))
+
+
+def segments() -> list[str]:
+    """The segments in use, sorted. Read as a skip scan of the segment index (one look-up per segment) rather than
+    DISTINCT over every account."""
+    table = connection.ops.quote_name(Account._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE s(segment) AS ("
+            f" SELECT MIN(segment) FROM {table} WHERE segment > ''"
+            f" UNION ALL"
+            f" SELECT (SELECT MIN(segment) FROM {table} WHERE segment > s.segment) FROM s WHERE s.segment IS NOT NULL"
+            f") SELECT segment FROM s WHERE segment IS NOT NULL"
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -44,19 +44,29 @@ def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
 
-def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None) -> dict[int, a.AccountFacts]:
-    """The facts of every account in ``account_ids`` (churned ones included) as of the end of ``as_of``."""
+# The groups of facts, each read by a fixed number of queries (listed with each reader below).
+PARTS = ("subscriptions", "usage", "features", "support", "people", "sentiment", "onboarding")
+
+
+def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
+               parts: tuple[str, ...] = PARTS) -> dict[int, a.AccountFacts]:
+    """The facts of every account in ``account_ids`` (churned ones included) as of the end of ``as_of``.
+
+    ``parts``: the groups of facts to read (all by default). A page that shows a few (the accounts list: seats,
+    utilization and the active-user trend) reads only those; the others keep their empty defaults."""
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"no such facts: {', '.join(sorted(unknown))}")
+    if "features" in parts:
+        parts = (*parts, "usage")  # key features are read only once usage is known (usage_known_since)
     w = windows or a.Windows()
     facts = {pk: a.AccountFacts(pk, as_of, stage, segment, w) for pk, stage, segment in
              Account.objects.filter(pk__in=list(account_ids)).values_list("pk", "stage", "segment")}
     ids = sorted(facts)
     if ids:
-        _subscriptions(ids, as_of, w, facts)
-        _usage(ids, as_of, w, facts)
-        _support(ids, as_of, w, facts)
-        _people(ids, as_of, w, facts)
-        _sentiment(ids, as_of, w, facts)
-        _onboarding(ids, as_of, facts)
+        for part in PARTS:
+            if part in parts:
+                _READERS[part](ids, as_of, w, facts)
     return facts
 
 
@@ -110,7 +120,7 @@ def _subscriptions(ids, as_of, w, facts) -> None:
             f.next_renewal_mrr = sum(s.mrr for s in live if s.end_date == f.next_renewal_on)
 
 
-# ---- usage: 5 queries -------------------------------------------------------------------------------------
+# ---- usage: 3 queries -------------------------------------------------------------------------------------
 
 
 def _usage(ids, as_of, w, facts) -> None:
@@ -143,6 +153,15 @@ def _usage(ids, as_of, w, facts) -> None:
     ):
         f = facts[account_id]
         f.logins, f.logins_before, f.last_active_on = now or 0, before or 0, last
+
+
+# ---- key features: 2 queries ------------------------------------------------------------------------------
+
+
+def _features(ids, as_of, w, facts) -> None:
+    if next(iter(facts.values())).usage_known_since is None:  # no usage at all yet
+        return
+    start = as_of - _days(w.usage - 1)
     key = {feature.event: feature.label for feature in Feature.objects.filter(is_key=True)}
     for f in facts.values():
         f.key_features = len(key)
@@ -280,7 +299,7 @@ def _running_on(day: dt.date, prefix: str = "") -> Q:
                | Q(**{f"{prefix}completed_on__isnull": True, f"{prefix}status": ProjectStatus.ACTIVE})))
 
 
-def _onboarding(ids, as_of, facts) -> None:
+def _onboarding(ids, as_of, w, facts) -> None:
     """Running projects, and their milestones due before the day and not done by it: 2 queries."""
     for account_id in OnboardingProject.objects.filter(_running_on(as_of), account_id__in=ids).values_list(
             "account_id", flat=True):
@@ -291,3 +310,7 @@ def _onboarding(ids, as_of, facts) -> None:
         .order_by("due_on", "pk").values_list("pk", "project__account_id", "title", "due_on")
     ):
         facts[account_id].overdue_milestones.append(a.MilestoneFact(pk, title, due))
+
+
+_READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
+            "people": _people, "sentiment": _sentiment, "onboarding": _onboarding}

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from tenure.accounts.models import Account, LifecycleStage
+from tenure.accounts.models import LifecycleStage
+from tenure.accounts.services import segments
 from tenure.engagement.models import PulseRating
 from tenure.health import scoring
 from tenure.health.measures import CATALOG, DEFAULT_DEFINITION
@@ -23,8 +24,7 @@ class NewScorecardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        segments = Account.objects.exclude(segment="").order_by("segment").values_list("segment", flat=True)
-        self.fields["segment"].choices = [("", "Any segment"), *[(s, s) for s in segments.distinct()]]
+        self.fields["segment"].choices = [("", "Any segment"), *[(s, s) for s in segments()]]
 
     def clean(self):
         data = super().clean()

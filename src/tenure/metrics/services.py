@@ -15,6 +15,7 @@ import pandas as pd
 from django.db.models import Count, Q
 
 from tenure.accounts.models import Account
+from tenure.accounts.services import owns_accounts
 from tenure.billing.models import Subscription
 from tenure.facts import live_subscription_q, outcomes
 from tenure.facts.history import last_known_day, load_changes
@@ -119,7 +120,7 @@ def selected_accounts(history: History, filters: Filters) -> np.ndarray:
 
 
 def filter_choices(history: History) -> dict:
-    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | Q(owned_accounts__isnull=False)).distinct()
+    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts())
     return {
         "segments": sorted(s for s in history.accounts["segment"].unique() if s),
         "plans": sorted(set(history.plans.dropna())),
@@ -269,7 +270,7 @@ def book_of_business(as_of: dt.date | None = None) -> dict:
     for owner_id, p, mrr in _owner_probabilities(as_of):
         risk.setdefault(owner_id, Decimal("0"))
         risk[owner_id] += (mrr or 0) * 12 * Decimal(str(round(p, 4)))
-    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | Q(owned_accounts__isnull=False)).distinct()
+    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts())
     mix = _health_mix()
     tasks = _open_tasks()
     rows = []

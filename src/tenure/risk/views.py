@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
+from tenure.accounts.services import owns_accounts
 from tenure.risk import work
 from tenure.risk.forms import CloseForm, RiskSettingsForm, SnoozeForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
@@ -42,8 +43,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if not show_all:
         tasks = tasks.filter(due_on__lte=horizon)
     page, groups = work.work_by_account(tasks, request.GET.get("page") or 1)
-    csms = (list(User.objects.filter(Q(role=Role.CSM) | Q(owned_accounts__isnull=False)).distinct()
-                 .order_by("first_name", "last_name", "username")) if user.is_leader else [])
+    csms = (list(User.objects.filter(Q(role=Role.CSM) | owns_accounts()).order_by("first_name", "last_name",
+                                                                                   "username"))
+            if user.is_leader else [])
     query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
     return render(request, "risk/my_work.html", {
         "groups": groups, "page": page, "task_count": tasks.count(), "later": later, "show_all": show_all,

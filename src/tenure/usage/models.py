@@ -187,7 +187,8 @@ class DailyAccountActivity(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="daily_account_activity_key")]
-        indexes = [models.Index(fields=["updated_at"])]
+        # day: the first day of usage (account facts) without reading every row; one entry per account and day
+        indexes = [models.Index(fields=["updated_at"]), models.Index(fields=["day"])]
 
 
 class RollupCursor(models.Model):
