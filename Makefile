@@ -22,11 +22,11 @@ demo: install
 serve: install
 	$(BIN)/tenure serve
 
-## Lint, import layers, migrations check, the whole suite on SQLite, then again on PostgreSQL (skipped if none is running, unless CI)
+## Lint, import layers, migrations check, the whole suite on SQLite and, beside it, on PostgreSQL (skipped if none
+## is running, unless CI)
 test: install lint
 	scripts/ensure-chromium
-	$(BIN)/pytest -q
-	scripts/test-postgres -q
+	scripts/test-all -q
 
 test-sqlite: install
 	$(BIN)/pytest -q

@@ -16,6 +16,8 @@ import datetime as dt
 from django.utils import timezone
 from tenure import pipeline
 from tests.factories import make_account, make_subscription
+
+pytestmark = pytest.mark.own_processes
 today = timezone.localdate()
 for i in range({ACCOUNTS}):
     a = make_account(name=f"Kill {{i}}")

@@ -6,6 +6,10 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.own_processes
+
 
 def _free_port() -> int:
     with socket.socket() as s:

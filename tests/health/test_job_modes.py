@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.own_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 13  # this test's own Redis database: only it is flushed
 ACCOUNTS = 12
@@ -21,6 +23,7 @@ from django.utils import timezone
 from tenure.health.services import score_batch
 from tests.factories import make_account, make_subscription
 from tenure import pipeline
+
 today = timezone.localdate()
 ids = []
 for i in range({accounts}):
