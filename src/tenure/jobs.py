@@ -9,6 +9,7 @@ tenure/pipeline.py); nothing here but the time and the call.
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
 | every day, 04:40     | daily_churn_predictions    | churn probabilities for every paying account                 |
 | every day, 05:10     | daily_refresh              | snoozed tasks woken, then the pipeline over every account    |
+| every day, 03:10     | maintain_event_log         | event-log partitions ahead; raw months past retention out    |
 | Sundays, 03:30       | weekly_churn_model_retrain | the churn model retrained and back-tested                    |
 
 Embedded mode (no TENURE_QUEUE_URL): huey on SQLite, consumed by threads inside ``tenure serve``. With Redis:
@@ -29,6 +30,7 @@ from tenure import pipeline
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
 from tenure.risk.work import wake_snoozed_tasks
+from tenure.usage import event_log
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +89,12 @@ def weekly_churn_model_retrain() -> None:
         return
     log.info("churn model v%d trained (%s); %d accounts scored", result.model.version, result.model.kind,
              result.scored)
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def maintain_event_log() -> None:
+    created, aged = event_log.maintain()
+    for name in created:
+        log.info("created event-log partition %s", name)
+    for done in aged:
+        log.info("aged out %d raw events of %s%s", done.rows, done.label, f" to {done.file}" if done.file else "")

@@ -235,6 +235,13 @@ FILE_UPLOAD_TEMP_DIR = None
 # Usage rollups are counted by a loop in `tenure serve` / `tenure worker` a second or so after events arrive;
 # inline, each event request counts its own before it answers (slower; for setups that run no loop).
 TENURE_ROLLUPS_INLINE = envbool("TENURE_ROLLUPS_INLINE", False)
+# Raw events are kept this many whole months besides the current one (0: forever); rollups are kept regardless.
+# Older months are dropped (PostgreSQL: their monthly partition) or deleted in chunks (SQLite) by the daily job,
+# after being written to DATA_DIR/event-archive when TENURE_RAW_EVENT_ARCHIVE is true.
+TENURE_RAW_EVENT_MONTHS = envint("TENURE_RAW_EVENT_MONTHS", 13)
+TENURE_RAW_EVENT_ARCHIVE = envbool("TENURE_RAW_EVENT_ARCHIVE", True)
+# How long a messageId is recognised as a retry on PostgreSQL (on SQLite: as long as its raw event is kept).
+TENURE_DEDUP_DAYS = envint("TENURE_DEDUP_DAYS", 45)
 TENURE_LOGIN_EVENTS = env("TENURE_LOGIN_EVENTS", "Logged In,Signed In,Login").split(",")
 
 # Renewals: days before the renewal date at which renewal tasks open.

@@ -8,7 +8,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.health.test_job_modes import ROOT, _env, _redis_or_skip, _stop, _tenure
+
+pytestmark = pytest.mark.own_processes
 
 ACCOUNTS, BATCH = 60, 15
 SETUP = f"""
@@ -16,8 +20,6 @@ import datetime as dt
 from django.utils import timezone
 from tenure import pipeline
 from tests.factories import make_account, make_subscription
-
-pytestmark = pytest.mark.own_processes
 today = timezone.localdate()
 for i in range({ACCOUNTS}):
     a = make_account(name=f"Kill {{i}}")

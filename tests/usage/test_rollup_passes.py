@@ -24,6 +24,7 @@ from tenure.usage.models import (
     Event,
     Feature,
     RollupCursor,
+    SeenMessage,
 )
 
 ZONE = "America/New_York"  # day boundaries that differ from UTC's
@@ -81,7 +82,8 @@ def _stored():
 def _fresh_log():
     """An empty event log and rollups; the cursor stays past the deleted ids, as ids never come back."""
     last = Event.objects.aggregate(m=Max("id"))["m"] or 0
-    for model in (Event, DailyFeatureUsage, DailyAccountActivity, DailyUserFeature, DailyUserActivity, Feature):
+    for model in (Event, SeenMessage, DailyFeatureUsage, DailyAccountActivity, DailyUserFeature, DailyUserActivity,
+                  Feature):
         model.objects.all().delete()
     RollupCursor.objects.update_or_create(pk=1, defaults={"last_event_id": last})
 

@@ -201,3 +201,16 @@ class RollupCursor(models.Model):
 
     def __str__(self) -> str:
         return f"rollups counted up to event {self.last_event_id}"
+
+
+class SeenMessage(models.Model):
+    """The message ids received in the last TENURE_DEDUP_DAYS, on PostgreSQL: there the event log is partitioned
+    by month, and a partitioned table cannot hold a unique index that leaves out the month, so a retry is
+    recognised here instead. (On SQLite the event log's own unique index does it, for as long as events are kept.)
+    """
+
+    message_id = models.CharField(max_length=200, primary_key=True)
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.message_id

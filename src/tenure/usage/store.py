@@ -1,6 +1,8 @@
 """How raw events and rollups are written. The only module that knows their SQL.
 
-Raw events are appended with ON CONFLICT DO NOTHING on the message id, so a retried request is stored once.
+Raw events are appended once per message id: on SQLite with ON CONFLICT DO NOTHING on the event log's unique
+index; on PostgreSQL, where the log is partitioned by month (tenure.usage.event_log), by claiming the ids in
+SeenMessage first and copying in the rows that were new.
 Rollups are counted from the event log in passes (``roll_up_events``): a pass reads the events after a cursor in
 a few set-based statements and adds their counts to the stored ones, so no request waits on shared rollup rows
 and no event is rescanned. The statements are the same on SQLite (3.35+) and PostgreSQL but for the local day.
@@ -10,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from tenure.usage.models import (
@@ -21,6 +23,7 @@ from tenure.usage.models import (
     Event,
     Feature,
     ProductUser,
+    SeenMessage,
 )
 
 EVENT_COLUMNS = (
@@ -39,25 +42,42 @@ _TIME_COLUMNS = {"timestamp", "original_timestamp", "sent_at", "received_at"}
 
 
 def insert_events(rows: Sequence[dict]) -> set[str]:
-    """Append events (dicts of EVENT_COLUMNS, the payload as JSON text) whose message ids the caller found new;
-    return the message ids that were new. On PostgreSQL they are copied in (COPY: a few statements however many
-    rows); if another request stored one of the ids a moment ago, the copy fails alone (a savepoint) and the rows
-    go in again with ON CONFLICT DO NOTHING."""
-    if rows and connection.vendor == "postgresql":
-        try:
-            with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
-                table = connection.ops.quote_name(Event._meta.db_table)
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([row.get(c) for c in EVENT_COLUMNS])
-            return {row["message_id"] for row in rows}
-        except IntegrityError:
-            pass
+    """Append events (dicts of EVENT_COLUMNS, the payload as JSON text); return the message ids that were new
+    (the rest are retries of stored ones and are skipped)."""
+    if connection.vendor == "postgresql":
+        return _copy_new_events([tuple(row.get(c) for c in EVENT_COLUMNS) for row in rows])
     return _insert_events_on_conflict(rows)
 
 
+def _copy_new_events(rows: list[tuple]) -> set[str]:
+    """PostgreSQL: claim the rows' message ids in SeenMessage (one statement; a retry's id is there already, and
+    a request bringing the same id at the same moment waits for this one), then COPY the rows whose ids were new
+    into the month's partition of the event log: three statements however many rows."""
+    if not rows:
+        return set()
+    i, r = EVENT_COLUMNS.index("message_id"), EVENT_COLUMNS.index("received_at")
+    seen = connection.ops.quote_name(SeenMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {seen} (message_id, received_at) SELECT * FROM unnest(%s::text[], %s::timestamptz[]) "
+            f"ON CONFLICT DO NOTHING RETURNING message_id",
+            [[row[i] for row in rows], [row[r] for row in rows]],
+        )
+        new = {m for (m,) in cursor.fetchall()}
+        if new:
+            table = connection.ops.quote_name(Event._meta.db_table)
+            with connection.wrap_database_errors, cursor.cursor.copy(
+                    f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+                pending = set(new)
+                for row in rows:
+                    if row[i] in pending:  # once: a chunk may bring the same id twice
+                        pending.discard(row[i])
+                        copy.write_row(row)
+    return new
+
+
 def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
-    sqlite = connection.vendor == "sqlite"
+    """SQLite: multi-row INSERTs that skip a message id the event log's unique index already has."""
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     inserted: set[str] = set()
@@ -70,7 +90,7 @@ def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
             for row in chunk:
                 for c in EVENT_COLUMNS:
                     value = row.get(c)
-                    if sqlite and c in _TIME_COLUMNS and value is not None:
+                    if c in _TIME_COLUMNS and value is not None:
                         # received_at is shared by a batch and the client time is usually the event time.
                         converted = memo.get(value)
                         if converted is None:
@@ -90,8 +110,6 @@ def append_events(messages, backfill_id: int | None = None) -> int:
     """Append events from messages (protocol.Message) whose account is named; return how many were new (a
     message id already stored is skipped). The bulk path: nobody needs to know which ids were new."""
     sqlite = connection.vendor == "sqlite"
-    table = connection.ops.quote_name(Event._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     memo: dict[dt.datetime, str] = {}
 
     def time(value):
@@ -108,7 +126,10 @@ def append_events(messages, backfill_id: int | None = None) -> int:
          m.payload_json or json.dumps(m.payload), backfill_id)
         for m in messages
     ]
-    # Multi-row statements: on PostgreSQL a statement per row is a round trip per row.
+    if not sqlite:
+        return len(_copy_new_events(rows))
+    table = connection.ops.quote_name(Event._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
     new = 0
     with connection.cursor() as cursor:
@@ -133,6 +154,10 @@ def delete_backfill_events(backfill_id: int, after_id: int, limit: int) -> int:
         )
         last = cursor.fetchone()
         bound, params = ("AND id <= %s", [last[0]]) if last else ("", [])
+        if connection.vendor == "postgresql":  # its ids may come again, as new: forget them
+            seen = connection.ops.quote_name(SeenMessage._meta.db_table)
+            cursor.execute(f"DELETE FROM {seen} WHERE message_id IN (SELECT message_id FROM {table} "
+                           f"WHERE id > %s AND backfill_id = %s {bound})", [after_id, backfill_id, *params])
         cursor.execute(f"DELETE FROM {table} WHERE id > %s AND backfill_id = %s {bound}",
                        [after_id, backfill_id, *params])
         return cursor.rowcount
@@ -142,7 +167,8 @@ def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
     """Which of these message ids are already stored (plain SQL: the ORM's per-parameter work showed up here)."""
     ids = list(set(message_ids))
     found: set[str] = set()
-    table = connection.ops.quote_name(Event._meta.db_table)
+    model = SeenMessage if connection.vendor == "postgresql" else Event
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
