@@ -203,7 +203,7 @@ def _stored_text(msg: dict) -> str:
         raise InvalidMessage("the message holds a number that is not finite (NaN or Infinity)") from None
     except RecursionError:
         raise InvalidMessage("the message is nested too deeply") from None
-    if _NUL.search(text):
+    if "\\u0000" in text and _NUL.search(text):  # the substring test first: it is the common case's cost
         raise InvalidMessage("the message holds a NUL character")
     return text
 
