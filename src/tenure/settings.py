@@ -67,6 +67,8 @@ if PRODUCTION:
     # HTTPS only. Behind a TLS proxy that talks plain HTTP to Tenure, set TENURE_BEHIND_TLS_PROXY=true (the proxy
     # must set X-Forwarded-Proto); TENURE_SSL_REDIRECT=false and TENURE_HSTS_SECONDS=0 turn each off.
     SECURE_SSL_REDIRECT = envbool("TENURE_SSL_REDIRECT", True)
+    # A load balancer's health check asks the server itself over plain HTTP: a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
     SECURE_HSTS_SECONDS = envint("TENURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("TENURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("TENURE_HSTS_PRELOAD", True)
