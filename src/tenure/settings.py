@@ -250,6 +250,11 @@ NINJA_PAGINATION_CLASS = "tenure.api_helpers.BoundedLimitOffset"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"jobs": {"format": "[%(asctime)s] %(levelname)s %(name)s %(threadName)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "jobs": {"class": "logging.StreamHandler", "formatter": "jobs"}},
     "root": {"handlers": ["console"], "level": env("TENURE_LOG_LEVEL", "WARNING")},
+    # The job consumer says what it runs, once: run_huey adds a handler of its own only when this logger has none,
+    # and the root's would print every line a second time.
+    "loggers": {"huey": {"handlers": ["jobs"], "level": "INFO", "propagate": False}},
 }
