@@ -545,8 +545,8 @@ def run(args) -> list[str]:
         print(f"  answers by server: {by_server}; failed connections: {refused or 'none'}")
         print(f"  rollups: {per_account} of {stored} usage events counted, {rollup_seconds:.0f} s after the traffic")
         print(f"  refresh: {len(with_usage) - len(not_refreshed)} of {len(with_usage)} accounts with usage "
-              f"refreshed after their last usage, {refresh_seconds:.0f} s after the rollups; refresh batches left "
-              f"claimed by the killed worker: {held} (queued again after 10 minutes)")
+              f"refreshed after their last usage, {refresh_seconds:.0f} s after the rollups; batches claimed and not "
+              f"done: {held} (a killed worker's are queued again after 10 minutes)")
         print(f"  total {time.monotonic() - started:.0f} s")
         passed = not problems
         return problems
