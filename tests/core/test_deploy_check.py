@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(not DATABASE_URL.startswith(("postgres://", "pos
 
 def test_two_web_servers_and_two_workers_survive_a_kill_of_each_and_lose_nothing():
     _redis_or_skip()
-    server = urlsplit(DATABASE_URL)._replace(path="")  # the PostgreSQL pass's server; the check makes its own database
+    # The PostgreSQL pass's server; the check makes a database of its own there.
+    server = urlsplit(DATABASE_URL)._replace(path="", query="")
     env = {**os.environ, "TENURE_TEST_POSTGRES": urlunsplit(server)}
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "deploy_check.py")], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
