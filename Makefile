@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo serve test test-sqlite test-postgres lint bench clean
+.PHONY: install demo serve test test-sqlite test-postgres deploy-check lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test-sqlite: install
 
 test-postgres: install
 	scripts/test-postgres -q
+
+## The production layout run for real (PostgreSQL, Redis, 2 web, 2 workers, one of each killed); the PostgreSQL pass runs it too
+deploy-check: install
+	scripts/deploy-check
 
 lint: install
 	$(BIN)/ruff check .

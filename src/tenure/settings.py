@@ -67,6 +67,8 @@ if PRODUCTION:
     # HTTPS only. Behind a TLS proxy that talks plain HTTP to Tenure, set TENURE_BEHIND_TLS_PROXY=true (the proxy
     # must set X-Forwarded-Proto); TENURE_SSL_REDIRECT=false and TENURE_HSTS_SECONDS=0 turn each off.
     SECURE_SSL_REDIRECT = envbool("TENURE_SSL_REDIRECT", True)
+    # A load balancer's health check asks the server itself over plain HTTP: a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
     SECURE_HSTS_SECONDS = envint("TENURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("TENURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("TENURE_HSTS_PRELOAD", True)
@@ -255,6 +257,11 @@ NINJA_PAGINATION_CLASS = "tenure.api_helpers.BoundedLimitOffset"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"jobs": {"format": "[%(asctime)s] %(levelname)s %(name)s %(threadName)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "jobs": {"class": "logging.StreamHandler", "formatter": "jobs"}},
     "root": {"handlers": ["console"], "level": env("TENURE_LOG_LEVEL", "WARNING")},
+    # The job consumer says what it runs, once: run_huey adds a handler of its own only when this logger has none,
+    # and the root's would print every line a second time.
+    "loggers": {"huey": {"handlers": ["jobs"], "level": "INFO", "propagate": False}},
 }

@@ -12,6 +12,15 @@ def _stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
+def _proxy_options() -> dict:
+    """Behind a TLS proxy (TENURE_BEHIND_TLS_PROXY), waitress must pass X-Forwarded-Proto on: by default it drops
+    proxy headers it was not told to trust, and every request would then be redirected to HTTPS, forever. The
+    trust is the one Django's setting already gives (any peer's header); gunicorn passes the header on as it is."""
+    if not settings.SECURE_PROXY_SSL_HEADER:
+        return {}
+    return {"trusted_proxy": "*", "trusted_proxy_headers": {"x-forwarded-proto"}}
+
+
 class Command(BaseCommand):
     help = ("Migrate, then serve the web UI, the API and the event API, with the background jobs and the usage "
             "rollup loop in the same process (one process) or in one worker process beside them (--processes N).")
@@ -53,7 +62,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Tenure is serving on http://{host}:{port}/ ({where}). Stop with Ctrl-C.")
         self.stdout.flush()
         try:
-            waitress.serve(application, host=host, port=port, threads=threads, ident="tenure", _quiet=True)
+            waitress.serve(application, host=host, port=port, threads=threads, ident="tenure", _quiet=True,
+                           **_proxy_options())
         except KeyboardInterrupt:
             pass
         finally:
