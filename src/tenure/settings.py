@@ -75,6 +75,10 @@ if PRODUCTION:
     if envbool("TENURE_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Trusted proxies in front of Tenure (load balancer, TLS proxy) that append to X-Forwarded-For: the sign-in
+# throttle counts failures by the address the outermost one saw, not by the proxy's own address.
+TENURE_PROXY_HOPS = envint("TENURE_PROXY_HOPS", 0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -63,3 +63,12 @@ def test_wrong_api_tokens_are_throttled_per_address():
 
 def test_the_wait_in_words():
     assert throttle.wait_words(61) == "2 minutes" and throttle.wait_words(30) == "1 minute"
+
+
+def test_behind_trusted_proxies_failures_count_by_the_clients_address(settings, rf):
+    settings.TENURE_PROXY_HOPS = 1  # one load balancer, which appends the address it was reached from
+    behind = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert throttle.address_of(behind) == "203.0.113.9"  # the client cannot choose it by writing to the left
+    assert throttle.address_of(rf.post("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"  # no header: the peer
+    settings.TENURE_PROXY_HOPS = 0
+    assert throttle.address_of(behind) == "10.0.0.1"  # trusting no proxy, the header means nothing

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,6 +34,14 @@ def for_token(address: str) -> list[Limit]:
 
 
 def address_of(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind TENURE_PROXY_HOPS trusted proxies the address the outermost of
+    them saw. X-Forwarded-For is read from the right: a client can put anything at its left, and each trusted
+    proxy appends the address it was reached from."""
+    hops = settings.TENURE_PROXY_HOPS
+    if hops > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:100]
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
