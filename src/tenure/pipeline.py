@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -94,12 +95,24 @@ def requeue_stalled(stalled_after: dt.timedelta | None = None) -> int:
 
 def refresh_changed() -> int:
     """Queue the accounts whose inputs changed since the last look, each change once. Safe to run concurrently."""
-    return enqueue(claim_changed_accounts())
+    return _claim_and_enqueue(everyone=False)
 
 
 def refresh_everyone(as_of: dt.date | None = None) -> int:
     """Queue every account (changes seen so far count as handled)."""
-    return enqueue(claim_changed_accounts(everyone=True), as_of)
+    return _claim_and_enqueue(everyone=True, as_of=as_of)
+
+
+def _claim_and_enqueue(*, everyone: bool, as_of: dt.date | None = None) -> int:
+    """The claim and its batches commit together: a process killed in between leaves the changes unclaimed, to be
+    claimed again, never claimed with no batch to refresh them. A batch recorded but never queued is queued again
+    by ``requeue_stalled``."""
+    with transaction.atomic():
+        chunks = batches(claim_changed_accounts(everyone=everyone))
+        batch_ids = record_batches(chunks, as_of)
+    for batch_id in batch_ids:
+        refresh_batch(batch_id)
+    return sum(map(len, chunks))
 
 
 def refresh_now(*, everyone: bool = False, as_of: dt.date | None = None, batch_size: int | None = None) -> int:

@@ -179,3 +179,29 @@ def test_a_batch_claimed_and_never_finished_is_queued_again_and_a_done_one_is_no
     assert pipeline.requeue_stalled() == 1  # queued again; jobs run inline in tests: done now
     assert not RefreshBatch.objects.filter(done_at__isnull=True).exists()
     assert RefreshBatch.objects.get(pk=stalled).attempts == 2
+
+
+def test_a_batch_recorded_but_never_queued_is_queued_again_after_a_while(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenure.changes.models import RefreshBatch
+    from tenure.changes.services import record_batches
+
+    (lost,) = record_batches([[1, 2]], None)  # its process died before pushing it to the queue
+    assert pipeline.requeue_stalled() == 0  # it may just be waiting behind others
+    RefreshBatch.objects.filter(pk=lost).update(queued_at=timezone.now() - dt.timedelta(minutes=31))
+    assert pipeline.requeue_stalled() == 1
+    assert RefreshBatch.objects.get(pk=lost).done_at is not None
+
+
+def test_the_claim_of_changed_accounts_and_their_batches_commit_together(db, monkeypatch):
+    from tenure.changes.models import RefreshBatch, Watermark
+
+    make_account(name="Changed")
+    monkeypatch.setattr(pipeline, "record_batches", lambda chunks, as_of: 1 / 0)  # the process dies in between
+    with pytest.raises(ZeroDivisionError):
+        pipeline.refresh_changed()
+    assert not Watermark.objects.exclude(last_run=None).exists()  # nothing claimed: the next run claims it
+    assert not RefreshBatch.objects.exists()

@@ -119,6 +119,9 @@ def claim_changed_accounts(*, everyone: bool = False, force: bool = False, now: 
 # ---- refresh batches: kept until done ------------------------------------------------------------------------
 
 STALLED_AFTER = dt.timedelta(minutes=10)  # a batch takes seconds; claimed this long ago and not done, its worker died
+# Recorded this long ago and never claimed: it never reached the queue (its process died between the commit and
+# the push), or the queue lost it. Longer than a big backlog takes to drain: a second copy only costs a re-run.
+UNCLAIMED_AFTER = dt.timedelta(minutes=30)
 MAX_ATTEMPTS = 5
 
 
@@ -142,13 +145,16 @@ def finish_batch(batch_id: int) -> None:
 
 
 def stalled_batches(stalled_after: dt.timedelta | None = None) -> list[int]:
-    """Batches a worker claimed and never finished (it was killed), made queued again; finished batches older than
-    a day are forgotten. A batch that failed ``MAX_ATTEMPTS`` times stays for a person to look at."""
+    """Batches a worker claimed and never finished (it was killed), or that were recorded and never claimed (lost
+    on their way to the queue), made queued again; finished batches older than a day are forgotten. A batch that
+    failed ``MAX_ATTEMPTS`` times stays for a person to look at."""
     now = timezone.now()
     RefreshBatch.objects.filter(done_at__lt=now - dt.timedelta(days=1)).delete()
+    stalled_after = STALLED_AFTER if stalled_after is None else stalled_after
     with transaction.atomic():
         ids = list(RefreshBatch.objects.select_for_update(skip_locked=True).filter(
-            done_at__isnull=True, claimed_at__lt=now - (STALLED_AFTER if stalled_after is None else stalled_after),
-            attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+            models.Q(claimed_at__lt=now - stalled_after)
+            | models.Q(claimed_at__isnull=True, queued_at__lt=now - max(stalled_after, UNCLAIMED_AFTER)),
+            done_at__isnull=True, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
         RefreshBatch.objects.filter(pk__in=ids).update(claimed_at=None, queued_at=now)
     return ids
