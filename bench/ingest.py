@@ -1,7 +1,9 @@
-"""Ingestion throughput: Segment-format batches through the same path as POST /v1/batch.
+"""Ingestion throughput in one process, without HTTP: Segment-format batches through the same code as
+POST /v1/batch (validation, identity, the event log), then the rollup pass that counts them.
 
 Prints events per second into a fresh database (SQLite by default; set DATABASE_URL for PostgreSQL), for
-batches of 100 messages (the SDKs' default upload size) spread over 200 accounts and 2,000 users.
+batches of 100 messages (the SDKs' default upload size) spread over 200 accounts and 2,000 users, and the rollup
+pass's rate. bench/ingest_http.py measures the served endpoint with several senders and processes.
 """
 
 import datetime as dt
@@ -21,7 +23,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from tenure.usage.models import Event  # noqa: E402
-from tenure.usage.services import ingest  # noqa: E402
+from tenure.usage.services import ingest, roll_up_all  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
 BATCH = int(os.environ.get("BENCH_BATCH", "100"))
@@ -48,6 +50,10 @@ def main() -> None:
     stored = Event.objects.filter(type="track").count()
     print(f"ingest: {stored} events in {elapsed:.1f} s = {stored / elapsed:,.0f} events/s "
           f"(batches of {BATCH}, {os.environ.get('DATABASE_URL', 'SQLite')})")
+    t0 = time.perf_counter()
+    roll_up_all()
+    elapsed = time.perf_counter() - t0
+    print(f"rollup passes: {stored} events counted in {elapsed:.2f} s = {stored / elapsed:,.0f} events/s")
     t0 = time.perf_counter()
     ingest([{"type": "track", "messageId": f"e{i}", "userId": "user1", "event": "X"} for i in range(BATCH)])
     print(f"replayed batch of {BATCH}: {(time.perf_counter() - t0) * 1000:.0f} ms, stored again: "
