@@ -2,12 +2,17 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tenure.users.models import Role
 from tests.factories import make_user
 
 CHROMIUM = "/usr/bin/chromium"
+
+# A connection per request in tests: a live server's request threads end with their kept connections still open,
+# and the test database could not be dropped at the end of the run.
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True, scope="session")
