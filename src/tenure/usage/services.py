@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,12 +31,26 @@ def create_write_key(name: str, created_by=None) -> tuple[WriteKey, str]:
     return WriteKey.issue(name=name.strip(), created_by=created_by)
 
 
+KEY_MEMORY_SECONDS = 10  # a revoked key is refused by every process within this long
+_known_keys: dict[str, tuple[WriteKey, float]] = {}  # hash -> (active key, until): valid keys only, a few
+
+
 def revoke_write_key(key: WriteKey) -> None:
     key.revoke()
+    _known_keys.clear()
 
 
 def authenticate_write_key(raw: str) -> WriteKey | None:
-    return WriteKey.find_active(raw)
+    """The active write key with this raw value, or None. A valid key is remembered for a few seconds: the event
+    API is called many times a second with the same key, and a lookup was a query per request."""
+    digest, now = WriteKey.hash(raw), time.monotonic()
+    known = _known_keys.get(digest)
+    if known is not None and known[1] > now:
+        return known[0]
+    key = WriteKey.find_active(raw)
+    if key is not None:
+        _known_keys[digest] = (key, now + KEY_MEMORY_SECONDS)
+    return key
 
 
 # ---- ingestion ----------------------------------------------------------------------------------------------
@@ -366,7 +381,6 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
             "payload": m.payload_json or json.dumps(m.payload),
         })
     ids.save_moves()
-    store.hold_back_rollups()
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)

@@ -30,6 +30,7 @@ EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp",
     "original_timestamp", "sent_at", "received_at", "write_key_id", "payload", "backfill_id",
 )
+_HOLD_KEY = 0x7E4E_0001  # the advisory lock ingest holds shared while it appends events (PostgreSQL)
 _ROWS_PER_INSERT = 400  # 13 columns x 400 rows stays well under SQLite's bound-variable limit
 
 
@@ -58,10 +59,13 @@ def _copy_new_events(rows: list[tuple]) -> set[str]:
     i, r = EVENT_COLUMNS.index("message_id"), EVENT_COLUMNS.index("received_at")
     seen = connection.ops.quote_name(SeenMessage._meta.db_table)
     with connection.cursor() as cursor:
+        # The same statement takes the lock a rollup pass waits on (see committed_event_id) before the COPY draws
+        # event ids: one round trip fewer per request.
         cursor.execute(
-            f"INSERT INTO {seen} (message_id, received_at) SELECT * FROM unnest(%s::text[], %s::timestamptz[]) "
-            f"ON CONFLICT DO NOTHING RETURNING message_id",
-            [[row[i] for row in rows], [row[r] for row in rows]],
+            f"INSERT INTO {seen} (message_id, received_at) SELECT u.m, u.r "
+            f"FROM (SELECT pg_advisory_xact_lock_shared(%s)) AS hold, "
+            f"unnest(%s::text[], %s::timestamptz[]) AS u(m, r) ON CONFLICT DO NOTHING RETURNING message_id",
+            [_HOLD_KEY, [row[i] for row in rows], [row[r] for row in rows]],
         )
         new = {m for (m,) in cursor.fetchall()}
         if new:
@@ -204,22 +208,14 @@ def product_users(keys: Iterable[str]) -> list[tuple[str, int, int | None, bool]
 # ---- rollups: counted from the event log in passes, one pass at a time ---------------------------------------
 
 USAGE_TYPES = ("track", "page", "screen")
-_HOLD_KEY = 0x7E4E_0001  # the advisory lock ingest holds shared while it inserts events (PostgreSQL)
-
-
-def hold_back_rollups() -> None:
-    """Called by an ingest transaction before it inserts events: a rollup pass waits for this transaction to end
-    before it decides how far it may count (see ``committed_event_id``). PostgreSQL only: on SQLite one writer at a
-    time already commits ids in order."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_HOLD_KEY])
 
 
 def committed_event_id() -> int:
     """The largest event id below which every event is committed (or rolled back): the furthest a rollup pass may
     count. On PostgreSQL, ids are drawn before commit, so a transaction that drew a smaller id may still commit
-    after a larger one is visible; taking the ingest lock exclusively for a moment waits for those in flight."""
+    after a larger one is visible. Every transaction that appends events holds _HOLD_KEY shared from before it
+    draws ids (``_copy_new_events``); taking it exclusively for a moment waits for those in flight. On SQLite one
+    writer at a time already commits ids in order."""
     table = connection.ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
