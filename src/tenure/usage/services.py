@@ -391,7 +391,7 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
 
 # ---- rollups: the event log counted in passes ------------------------------------------------------------------
 
-ROLLUP_PASS_EVENTS = 200_000  # event ids one pass covers at most: a short transaction even after a backlog
+ROLLUP_PASS_EVENTS = 50_000  # event ids one pass covers at most: about a second of SQLite's write lock after a backlog
 
 
 def rollups_run_inline() -> bool:
