@@ -36,15 +36,7 @@ from tenure.renewals.demo import seed_demo_renewals
 from tenure.risk.services import detect_all_signals
 from tenure.support import services as support
 from tenure.support.models import Ticket
-from tenure.usage.models import (
-    DailyAccountActivity,
-    DailyFeatureUsage,
-    DailyUserActivity,
-    DailyUserFeature,
-    Event,
-    Feature,
-    ProductUser,
-)
+from tenure.usage.services import wipe_usage
 from tenure.users.models import User
 
 BATCH = 2000
@@ -77,9 +69,7 @@ def non_demo_data() -> list[str]:
 def wipe() -> None:
     """Delete every account (and, by cascade, what hangs off it) and the demo team's users."""
     # The big tables first, with fast deletes, so the cascade below has little left to collect.
-    for model in (DailyUserFeature, DailyUserActivity, DailyFeatureUsage, DailyAccountActivity, Event, ProductUser,
-                  Feature):
-        model.objects.all()._raw_delete(model.objects.db)
+    wipe_usage()
     Touch.contacts.through.objects.all().delete()
     Touch.objects.all().delete()
     Ticket.objects.all().delete()

@@ -9,14 +9,27 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
-from tenure.usage.models import Backfill, Event, ProductUser, RejectedMessage, RollupCursor, WriteKey
+from tenure.usage.models import (
+    Backfill,
+    DailyAccountActivity,
+    DailyFeatureUsage,
+    DailyUserActivity,
+    DailyUserFeature,
+    Event,
+    Feature,
+    ProductUser,
+    RejectedMessage,
+    RollupCursor,
+    SeenMessage,
+    WriteKey,
+)
 from tenure.usage.protocol import InvalidMessage, Message, parse_message
 
 USAGE_TYPES = ("track", "page", "screen")
@@ -415,9 +428,12 @@ def roll_up_pending(*, limit: int = ROLLUP_PASS_EVENTS, wait: bool = True) -> in
             if RollupCursor.objects.filter(pk=1).exists():
                 return 0  # another pass has it
             cursor, _ = RollupCursor.objects.get_or_create(pk=1)  # a database emptied by a test's flush
-        upto = min(store.committed_event_id(), cursor.last_event_id + limit)
-        if upto <= cursor.last_event_id:
+        committed = store.committed_event_id()
+        if committed <= cursor.last_event_id:
             return 0
+        # Ids skipped by rolled-back transactions cost nothing: the pass starts at the next stored event.
+        first = Event.objects.filter(id__gt=cursor.last_event_id).aggregate(first=Min("id"))["first"]
+        upto = committed if first is None else min(committed, first - 1 + limit)
         store.roll_up_events(cursor.last_event_id, upto, login_events())
         covered = upto - cursor.last_event_id
         cursor.last_event_id = upto
@@ -492,6 +508,14 @@ def discard_backfill(backfill: Backfill) -> None:
         if deleted < BACKFILL_DELETE_ROWS:
             break
     backfill.delete()
+
+
+def wipe_usage() -> None:
+    """Delete all usage: raw events and the retry memory, rollups, product users, the feature catalog (the demo's
+    rebuild). The rollup cursor stays where it is: event ids only grow, so new events come after it."""
+    for model in (DailyUserFeature, DailyUserActivity, DailyFeatureUsage, DailyAccountActivity, Event, SeenMessage,
+                  ProductUser, Feature):
+        model.objects.all()._raw_delete(model.objects.db)  # no cascade to collect: nothing points at these
 
 
 def describe_feature(feature, *, friendly_name: str, module: str, is_key: bool):
