@@ -23,7 +23,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from tenure.usage.models import Event  # noqa: E402
-from tenure.usage.services import ingest, roll_up_all  # noqa: E402
+from tenure.usage.rollups import roll_up_all  # noqa: E402
+from tenure.usage.services import ingest  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "50000"))
 BATCH = int(os.environ.get("BENCH_BATCH", "100"))

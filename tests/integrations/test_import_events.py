@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
 from tenure.integrations.csv_import import ImportFileError, import_csv
-from tenure.usage import services as usage_services
+from tenure.usage import backfill as usage_backfill
 from tenure.usage.models import Backfill, DailyAccountActivity, DailyFeatureUsage, Event, ProductUser
 from tests.factories import make_account
 
@@ -136,7 +136,7 @@ def test_a_bad_row_after_chunks_were_committed_leaves_nothing(tmp_path, accounts
 @pytest.mark.django_db(transaction=True)
 def test_an_interrupted_import_shows_nothing_and_running_it_again_resumes(tmp_path, accounts, monkeypatch):
     path = write(tmp_path, "account_crm_id,user_id,event,timestamp\n" + _rows(30) + TWINS.split("\n", 1)[1])
-    real_stage = usage_services.stage_backfill
+    real_stage = usage_backfill.stage_backfill
     chunks = []
 
     def failing_stage(backfill, messages, **kwargs):
@@ -145,14 +145,14 @@ def test_an_interrupted_import_shows_nothing_and_running_it_again_resumes(tmp_pa
         chunks.append(len(messages))
         return real_stage(backfill, messages, **kwargs)
 
-    monkeypatch.setattr(usage_services, "stage_backfill", failing_stage)
+    monkeypatch.setattr(usage_backfill, "stage_backfill", failing_stage)
     with pytest.raises(ImportFileError, match=r"near line 31.*carries on from where it stopped"):
         import_csv("events", path, chunk_rows=10)
     assert Event.objects.count() == 20  # stored, but counted nowhere
     assert not _usage_visible()
     assert Backfill.objects.get().lines_done == 21
 
-    monkeypatch.setattr(usage_services, "stage_backfill", real_stage)
+    monkeypatch.setattr(usage_backfill, "stage_backfill", real_stage)
     result = import_csv("events", path, chunk_rows=10)
     assert (result.rows, result.created, result.unchanged) == (34, 34, 0)
     assert Event.objects.count() == 34
@@ -166,7 +166,7 @@ def test_an_interrupted_import_shows_nothing_and_running_it_again_resumes(tmp_pa
 @pytest.mark.django_db(transaction=True)
 def test_a_changed_file_does_not_resume_another_files_import(tmp_path, accounts, monkeypatch):
     first = write(tmp_path, "account_crm_id,user_id,event,timestamp\n" + _rows(30))
-    monkeypatch.setattr(usage_services, "complete_backfill", lambda b: (_ for _ in ()).throw(OperationalError("x")))
+    monkeypatch.setattr(usage_backfill, "complete_backfill", lambda b: (_ for _ in ()).throw(OperationalError("x")))
     with pytest.raises(ImportFileError):
         import_csv("events", first, chunk_rows=10)
     monkeypatch.undo()

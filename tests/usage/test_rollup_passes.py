@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tenure.usage import services
+from tenure.usage import rollups, services
 from tenure.usage.models import (
     DailyAccountActivity,
     DailyFeatureUsage,
@@ -45,7 +45,7 @@ def _groups(users: int, accounts: int) -> list[dict]:
 def _expected():
     """The rollups computed straight from the stored events, in Python."""
     zone = zoneinfo.ZoneInfo(ZONE)
-    logins = services.login_events()
+    logins = rollups.login_events()
     feature, user_feature, day_events, day_logins = Counter(), Counter(), Counter(), Counter()
     user_day, user_logins = Counter(), Counter()
     day_users, feature_users = defaultdict(set), defaultdict(set)
@@ -96,23 +96,23 @@ def test_a_request_leaves_counting_to_the_next_pass(db, deferred):
     ])
     assert result.accepted == 2
     assert not DailyAccountActivity.objects.exists()  # stored, durable, not counted yet
-    assert services.roll_up_pending() > 0
+    assert rollups.roll_up_pending() > 0
     day = DailyAccountActivity.objects.get()
     assert (day.events, day.logins, day.active_users) == (2, 2, 2)
     assert day.updated_at is not None  # what the account refresh watches
-    assert services.roll_up_pending() == 0  # nothing new: a second pass counts nothing twice
+    assert rollups.roll_up_pending() == 0  # nothing new: a second pass counts nothing twice
     assert DailyAccountActivity.objects.get().events == 2
     assert Feature.objects.get(event="Logged In").first_seen == dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
 
 
 def test_a_pass_covers_at_most_its_limit_and_the_next_takes_the_rest(db, deferred):
     services.ingest(_groups(1, 1))
-    services.roll_up_all()
+    rollups.roll_up_all()
     services.ingest([{"type": "track", "messageId": f"t{i}", "userId": "u0", "event": "Search Run",
                       "timestamp": "2026-11-30T12:00:00Z"} for i in range(10)])
-    assert services.roll_up_pending(limit=4) == 4
+    assert rollups.roll_up_pending(limit=4) == 4
     assert DailyFeatureUsage.objects.get(event="Search Run").count == 4
-    services.roll_up_all()
+    rollups.roll_up_all()
     assert DailyFeatureUsage.objects.get(event="Search Run").count == 10
 
 
@@ -140,8 +140,8 @@ def test_any_split_into_requests_and_passes_counts_each_event_once(db, deferred,
         services.ingest(messages[max(0, a - 1) : b])  # each request retries the last one sent: counted once
         limit = next(passes, None)
         if limit is not None:
-            services.roll_up_pending(limit=limit)
-    services.roll_up_all()
+            rollups.roll_up_pending(limit=limit)
+    rollups.roll_up_all()
     assert _stored() == _expected()
 
 
@@ -150,7 +150,7 @@ def test_passes_running_beside_concurrent_requests_count_each_event_once(transac
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers are a PostgreSQL case (SQLite serialises writers)")
     services.ingest(_groups(20, 4))
-    services.roll_up_all()
+    rollups.roll_up_all()
     senders, requests, per = 4, 15, 40
     done = threading.Event()
     errors = []
@@ -168,7 +168,7 @@ def test_passes_running_beside_concurrent_requests_count_each_event_once(transac
     def count():
         try:
             while not done.is_set():
-                services.roll_up_pending(wait=False)
+                rollups.roll_up_pending(wait=False)
         except Exception as e:
             errors.append(e)
         finally:
@@ -184,6 +184,6 @@ def test_passes_running_beside_concurrent_requests_count_each_event_once(transac
     done.set()
     counter.join()
     assert not errors
-    services.roll_up_all()
+    rollups.roll_up_all()
     assert Event.objects.filter(type="track").count() == senders * requests * per
     assert _stored() == _expected()

@@ -25,7 +25,8 @@ from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
 from tenure.demo.models import Cause, DemoScenario, UsageTrend
 from tenure.usage.models import Feature
 from tenure.usage.protocol import parse_message
-from tenure.usage.services import IngestResult, roll_up_all, store_messages
+from tenure.usage.rollups import roll_up_all
+from tenure.usage.services import IngestResult, store_messages
 
 # event, friendly name, module, key feature, how likely an adopting user uses it on an active day
 FEATURES = (

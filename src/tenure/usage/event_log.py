@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tenure.usage import store
 from tenure.usage.models import Event, SeenMessage
 
 TABLE = Event._meta.db_table
@@ -244,7 +245,7 @@ def _delete_before(cutoff: dt.date, label: str, start: dt.date | None = None, so
 
 def _param(value: dt.datetime):
     # SQLite stores times as naive UTC text (what Django writes); raw SQL compares with the same form.
-    return value if is_partitioned() else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    return value if is_partitioned() else store.sqlite_time(value)
 
 
 # ---- one month by hand: tenure events archive | restore -----------------------------------------------------

@@ -8,7 +8,7 @@ import threading
 
 from django.db import connection
 
-from tenure.usage.services import ROLLUP_PASS_EVENTS, roll_up_pending
+from tenure.usage.rollups import ROLLUP_PASS_EVENTS, roll_up_pending
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -17,7 +15,6 @@ from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
 from tenure.usage.models import (
-    Backfill,
     DailyAccountActivity,
     DailyFeatureUsage,
     DailyUserActivity,
@@ -26,11 +23,11 @@ from tenure.usage.models import (
     Feature,
     ProductUser,
     RejectedMessage,
-    RollupCursor,
     SeenMessage,
     WriteKey,
 )
 from tenure.usage.protocol import InvalidMessage, Message, parse_message
+from tenure.usage.rollups import roll_up_all, rollups_run_inline
 
 USAGE_TYPES = ("track", "page", "screen")
 
@@ -83,10 +80,6 @@ class IngestResult:
             "unattributed": self.unattributed,
             "rejected": [{"index": i, "message": reason} for i, reason in self.rejected],
         }
-
-
-def login_events() -> set[str]:
-    return {e.strip().lower() for e in settings.TENURE_LOGIN_EVENTS if e.strip()}
 
 
 class _Identities:
@@ -400,114 +393,6 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
     result.unattributed += sum(1 for m, row in zip(fresh, rows, strict=True)
                                if row["account_id"] is None and m.type in USAGE_TYPES and m.message_id in inserted)
     return result
-
-
-# ---- rollups: the event log counted in passes ------------------------------------------------------------------
-
-ROLLUP_PASS_EVENTS = 50_000  # event ids one pass covers at most: about a second of SQLite's write lock after a backlog
-
-
-def rollups_run_inline() -> bool:
-    """Whether a request counts its own events before it answers (no background loop runs: tests, one-off
-    commands), rather than leaving them to the rollup loop of ``tenure serve`` / ``tenure worker``."""
-    from huey.contrib.djhuey import HUEY
-
-    return settings.TENURE_ROLLUPS_INLINE or HUEY.immediate
-
-
-def roll_up_pending(*, limit: int = ROLLUP_PASS_EVENTS, wait: bool = True) -> int:
-    """One rollup pass: count the live events stored since the last pass (up to ``limit`` ids) into the rollups
-    and the feature catalog, and move the cursor past them, in one transaction. Return how many event ids it
-    covered (0 when there was nothing to count, or when ``wait`` is False and another pass holds the cursor).
-
-    Any process may run it, as often as it likes: passes take turns on the cursor, so each event is counted once.
-    """
-    with transaction.atomic():
-        cursor = RollupCursor.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
-        if cursor is None:
-            if RollupCursor.objects.filter(pk=1).exists():
-                return 0  # another pass has it
-            cursor, _ = RollupCursor.objects.get_or_create(pk=1)  # a database emptied by a test's flush
-        committed = store.committed_event_id()
-        if committed <= cursor.last_event_id:
-            return 0
-        # Ids skipped by rolled-back transactions cost nothing: the pass starts at the next stored event.
-        first = Event.objects.filter(id__gt=cursor.last_event_id).aggregate(first=Min("id"))["first"]
-        upto = committed if first is None else min(committed, first - 1 + limit)
-        store.roll_up_events(cursor.last_event_id, upto, login_events())
-        covered = upto - cursor.last_event_id
-        cursor.last_event_id = upto
-        cursor.updated_at = timezone.now()
-        cursor.save(update_fields=["last_event_id", "updated_at"])
-    return covered
-
-
-def roll_up_all() -> int:
-    """Passes until every committed event is counted (commands and the demo, after they store events)."""
-    covered = 0
-    while n := roll_up_pending():
-        covered += n
-    return covered
-
-
-# ---- history backfill: events imported in chunks, counted when the whole import is in -----------------------
-
-BACKFILL_DELETE_ROWS = 50_000  # events deleted per transaction when a backfill is given up
-
-
-def begin_backfill(source: str) -> Backfill:
-    """The unfinished backfill of this source (a digest of the file and its options) to resume, or a new one."""
-    with transaction.atomic():
-        found = Backfill.objects.filter(source=source, status=Backfill.Status.RUNNING).order_by("-pk").first()
-        if found is not None:
-            return found
-        # Every event stored from now on has a larger id (ids only grow), so the backfill's are found by range.
-        after = Event.objects.aggregate(last=Max("id"))["last"] or 0
-        return Backfill.objects.create(source=source, after_event_id=after)
-
-
-def stage_backfill(backfill: Backfill, messages: list[Message], *, lines_done: int, unchanged: int = 0) -> int:
-    """Store one chunk of a backfill's events (each message names its account) in a transaction of its own,
-    not counted anywhere until ``complete_backfill``; record the progress with them so a retry resumes after
-    ``lines_done``. ``unchanged`` counts rows of the chunk known to be duplicates already. Return how many
-    events were new: a message id already stored (by an earlier import or the event API) is not stored again.
-    """
-    with transaction.atomic(durable=True):
-        new = store.append_events(messages, backfill.pk)
-        backfill.created += new
-        backfill.unchanged += len(messages) - new + unchanged
-        backfill.lines_done = lines_done
-        backfill.save(update_fields=["created", "unchanged", "lines_done"])
-    return new
-
-
-def complete_backfill(backfill: Backfill) -> Backfill:
-    """Count a backfill's events, all at once, in one transaction: their product users, rollups and features, in
-    a few set-based statements. It holds the rollup cursor meanwhile, as a rollup pass does."""
-    with transaction.atomic(durable=True):
-        RollupCursor.objects.select_for_update().filter(pk=1).first()  # one writer of rollups at a time
-        backfill = Backfill.objects.select_for_update().get(pk=backfill.pk)
-        if backfill.status == Backfill.Status.COMPLETE:
-            return backfill
-        store.add_backfill_users(backfill.pk, backfill.after_event_id)
-        store.roll_up_events(backfill.after_event_id, None, login_events(), backfill_id=backfill.pk)
-        backfill.status = Backfill.Status.COMPLETE
-        backfill.finished_at = timezone.now()
-        backfill.save(update_fields=["status", "finished_at"])
-    return backfill
-
-
-def discard_backfill(backfill: Backfill) -> None:
-    """Give up an unfinished backfill: delete its events, a short transaction at a time, then the record. Its
-    events were never counted, so nothing else changes."""
-    if backfill.status == Backfill.Status.COMPLETE:
-        raise ValueError(f"{backfill} is complete: its events are counted and stay")
-    while True:
-        with transaction.atomic(durable=True):
-            deleted = store.delete_backfill_events(backfill.pk, backfill.after_event_id, BACKFILL_DELETE_ROWS)
-        if deleted < BACKFILL_DELETE_ROWS:
-            break
-    backfill.delete()
 
 
 def wipe_usage() -> None:

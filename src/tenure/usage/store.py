@@ -34,7 +34,7 @@ _HOLD_KEY = 0x7E4E_0001  # the advisory lock ingest holds shared while it append
 _ROWS_PER_INSERT = 400  # 13 columns x 400 rows stays well under SQLite's bound-variable limit
 
 
-def _sqlite_time(value: dt.datetime | None) -> str | None:
+def sqlite_time(value: dt.datetime | None) -> str | None:
     # What Django's SQLite backend stores for an aware datetime: naive UTC text. Inlined: this runs per event.
     return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
@@ -98,7 +98,7 @@ def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
                         # received_at is shared by a batch and the client time is usually the event time.
                         converted = memo.get(value)
                         if converted is None:
-                            converted = memo[value] = _sqlite_time(value)
+                            converted = memo[value] = sqlite_time(value)
                         value = converted
                     params.append(value)
             cursor.execute(
@@ -121,7 +121,7 @@ def append_events(messages, backfill_id: int | None = None) -> int:
             return value
         converted = memo.get(value)
         if converted is None:
-            converted = memo[value] = _sqlite_time(value)
+            converted = memo[value] = sqlite_time(value)
         return converted
 
     rows = [
@@ -258,7 +258,7 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
         where += " AND backfill_id = %s"
         params.append(backfill_id)
     now = timezone.now()
-    stamp = _sqlite_time(now) if connection.vendor == "sqlite" else now
+    stamp = sqlite_time(now) if connection.vendor == "sqlite" else now
     feature_table = q(Feature._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT event FROM {events} WHERE {where}", params)

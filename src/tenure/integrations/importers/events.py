@@ -19,7 +19,7 @@ from tenure.integrations.importers.common import (
     ACCOUNT_REFS,
     BelongsToAccount,
 )
-from tenure.usage import services as usage_services
+from tenure.usage import backfill as usage_backfill
 from tenure.usage import store as usage_store
 from tenure.usage.models import Event
 from tenure.usage.protocol import InvalidMessage, backfill_message
@@ -135,11 +135,11 @@ class EventImporter(BelongsToAccount):
             row.action = CREATED
 
     def begin(self, source: str) -> None:
-        self.backfill = usage_services.begin_backfill(source)
+        self.backfill = usage_backfill.begin_backfill(source)
 
     def stage(self, rows: list[Row], last_line: int) -> None:
         done = self.backfill.lines_done
-        usage_services.stage_backfill(
+        usage_backfill.stage_backfill(
             self.backfill, [r.extra["message"] for r in rows if r.line > done], lines_done=max(done, last_line)
         )
 
@@ -149,8 +149,8 @@ class EventImporter(BelongsToAccount):
         return len(ids - stored)
 
     def complete(self) -> tuple[int, int]:
-        backfill = usage_services.complete_backfill(self.backfill)
+        backfill = usage_backfill.complete_backfill(self.backfill)
         return backfill.created, backfill.unchanged
 
     def discard(self) -> None:
-        usage_services.discard_backfill(self.backfill)
+        usage_backfill.discard_backfill(self.backfill)
