@@ -39,16 +39,12 @@ Rules every kind follows
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
 import hashlib
 import itertools
-import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
@@ -68,6 +64,7 @@ from tenure.integrations.csv_cells import (  # noqa: F401  (re-exported for impo
     parse_datetime,
     parse_mapping,
 )
+from tenure.integrations.csv_files import Lines, digest_of, opened, records, sniff_delimiter
 
 CHUNK_ROWS = 1000
 MAX_ERRORS = 50
@@ -435,79 +432,6 @@ def a(noun: str) -> str:
 # -- reading the file --------------------------------------------------------------------------------------
 
 
-class _Lines:
-    """Decoded lines of a binary file, counting bytes for progress; decoding errors name the line."""
-
-    def __init__(self, fb: BinaryIO, encoding: str):
-        try:
-            info = codecs.lookup(encoding)
-        except LookupError:
-            raise ImportFileError(f"unknown encoding {encoding!r}") from None
-        if "a,;\t\n".encode(info.name) != b"a,;\t\n":
-            raise ImportFileError(f"encoding {encoding} is not supported; save the file as CSV UTF-8")
-        self.fb = fb
-        self.encoding = info.name
-        self.bytes_read = 0
-
-    def __iter__(self) -> Iterator[str]:
-        utf8 = self.encoding == "utf-8"
-        for number, raw in enumerate(self.fb, 1):
-            self.bytes_read += len(raw)
-            if number == 1:
-                if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise ImportFileError("the file is UTF-16 text; save it as CSV UTF-8")
-                if utf8:
-                    raw = raw.removeprefix(codecs.BOM_UTF8)
-            try:
-                yield raw.decode(self.encoding)
-            except UnicodeDecodeError as exc:
-                name = "UTF-8" if utf8 else self.encoding
-                raise ImportFileError(
-                    f"line {number}: byte 0x{raw[exc.start]:02x} (byte {exc.start + 1} of the line) is not "
-                    f"{name} text; save the file as CSV UTF-8 (on the command line, --encoding can name another "
-                    f"encoding, for example cp1252)"
-                ) from None
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _records(reader) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the record, cells), skipping blank lines."""
-    previous = reader.line_num
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            hint = " (is the file UTF-16? save it as CSV UTF-8)" if "NUL" in str(exc) else ""
-            raise ImportFileError(f"line {reader.line_num}: {exc}{hint}") from None
-        line, previous = previous + 1, reader.line_num
-        if any(cell.strip() for cell in record):
-            yield line, record
-
-
-@contextlib.contextmanager
-def _opened(source: BinaryIO | str | os.PathLike) -> Iterator[tuple[BinaryIO, int | None]]:
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            fb = path.open("rb")
-        except OSError as exc:
-            raise ImportFileError(f"cannot read {path}: {exc.strerror}") from None
-        with fb:
-            yield fb, path.stat().st_size
-        return
-    size = None
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        size = os.fstat(source.fileno()).st_size
-    yield source, size
-
-
 class _Rollback(Exception):
     pass
 
@@ -524,18 +448,18 @@ def _detected(importer_class, source, mapping, encoding, delimiter, options: dic
         return options, []
     if not isinstance(source, str | os.PathLike) and not (hasattr(source, "seekable") and source.seekable()):
         return options, []  # a stream read once: the importer falls back on its stated default
-    with _opened(source) as (fb, _size):
+    with opened(source) as (fb, _size):
         start = fb.tell()
-        stream = iter(_Lines(fb, encoding))
+        stream = iter(Lines(fb, encoding))
         first = next(stream, None)
         found, notes = {}, []
         if first is not None and first.strip():
-            reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or _sniff_delimiter(first))
+            reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or sniff_delimiter(first))
             try:
                 header = next(reader)
                 layout = Layout.build(importer_class, header, mapping)
                 found, notes = importer_class.detect_options(
-                    layout, (record for _, record in itertools.islice(_records(reader), DETECT_ROWS)))
+                    layout, (record for _, record in itertools.islice(records(reader), DETECT_ROWS)))
             except (csv.Error, ImportFileError):
                 found, notes = {}, []  # the import proper reports what is wrong with the file
         if not isinstance(source, str | os.PathLike):
@@ -567,22 +491,22 @@ def import_csv(
     importer_class = get_importer(kind)
     mapping = parse_mapping(mapping)
     options, notes = _detected(importer_class, source, mapping, encoding, delimiter, dict(options or {}))
-    with _opened(source) as (fb, size):
-        lines = _Lines(fb, encoding)
+    with opened(source) as (fb, size):
+        lines = Lines(fb, encoding)
         stream = iter(lines)
         first = next(stream, None)
         if first is None or not first.strip():
             raise ImportFileError("the file is empty" if first is None else "line 1 is empty; it must name the columns")
-        reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or _sniff_delimiter(first))
+        reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or sniff_delimiter(first))
         try:
             header = next(reader)
         except csv.Error as exc:
             raise ImportFileError(f"line 1: {exc}") from None
         layout = Layout.build(importer_class, header, mapping)
         if importer_class.resumable:
-            source = _digest(fb, kind, mapping, encoding, delimiter)
+            source = digest_of(fb, kind, mapping, encoding, delimiter)
             run = _ResumableRun(importer_class(layout, **options), dry_run, source)
-            run.run(_records(reader), lambda: progress and progress(run.result.rows, lines.bytes_read, size),
+            run.run(records(reader), lambda: progress and progress(run.result.rows, lines.bytes_read, size),
                     chunk_rows or importer_class.chunk_rows)
             run.result.notes = notes
             return run.result
@@ -591,7 +515,7 @@ def import_csv(
             with transaction.atomic():
                 run.importer.prepare()
                 chunk: list[Row] = []
-                for line, record in _records(reader):
+                for line, record in records(reader):
                     chunk.append(Row(line, record))
                     if len(chunk) >= (chunk_rows or importer_class.chunk_rows):
                         run.process(chunk)
@@ -684,21 +608,6 @@ class _Run:
                     row.action = DUPLICATE  # the same line again: nothing more to import
                     break
                 row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")
-
-
-def _digest(fb: BinaryIO, kind: str, mapping: dict[str, str], encoding: str, delimiter: str | None) -> str:
-    """Names one file with its options, so that running it again resumes it: a digest of its bytes (read once
-    more, from the start) or, for a stream that cannot be re-read, of nothing that repeats."""
-    digest = hashlib.sha256(json.dumps([kind, sorted(mapping.items()), encoding, delimiter]).encode())
-    try:
-        position = fb.tell()
-        fb.seek(0)
-        while block := fb.read(1 << 20):
-            digest.update(block)
-        fb.seek(position)
-    except (AttributeError, OSError, ValueError):
-        digest.update(os.urandom(16))
-    return f"{kind}:{digest.hexdigest()}"
 
 
 class _ResumableRun(_Run):
