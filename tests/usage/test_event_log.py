@@ -88,6 +88,15 @@ def test_restore_refuses_a_file_that_is_not_an_archive(tmp_path):
         f.write("name,email\nann,ann@example.com\n")
     with pytest.raises(CommandError, match="not an event archive"):
         _call("restore", str(bad))
+    damaged = tmp_path / "damaged.csv.gz"
+    with gzip.open(damaged, "wt") as f:
+        f.write(",".join(event_log.COLUMNS) + "\nnot-a-number,m,track,E,u,,,yesterday,,,now,,{,\n")
+    with pytest.raises(CommandError, match=r"damaged\.csv\.gz"):
+        _call("restore", str(damaged))
+    not_gzip = tmp_path / "plain.csv.gz"
+    not_gzip.write_text("id,message_id\n")
+    with pytest.raises(CommandError, match=r"plain\.csv\.gz"):
+        _call("restore", str(not_gzip))
     assert not Event.objects.exists()
 
 

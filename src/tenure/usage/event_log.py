@@ -285,7 +285,7 @@ def restore_file(path: Path) -> int:
             # The file goes back as it was written (COPY's CSV tells NULL from an empty text); its months get
             # their partitions first.
             cursor.execute(f"CREATE TEMP TABLE restoring (LIKE {TABLE}) ON COMMIT DROP")
-            with gzip.open(path, "rb") as f, cursor.cursor.copy(
+            with gzip.open(path, "rb") as f, connection.wrap_database_errors, cursor.cursor.copy(
                     f"COPY restoring ({cols}) FROM STDIN WITH (FORMAT csv, HEADER)") as copy:
                 while block := f.read(1 << 20):
                     copy.write(block)

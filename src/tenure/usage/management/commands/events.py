@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from tenure.usage import event_log
 
@@ -31,8 +32,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} is not a file")
             try:
                 added = event_log.restore_file(path)
-            except (ValueError, OSError, EOFError) as e:
-                raise CommandError(f"{path}: {e}") from None
+            except (ValueError, OSError, EOFError, DatabaseError) as e:  # a damaged or foreign file: say so
+                raise CommandError(f"{path}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
             self.stdout.write(f"restored {added} events from {path}")
         elif action == "age-out":
             created, done = event_log.maintain()
