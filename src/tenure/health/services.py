@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
+from tenure import bulk
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Pulse
@@ -155,8 +156,8 @@ def _write_snapshots(results: dict, now: dt.datetime) -> int:
     rows = [HealthSnapshot(account_id=pk, day=day, score=s.score, band=s.band, version=v, measures=s.measures,
                            computed_at=now)
             for day, by_account in results.items() for pk, (v, s) in by_account.items()]
-    HealthSnapshot.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["account", "day"],
-                                       update_fields=["score", "band", "version", "measures", "computed_at"])
+    bulk.insert(HealthSnapshot, rows, unique_fields=["account", "day"],
+                update_fields=["score", "band", "version", "measures", "computed_at"])
     return len(rows)
 
 
@@ -176,9 +177,8 @@ def _refresh_current(account_ids: list[int], as_of: dt.date, scored: dict, now: 
             for pk, (v, s) in scored.items() if pk not in newer]
     before = dict(AccountHealth.objects.filter(account_id__in=[r.account_id for r in rows])
                   .values_list("account_id", "band"))
-    AccountHealth.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["account"],
-                                      update_fields=["day", "score", "band", "version", "week_ago_score",
-                                                     "updated_at"])
+    bulk.insert(AccountHealth, rows, unique_fields=["account"],
+                update_fields=["day", "score", "band", "version", "week_ago_score", "updated_at"])
     _announce_band_changes(before, rows)
 
 

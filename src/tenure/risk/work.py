@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenure import bulk
 from tenure.accounts.models import Account, AssignmentRule
 from tenure.integrations.webhooks import emit_many
 from tenure.risk.models import (
@@ -110,7 +111,7 @@ def _step_task(run: PlayRun, steps: list[PlayStep], order: int, owner_id, signal
 
 def _open_steps(tasks: list[Task], runs: list[PlayRun]) -> list[Task]:
     """Save the tasks of newly opened steps and move each run's step counter past them."""
-    Task.objects.bulk_create(tasks, batch_size=500)
+    bulk.insert(Task, tasks)
     by_next: dict[int, list[int]] = {}
     for run in runs:
         by_next.setdefault(run.next_order, []).append(run.pk)
@@ -135,9 +136,9 @@ def start_runs(starts: list[RunStart], as_of: dt.date) -> list[Task]:
         return []
     runs = [PlayRun(account_id=s.account_id, play=s.play, key=s.key, priority=s.priority, started_on=as_of,
                     event_on=s.event_on) for s in todo]
-    PlayRun.objects.bulk_create(runs)
+    bulk.insert(PlayRun, runs)
     link = PlayRun.signals.through
-    link.objects.bulk_create([link(playrun_id=r.pk, signal_id=sid) for r, s in zip(runs, todo, strict=True)
+    bulk.insert(link, [link(playrun_id=r.pk, signal_id=sid) for r, s in zip(runs, todo, strict=True)
                               for sid in s.signal_ids])
     owners = task_owners({s.account_id for s in todo})
     steps = _steps_of({s.play.pk for s in todo if s.play})
@@ -229,7 +230,7 @@ def plan_work(account_ids, as_of: dt.date, plays=None) -> tuple[int, int]:
             signal_ids=[s.pk for s in signals], signal_id=worst.pk,
             follow_up=None if play else (f"Follow up: {worst.title}{more}", "",
                                          as_of + dt.timedelta(days=FOLLOW_UP_DAYS[worst.severity]))))
-    link.objects.bulk_create(links)
+    bulk.insert(link, links)
     opened = start_runs(starts, as_of)
     opened += advance_runs(as_of, account_ids=ids)
     return len(opened), closed
