@@ -103,6 +103,21 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, unique_fi
     return objs
 
 
+def insert_links(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Rows of plain ids into a link table (a many-to-many's ``through``): no model per row, which cost more
+    than the insert itself for a batch's thousands of signal links."""
+    rows = list(rows)
+    if not rows:
+        return
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(n).column) for n in names)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join('%s' for _ in names)})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 _PLAIN = {int: {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField", "ForeignKey",
                 "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField", "OneToOneField"},
           str: {"CharField", "TextField", "SlugField", "EmailField", "URLField"}, bool: {"BooleanField"}}

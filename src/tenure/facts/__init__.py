@@ -6,6 +6,7 @@ per batch and never reading after ``as_of``. Every fact has one name and one sen
 """
 
 from tenure.facts.account import GLOSSARY, LIVE_STATUSES, AccountFacts, Windows, is_live
-from tenure.facts.load import live_subscription_q, load_facts
+from tenure.facts.load import among, live_subscription_q, load_facts
 
-__all__ = ["GLOSSARY", "LIVE_STATUSES", "AccountFacts", "Windows", "is_live", "live_subscription_q", "load_facts"]
+__all__ = ["GLOSSARY", "LIVE_STATUSES", "AccountFacts", "Windows", "among", "is_live", "live_subscription_q",
+           "load_facts"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HALF_LIFE = 90  # a reading's weight halves every 90 days
 PRIOR = 0.5  # weight of a neutral 50 that old readings fade towards
@@ -12,8 +12,7 @@ TOUCH_VALUES = {"positive": 90.0, "neutral": 60.0, "negative": 10.0}
 NPS_WEIGHT, PULSE_WEIGHT, TOUCH_WEIGHT = 1.0, 2.0, 0.5
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One reading on a 0-100 scale with its weight: pulses count double, touches half."""
 
     day: dt.date

@@ -23,7 +23,7 @@ from tenure import bulk
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Pulse
-from tenure.facts import AccountFacts, load_facts
+from tenure.facts import AccountFacts, among, load_facts
 from tenure.facts import outcomes as facts_outcomes
 from tenure.health import scoring, suggest
 from tenure.health.measures import DEFAULT_DEFINITION, raw_values
@@ -163,19 +163,19 @@ def _write_snapshots(results: dict, now: dt.datetime) -> int:
 
 def _refresh_current(account_ids: list[int], as_of: dt.date, scored: dict, now: dt.datetime) -> None:
     """Keep AccountHealth on the newest day; drop it for accounts no longer scored (no live subscription)."""
-    newer = set(AccountHealth.objects.filter(account_id__in=account_ids, day__gt=as_of)
+    newer = set(AccountHealth.objects.filter(among(account_ids), day__gt=as_of)
                 .values_list("account_id", flat=True))
     if as_of >= timezone.localdate():
         AccountHealth.objects.filter(account_id__in=[a for a in account_ids if a not in scored]).delete()
     week_ago = {}
-    for pk, _day, score in (HealthSnapshot.objects.filter(account_id__in=list(scored), day__lte=as_of - WEEK,
+    for pk, _day, score in (HealthSnapshot.objects.filter(among(scored), day__lte=as_of - WEEK,
                                                          day__gt=as_of - 2 * WEEK)
                            .order_by("day").values_list("account_id", "day", "score")):
         week_ago[pk] = score  # ordered by day: the latest one wins
     rows = [AccountHealth(account_id=pk, day=as_of, score=s.score, band=s.band, version=v,
                           week_ago_score=week_ago.get(pk), updated_at=now)
             for pk, (v, s) in scored.items() if pk not in newer]
-    before = dict(AccountHealth.objects.filter(account_id__in=[r.account_id for r in rows])
+    before = dict(AccountHealth.objects.filter(among(r.account_id for r in rows))
                   .values_list("account_id", "band"))
     bulk.insert(AccountHealth, rows, unique_fields=["account"],
                 update_fields=["day", "score", "band", "version", "week_ago_score", "updated_at"])

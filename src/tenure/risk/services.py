@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from tenure import bulk
 from tenure.accounts.models import Account
-from tenure.facts import AccountFacts, load_facts
+from tenure.facts import AccountFacts, among, load_facts
 from tenure.health.models import AccountHealth
 from tenure.integrations.webhooks import emit_many
 from tenure.risk import detectors as d
@@ -145,7 +145,7 @@ def _detect_batch(ids, as_of, t, patterns, plays, facts: dict[int, AccountFacts]
         # Read as values: a steady refresh keeps most signals as they are, and building a model per signal
         # was a fifth of it. Models are made only for the signals that change.
         current = {(row[1], row[2]): row for row in Signal.objects.filter(
-            account_id__in=ids, resolved_on__isnull=True).values_list(
+            among(ids), resolved_on__isnull=True).values_list(
             "pk", "account_id", "dedupe_key", "severity", "title", "evidence", "driver", "kind")}
         new, keep, changed, gone = [], [], [], []
         for key, c in found.items():
@@ -179,7 +179,7 @@ def _detect_batch(ids, as_of, t, patterns, plays, facts: dict[int, AccountFacts]
 
 def health_bands(account_ids: list[int]) -> dict[int, str]:
     """Each account's current health band: risk reads it so that a signal on a red account says so."""
-    return dict(AccountHealth.objects.filter(account_id__in=account_ids).values_list("account_id", "band"))
+    return dict(AccountHealth.objects.filter(among(account_ids)).values_list("account_id", "band"))
 
 
 def _signal_event(s: Signal) -> dict:

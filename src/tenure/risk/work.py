@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from tenure import bulk
 from tenure.accounts.models import Account, AssignmentRule
+from tenure.facts import among
 from tenure.integrations.webhooks import emit_many
 from tenure.risk.models import (
     ACTIVE_TASK_STATUSES,
@@ -137,9 +139,8 @@ def start_runs(starts: list[RunStart], as_of: dt.date) -> list[Task]:
     runs = [PlayRun(account_id=s.account_id, play=s.play, key=s.key, priority=s.priority, started_on=as_of,
                     event_on=s.event_on) for s in todo]
     bulk.insert(PlayRun, runs)
-    link = PlayRun.signals.through
-    bulk.insert(link, [link(playrun_id=r.pk, signal_id=sid) for r, s in zip(runs, todo, strict=True)
-                              for sid in s.signal_ids])
+    bulk.insert_links(PlayRun.signals.through, ("playrun", "signal"),
+                      ((r.pk, sid) for r, s in zip(runs, todo, strict=True) for sid in s.signal_ids))
     owners = task_owners({s.account_id for s in todo})
     steps = _steps_of({s.play.pk for s in todo if s.play})
     tasks = []
@@ -158,7 +159,7 @@ def start_runs(starts: list[RunStart], as_of: dt.date) -> list[Task]:
 def advance_runs(as_of: dt.date, *, account_ids=None, run_ids=None) -> list[Task]:
     """Open the next step of each run under way whose last opened step is closed or past its due day."""
     runs = PlayRun.objects.filter(ended_on__isnull=True, play__isnull=False)
-    runs = list(runs.filter(account_id__in=list(account_ids)) if run_ids is None else runs.filter(pk__in=run_ids))
+    runs = list(runs.filter(among(account_ids)) if run_ids is None else runs.filter(pk__in=run_ids))
     steps = _steps_of({r.play_id for r in runs})
     runs = [r for r in runs if r.next_order < len(steps.get(r.play_id, []))]
     if not runs:
@@ -191,22 +192,33 @@ def end_runs(runs, as_of: dt.date, *, reason: str, outcome: str, by=None, note: 
     return len(closed)
 
 
+class _OpenSignal(NamedTuple):
+    pk: int
+    account_id: int
+    driver: str
+    kind: str
+    severity: str
+    title: str
+    first_detected_on: dt.date
+
+
 def plan_work(account_ids, as_of: dt.date, plays=None) -> tuple[int, int]:
     """The refresh's last step: bring these accounts' play runs in line with their open signals, then open the
     steps that are next. Returns (tasks opened, tasks closed). A fixed number of queries per batch."""
     plays = plays_by_kind() if plays is None else plays
     ids = list(account_ids)
-    by_driver: dict[tuple[int, str], list[Signal]] = {}
-    for s in (Signal.objects.filter(account_id__in=ids, resolved_on__isnull=True).exclude(driver=Driver.LIFECYCLE)
-              .only("pk", "account_id", "driver", "kind", "severity", "title", "first_detected_on")):
+    by_driver: dict[tuple[int, str], list[_OpenSignal]] = {}
+    for row in (Signal.objects.filter(among(ids), resolved_on__isnull=True).exclude(driver=Driver.LIFECYCLE)
+                .values_list("pk", "account_id", "driver", "kind", "severity", "title", "first_detected_on")):
+        s = _OpenSignal(*row)
         by_driver.setdefault((s.account_id, s.driver), []).append(s)
-    runs = {(r.account_id, r.key): r for r in PlayRun.objects.filter(account_id__in=ids, ended_on__isnull=True,
+    runs = {(r.account_id, r.key): r for r in PlayRun.objects.filter(among(ids), ended_on__isnull=True,
                                                                      key__startswith="driver:")}
     cleared = [r.pk for (account_id, key), r in runs.items() if (account_id, key[7:]) not in by_driver]
     closed = end_runs(PlayRun.objects.filter(pk__in=cleared), as_of, reason=CloseReason.CONDITION_CLEARED,
                       outcome=Outcome.IMPROVED, note="The signals that opened this play no longer hold.")
     # Tasks opened by hand (or before play runs) for a signal close when it resolves.
-    orphans = Task.objects.filter(account_id__in=ids, run__isnull=True, signal__resolved_on__isnull=False)
+    orphans = Task.objects.filter(among(ids), run__isnull=True, signal__resolved_on__isnull=False)
     for condition, outcome in ((~Q(signal__driver=Driver.LIFECYCLE), Outcome.IMPROVED),
                                (Q(signal__driver=Driver.LIFECYCLE), Outcome.NO_CHANGE)):
         closed += len(close_tasks(orphans.filter(condition), CloseReason.CONDITION_CLEARED, outcome,
@@ -219,18 +231,18 @@ def plan_work(account_ids, as_of: dt.date, plays=None) -> tuple[int, int]:
         signals.sort(key=lambda s: (_SEVERITY_RANK.get(s.severity, 3), s.first_detected_on, s.pk))
         run = runs.get((account_id, f"driver:{driver}"))
         if run is not None:  # a new signal of the driver joins the play under way: no new tasks
-            links += [link(playrun_id=run.pk, signal_id=s.pk) for s in signals if (run.pk, s.pk) not in linked]
+            links += [(run.pk, s.pk) for s in signals if (run.pk, s.pk) not in linked]
             continue
         worst = signals[0]
         play = next((plays[s.kind][0] for s in signals if s.kind in plays), None)
-        more = (f" (and {len(signals) - 1} more {worst.get_driver_display().lower()} signals)"
+        more = (f" (and {len(signals) - 1} more {Driver(worst.driver).label.lower()} signals)"
                 if len(signals) > 1 else "")
         starts.append(RunStart(
             account_id=account_id, key=f"driver:{driver}", play=play, priority=SEVERITY_PRIORITY[worst.severity],
             signal_ids=[s.pk for s in signals], signal_id=worst.pk,
             follow_up=None if play else (f"Follow up: {worst.title}{more}", "",
                                          as_of + dt.timedelta(days=FOLLOW_UP_DAYS[worst.severity]))))
-    bulk.insert(link, links)
+    bulk.insert_links(link, ("playrun", "signal"), links)
     opened = start_runs(starts, as_of)
     opened += advance_runs(as_of, account_ids=ids)
     return len(opened), closed
