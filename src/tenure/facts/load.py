@@ -261,9 +261,10 @@ def _people(ids, as_of, w, facts) -> None:
                           .annotate(m=Max("occurred_at")).values_list("account_id", "m")):
         facts[account_id].last_touch_on = local_day(m)
     since = day_start(as_of - _days(w.texts - 1))
-    for pk, account_id, subject, body, opened in (
-        Ticket.objects.filter(among(ids), opened_at__gte=since, opened_at__lt=end).order_by("opened_at", "pk")
-        .values_list("pk", "account_id", "subject", "body", "opened_at")
+    # Sorted here: ordered by the database, the planner walks every account's tickets of the period by date.
+    for pk, account_id, subject, body, opened in sorted(
+        Ticket.objects.filter(among(ids), opened_at__gte=since, opened_at__lt=end).order_by()
+        .values_list("pk", "account_id", "subject", "body", "opened_at"), key=lambda row: (row[4], row[0])
     ):
         facts[account_id].texts.append(a.TextRecord("support.ticket", pk, local_day(opened), subject,
                                                     f"{subject}.\n{body}"))
@@ -299,12 +300,12 @@ def _sentiment(ids, as_of, w, facts) -> None:
     for (account_id, _), answer in latest.items():
         facts[account_id].nps_answers.append(answer)
     for account_id, created, rating in Pulse.objects.filter(among(ids), created_at__gte=since,
-                                                              created_at__lt=end).values_list(
+                                                              created_at__lt=end).order_by().values_list(
             "account_id", "created_at", "rating"):
         readings[account_id].append(Reading.pulse(local_day(created), rating))
     for account_id, occurred, mood in (Touch.objects.filter(among(ids), occurred_at__gte=since,
                                                             occurred_at__lt=end).exclude(sentiment="")
-                                       .values_list("account_id", "occurred_at", "sentiment")):
+                                       .order_by().values_list("account_id", "occurred_at", "sentiment")):
         readings[account_id].append(Reading.touch(local_day(occurred), mood))
     for account_id, rows in readings.items():
         facts[account_id].sentiment = sentiment(rows, as_of)
