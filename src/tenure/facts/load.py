@@ -55,7 +55,9 @@ def _days(n: int) -> dt.timedelta:
 
 def among(ids, field: str = "account_id") -> Q:
     """A batch of accounts as a filter: a range when their ids run without a gap, as the batches of a refresh of
-    every account do, which is far cheaper to build and to search than a list of a few hundred ids."""
+    every account do, which is far cheaper to build and to search than a list of a few hundred ids. Not for the
+    daily usage tables: their key is (account, day, …), and only a list lets the database seek each account's
+    days; a range of accounts reads every day of each."""
     ids = sorted(set(ids))
     if ids and ids[-1] - ids[0] == len(ids) - 1:
         return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
@@ -155,7 +157,7 @@ def _usage(ids, as_of, w, facts) -> None:
     in_now, in_before = Q(day__gte=start), Q(day__range=(before_start, start - DAY))
     in_earlier = Q(day__range=(earlier_start, earlier_end))
     for account_id, now, before, earlier in (
-        DailyUserActivity.objects.filter(among(ids), day__range=(min(before_start, earlier_start), as_of))
+        DailyUserActivity.objects.filter(account_id__in=ids, day__range=(min(before_start, earlier_start), as_of))
         .values("account_id")
         .annotate(now=Count("user_key", distinct=True, filter=in_now),
                   before=Count("user_key", distinct=True, filter=in_before),
@@ -165,7 +167,7 @@ def _usage(ids, as_of, w, facts) -> None:
         f = facts[account_id]
         f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
     for account_id, now, before, last in (
-        DailyAccountActivity.objects.filter(among(ids), day__range=(as_of - _days(w.activity - 1), as_of))
+        DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
         .values("account_id")
         .annotate(now=Sum("logins", filter=in_now), before=Sum("logins", filter=in_before), last=Max("day"))
         .values_list("account_id", "now", "before", "last")
@@ -189,7 +191,7 @@ def _features(ids, as_of, w, facts) -> None:
     by_account: dict[int, dict[str, a.FeatureFact]] = defaultdict(dict)
     two_before = start - _days(2 * w.usage)
     for account_id, event, now, before in (
-        DailyUserFeature.objects.filter(among(ids), event__in=list(key), day__range=(two_before, as_of))
+        DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key), day__range=(two_before, as_of))
         .values("account_id", "event")
         .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
                   before=Count("user_key", distinct=True, filter=Q(day__lt=start)))

@@ -281,10 +281,10 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
 
 
 def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.datetime, properties: dict,
-                     received_at: dt.datetime) -> Message:
-    """A track message for a past event from a history import, which built it from checked columns: the same
-    limits as ``parse_message`` (text lengths, message size) without re-reading a raw message. Its payload is
-    encoded once, here, for the size check and for storage."""
+                     received_at: dt.datetime, *, source: str = "import") -> Message:
+    """A track message for a past event from a history import (or the demo: ``source``), which built it from
+    checked columns: the same limits as ``parse_message`` (text lengths, message size) without re-reading a raw
+    message. Its payload is encoded once, here, for the size check and for storage."""
     for name, value in (("messageId", message_id), ("userId", user_id), ("event", event)):
         if len(value) > 200:
             raise InvalidMessage(f"{name} is longer than 200 characters")
@@ -298,7 +298,7 @@ def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.da
         raise InvalidMessage(f"timestamp {timestamp.isoformat()} is outside {EARLIEST.date()} to a day after the "
                              f"import")
     payload = {"type": "track", "messageId": message_id, "userId": user_id, "event": event,
-               "timestamp": timestamp.isoformat(), "properties": properties, "context": {"source": "import"}}
+               "timestamp": timestamp.isoformat(), "properties": properties, "context": {"source": source}}
     encoded = json.dumps(payload)  # ASCII (ensure_ascii): characters are bytes
     if len(encoded) > MAX_MESSAGE_BYTES:
         raise InvalidMessage(f"the message is {len(encoded)} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
