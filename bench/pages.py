@@ -211,7 +211,8 @@ def serve(port: int) -> subprocess.Popen:
         env[key] = value
     with open(os.path.join(DATA_DIR, "server.log"), "a") as log:  # waitress's queue warnings, any traceback
         process = subprocess.Popen([sys.executable, "-m", "tenure", "serve", "--no-jobs", "--no-migrate",
-                                    "--port", str(port), "--processes", str(PROCESSES)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+                                    "--port", str(port), "--processes", str(PROCESSES)],
+                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

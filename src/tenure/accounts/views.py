@@ -53,18 +53,15 @@ def _ordering(sort: str) -> list:
         "segment": ["segment"],
         "stage": ["stage"],
         "owner": ["owner__first_name", "owner__last_name", "owner__username"],
-        "seats": ["live_seats"],
-        "mrr": ["live_mrr"],
-        "renewal": ["next_renewal"],
+        # The totals stored for sorting (billing.services.store_live_totals): an index walk, not a sum per account.
+        "seats": ["sort_seats"],
+        "mrr": ["sort_mrr"],
+        "renewal": ["sort_renewal"],
         "score": ["health__score"],
         "churn": ["churn_prediction__probability"],
     }[key]
     # name and pk break ties so pages never overlap or skip a row.
     return [*(by(c) for c in columns), "name", "pk"]
-
-
-# Sorting by these needs every found account's live totals; any other order reads them for the page's rows only.
-TOTALS_SORTS = {"seats", "mrr", "renewal"}
 
 
 def _with_page_totals(accounts: list[Account]) -> None:
@@ -81,15 +78,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
     sort = form.chosen_sort()
     found = search_accounts(**form.filters())
     accounts = found.select_related("owner", "health", "churn_prediction")
-    by_totals = sort.lstrip("-") in TOTALS_SORTS
-    if by_totals:
-        accounts = with_live_totals(accounts)
     paginator = Paginator(accounts.order_by(*_ordering(sort)), PER_PAGE)
-    paginator.count = found.count()  # the same number, without summing every account's subscriptions to count
+    paginator.count = found.count()  # without the joins
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    if not by_totals:
-        _with_page_totals(page.object_list)
+    _with_page_totals(page.object_list)  # the figures shown are read live, whatever the order
     # The table shows utilization and the active-user trend: the subscription and usage facts only.
     facts = load_facts([a.pk for a in page.object_list], timezone.localdate(), parts=("subscriptions", "usage"))
     for a in page.object_list:
