@@ -56,7 +56,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
             if user.is_leader else [])
     query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
     return render(request, "risk/my_work.html", {
-        "groups": groups, "page": page, "task_count": _count_to(COUNT_CAP, tasks), "count_cap": COUNT_CAP, "later": later, "show_all": show_all,
+        "groups": groups, "page": page, "task_count": _count_to(COUNT_CAP, tasks), "count_cap": COUNT_CAP,
+        "later": later, "show_all": show_all,
         "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
         "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
