@@ -41,3 +41,13 @@ def options(choices, value) -> str:
     chosen = "" if value is None else str(value)
     return format_html_join("", '<option value="{}"{}>{}</option>',
                             ((v, _SELECTED if str(v) == chosen else "", label) for v, label in choices))
+
+
+ID_SLOT = "__ID__"
+
+
+@register.filter
+def with_id(html: str, pk: int) -> str:
+    """A fragment rendered once with ``__ID__`` for a row's id (a form's URLs and field ids), filled in for one row:
+    a string replace where rendering the fragment again per row cost a page of a hundred rows tens of ms."""
+    return mark_safe(str(html).replace(ID_SLOT, str(int(pk))))
