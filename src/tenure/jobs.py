@@ -9,6 +9,7 @@ tenure/pipeline.py); nothing here but the time and the call.
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
 | every day, 04:40     | daily_churn_predictions    | churn probabilities for every paying account                 |
 | every day, 05:10     | daily_refresh              | snoozed tasks woken, then the pipeline over every account    |
+| every day, 00:05     | daily_sort_totals          | accounts' sort totals for subscriptions that began or ended  |
 | every day, 03:10     | maintain_event_log         | event-log partitions ahead; raw months past retention out    |
 | Sundays, 03:30       | weekly_churn_model_retrain | the churn model retrained and back-tested                    |
 
@@ -27,6 +28,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from tenure import pipeline
+from tenure.billing.services import store_calendar_totals
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
 from tenure.risk.work import wake_snoozed_tasks
@@ -57,6 +59,12 @@ def retry_webhooks() -> None:
 @db_periodic_task(crontab(minute="15"))
 def hourly_digests() -> None:
     log.info("%d digest emails sent", send_digests())
+
+
+@db_periodic_task(crontab(hour="0", minute="5"))
+def daily_sort_totals() -> None:
+    """The day moved: subscriptions whose term began or ended are in or out of the accounts list's sort totals."""
+    log.info("sort totals stored for %d accounts", store_calendar_totals())
 
 
 @db_periodic_task(crontab(hour="4", minute="40"))

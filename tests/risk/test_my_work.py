@@ -74,10 +74,12 @@ def test_csms_land_on_my_work(csm_client, reader_client):
     assert reader_client.get("/").url == reverse("accounts:list")
 
 
-def test_tasks_are_grouped_by_account_the_most_pressing_account_first(leader, queue):
+def test_tasks_are_grouped_by_account_in_the_order_of_their_most_pressing_task(leader, queue):
+    # Bob's urgent task is due today, Mine's urgent one in ten days: the accounts come in the order their first
+    # task would in one list by priority then due date.
     response = client_for(leader).get(reverse("risk:my_work"))
     groups = [(g.account.name, [t.title for t in g.tasks]) for g in response.context["groups"]]
-    assert groups == [("Mine", ["Urgent later", "High next", "Low soon"]), ("His", ["Bob's task"]),
+    assert groups == [("His", ["Bob's task"]), ("Mine", ["Urgent later", "High next", "Low soon"]),
                       (queue["nobody"].account.name, ["Nobody's task"])]
 
 
@@ -96,6 +98,24 @@ def test_my_work_pages_accounts_not_tasks(leader):
     assert 'rel="next"' in first.content.decode()
 
 
+def test_accounts_with_many_tasks_page_whole_and_in_order(leader):
+    # More tasks than the first read of the queue holds: the page keeps reading until it has its accounts.
+    today = timezone.localdate()
+    csm = make_user(Role.CSM)
+    for i in range(30):
+        account = make_account(name=f"Account {i:02d}", owner=csm)
+        for j in range(6):
+            open_task(account, title=f"t{i}-{j}", priority=1 + (i + j) % 4, due_on=today + ((i * 7 + j) % 13) * DAY)
+    c = client_for(leader)
+    pages = [c.get(reverse("risk:my_work"), {"page": n}).context for n in (1, 2, 3)]
+    assert [len(p["groups"]) for p in pages] == [25, 5, 5]  # a page past the end shows the last
+    groups = pages[0]["groups"] + pages[1]["groups"]
+    assert all(len(g.tasks) == 6 for g in groups) and len({g.account.pk for g in groups}) == 30
+    firsts = [(g.tasks[0].priority, g.tasks[0].due_on) for g in groups]
+    assert firsts == sorted(firsts)
+    assert pages[1]["page"].start_index == 26 and not pages[1]["page"].has_next
+
+
 def test_a_leaders_my_work_runs_a_pinned_number_of_queries_whatever_the_queue(csm, leader):
     account = make_account(owner=csm)
     for i in range(3):
@@ -109,8 +129,8 @@ def test_a_leaders_my_work_runs_a_pinned_number_of_queries_whatever_the_queue(cs
     with CaptureQueriesContext(connection) as many:
         response = c.get(reverse("risk:my_work"))
     assert response.context["task_count"] == 60 and len(response.context["groups"]) == 25
-    # session, user, tasks due later, accounts on the queue, the page's accounts, their tasks, tasks, CSMs
-    assert len(few) == len(many) == 8
+    # session, user, tasks due later, tasks due soon, the queue's first accounts, their tasks, CSMs
+    assert len(few) == len(many) == 7
 
 
 def test_snoozing_through_htmx_returns_the_row_snoozed(csm_client, queue):
@@ -157,3 +177,13 @@ def test_each_task_links_to_its_signals_evidence(csm_client, past_due_account):
     assert reverse("risk:signal", args=[task.signal_id]) in page
     detail = csm_client.get(reverse("risk:signal", args=[task.signal_id]))
     assert detail.status_code == 200 and b"days past due" in detail.content
+
+
+def test_a_queue_past_the_count_cap_says_more_than(leader, queue, monkeypatch):
+    from tenure.risk import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    html = client_for(leader).get(reverse("risk:my_work")).content.decode()
+    assert "More than 3 open tasks" in html  # five due soon
+    monkeypatch.setattr(views, "COUNT_CAP", 5)
+    assert "5 open tasks" in client_for(leader).get(reverse("risk:my_work")).content.decode()

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Min, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from tenure.accounts.models import Account, CommunityRole, RelationshipRole
 from tenure.accounts.services import search_accounts
 from tenure.engagement.services import record_touch
 from tenure.engagement.views import plan_context
-from tenure.facts import live_subscription_q, load_facts
+from tenure.facts import load_facts
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
 from tenure.risk.services import account_signals_panel
@@ -26,17 +26,6 @@ from tenure.usage.panels import account_usage_panel
 PER_PAGE = 50
 TIMELINE_LENGTH = 50
 TICKETS_SHOWN = 50
-
-
-def with_live_totals(qs: QuerySet[Account]) -> QuerySet[Account]:
-    """Seats and MRR summed over live subscriptions, and the next renewal date, in the same query (so the list
-    sorts by them); the same definition of live as the account facts."""
-    live = live_subscription_q(timezone.localdate(), "subscriptions__")
-    return qs.annotate(
-        live_seats=Sum("subscriptions__seats", filter=live),
-        live_mrr=Sum("subscriptions__mrr", filter=live),
-        next_renewal=Min("subscriptions__end_date", filter=live),
-    )
 
 
 def _ordering(sort: str) -> list:
@@ -53,9 +42,10 @@ def _ordering(sort: str) -> list:
         "segment": ["segment"],
         "stage": ["stage"],
         "owner": ["owner__first_name", "owner__last_name", "owner__username"],
-        "seats": ["live_seats"],
-        "mrr": ["live_mrr"],
-        "renewal": ["next_renewal"],
+        # The totals stored for sorting (billing.services.store_live_totals): an index walk, not a sum per account.
+        "seats": ["sort_seats"],
+        "mrr": ["sort_mrr"],
+        "renewal": ["sort_renewal"],
         "score": ["health__score"],
         "churn": ["churn_prediction__probability"],
     }[key]
@@ -63,37 +53,22 @@ def _ordering(sort: str) -> list:
     return [*(by(c) for c in columns), "name", "pk"]
 
 
-# Sorting by these needs every found account's live totals; any other order reads them for the page's rows only.
-TOTALS_SORTS = {"seats", "mrr", "renewal"}
-
-
-def _with_page_totals(accounts: list[Account]) -> None:
-    """Set live_seats, live_mrr and next_renewal on a page of accounts, as with_live_totals does: one query."""
-    ids = [a.pk for a in accounts]
-    totals = {pk: rest for pk, *rest in with_live_totals(Account.objects.filter(pk__in=ids)).order_by()
-              .values_list("pk", "live_seats", "live_mrr", "next_renewal")}
-    for a in accounts:
-        a.live_seats, a.live_mrr, a.next_renewal = totals.get(a.pk, (None, None, None))
-
-
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET or None)
     sort = form.chosen_sort()
     found = search_accounts(**form.filters())
     accounts = found.select_related("owner", "health", "churn_prediction")
-    by_totals = sort.lstrip("-") in TOTALS_SORTS
-    if by_totals:
-        accounts = with_live_totals(accounts)
     paginator = Paginator(accounts.order_by(*_ordering(sort)), PER_PAGE)
-    paginator.count = found.count()  # the same number, without summing every account's subscriptions to count
+    paginator.count = found.count()  # without the joins
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    if not by_totals:
-        _with_page_totals(page.object_list)
-    # The table shows utilization and the active-user trend: the subscription and usage facts only.
+    # The table shows the live totals, utilization and the active-user trend: the subscription and usage facts
+    # only, read for the page's rows whatever the order (the stored sort totals only order the list).
     facts = load_facts([a.pk for a in page.object_list], timezone.localdate(), parts=("subscriptions", "usage"))
     for a in page.object_list:
-        a.facts = facts[a.pk]
+        a.facts = f = facts[a.pk]
+        live = bool(f.subscriptions)  # no live subscription: empty cells, not zeros
+        a.live_seats, a.live_mrr, a.next_renewal = (f.seats, f.mrr, f.next_renewal_on) if live else (None, None, None)
 
     # Links that change only the sort or only the page keep every filter.
     list_url = reverse("accounts:list")

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenure import bulk
@@ -81,6 +82,7 @@ def create_subscription(*, effective_on: dt.date | None = None, source: str = "a
     _validate(sub)
     sub.save()
     snapshot(sub, effective_on or sub.start_date, source).save()
+    store_live_totals([sub.account_id])
     return sub
 
 
@@ -97,12 +99,14 @@ def update_subscription(
     changes = changed_fields(sub, changes)
     if not changes:
         return False
+    accounts = {sub.account_id}
     for key, value in changes.items():
         setattr(sub, key, value)
     _validate(sub)
     sub.save()
     if set(changes) & set(TRACKED_FIELDS):
         snapshot(sub, effective_on or default_effective_date(sub, changes), source).save()
+    store_live_totals(accounts | {sub.account_id})
     return True
 
 
@@ -149,6 +153,7 @@ def create_subscriptions(subs: Iterable[Subscription], *, source: str = "app",
         else:
             entries.append(snapshot(sub, (effective_on[i] if effective_on else None) or sub.start_date, source))
     SubscriptionChange.objects.bulk_create(entries, batch_size=2000)
+    store_live_totals({sub.account_id for sub in subs})
     return subs
 
 
@@ -159,6 +164,7 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
     ``effective_on`` key dates the change, by default the rule of update_subscription). A change of a tracked
     field writes a history entry. Returns the subscriptions that changed."""
     changed: list[Subscription] = []
+    accounts: set[int] = set()  # before and after a move to another account
     names: set[str] = set()
     entries = []
     for sub, fields in changes:
@@ -172,6 +178,7 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
             diff["account_id"] = account_id
         if not diff:
             continue
+        accounts |= {sub.account_id, account_id}
         for key, value in diff.items():
             setattr(sub, key, value)
         if clean:
@@ -184,7 +191,33 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
         changed.append(sub)
     bulk.save_changed(Subscription, changed, names)
     SubscriptionChange.objects.bulk_create(entries, batch_size=2000)
+    store_live_totals(accounts)
     return changed
+
+
+def store_live_totals(account_ids=None, on: dt.date | None = None) -> int:
+    """Copy onto these accounts (None: every account) the totals of their subscriptions live on a day (today by
+    default) that the accounts list sorts by: seats, MRR and the first end date (Account.sort_*; empty without a
+    live subscription). One UPDATE; every subscription change calls it for its accounts, and a daily job for all
+    (the calendar alone moves a subscription in or out of its term). Leaves ``updated_at`` alone: nothing about the
+    account changed. Returns the accounts updated."""
+    from django.db.models import Min, OuterRef, Subquery, Sum
+
+    from tenure.accounts.models import Account
+    from tenure.billing.models import live_q
+
+    if account_ids is not None:
+        account_ids = [pk for pk in account_ids if pk is not None]
+        if not account_ids:
+            return 0
+    live = (Subscription.objects.filter(live_q(on or timezone.localdate()), account=OuterRef("pk"))
+            .order_by().values("account"))
+    accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=account_ids)
+    return accounts.update(
+        sort_seats=Subquery(live.annotate(total=Sum("seats")).values("total")),
+        sort_mrr=Subquery(live.annotate(total=Sum("mrr")).values("total")),
+        sort_renewal=Subquery(live.annotate(first=Min("end_date")).values("first")),
+    )
 
 
 def history(sub: Subscription) -> list[SubscriptionChange]:
@@ -210,3 +243,17 @@ def arr_by_account(account_ids, on: dt.date | None = None) -> dict[int, Decimal]
     rows = (Subscription.objects.filter(live_q(on or timezone.localdate()), account_id__in=list(account_ids))
             .values("account_id").annotate(mrr=Sum("mrr")))
     return {row["account_id"]: (row["mrr"] or Decimal("0")) * 12 for row in rows}
+
+
+CALENDAR_SLACK_DAYS = 7  # a daily run missed for up to a week still catches the terms that began or ended meanwhile
+
+
+def store_calendar_totals(on: dt.date | None = None) -> int:
+    """The daily part of the sort totals: the accounts of subscriptions whose term began or ended in the last days
+    (the calendar moved them in or out of being live; every other change stored its totals when it was made)."""
+    on = on or timezone.localdate()
+    since = on - dt.timedelta(days=CALENDAR_SLACK_DAYS)
+    moved = (Subscription.objects.filter(Q(start_date__gt=since, start_date__lte=on)
+                                         | Q(end_date__gte=since - dt.timedelta(days=1), end_date__lt=on))
+             .values_list("account_id", flat=True).distinct())
+    return store_live_totals(set(moved), on)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -20,6 +21,30 @@ from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Sign
 from tenure.users.models import Role, User
 
 SOON_DAYS = 14
+# Task counts stop here ("more than 10,000"): counting a whole company's queue would cost more than the page.
+COUNT_CAP = 10_000
+
+
+ID_SLOT = "__ID__"  # where tenure_web's with_id filter puts a row's id
+
+
+def _task_forms(request, today: dt.date) -> str:
+    """The snooze and close forms of an open task, rendered once for a whole page with ``__ID__`` where a row's
+    task id goes (each row fills it in with tenure_web's ``with_id``): the same HTML, without rendering the forms
+    once per row."""
+    slot = 987_654_321_987  # reversed as any id would be, then swapped for the slot
+    snooze_url, close_url = (reverse(name, args=[slot]).replace(str(slot), ID_SLOT)
+                             for name in ("risk:snooze", "risk:close"))
+    return render_to_string("risk/_task_forms.html", {
+        "task_id": ID_SLOT, "snooze_url": snooze_url, "close_url": close_url, "today": today,
+        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
+    }, request)
+
+
+def _count_to(cap: int, tasks) -> int:
+    """The number of tasks, or cap + 1 when there are more than cap: one index range of at most cap + 1 entries."""
+    return tasks.order_by().values("due_on")[: cap + 1].count()  # a column the indexes hold: no table read
+
 # Each row's close form lists the same options: rendered once, not once per row (a leader's page has many rows).
 ACTION_CHOICES = {
     "reason_options": format_html_join("", '<option value="{}">{}</option>', PERSON_CLOSE_REASONS),
@@ -39,19 +64,20 @@ def my_work(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     horizon = today + dt.timedelta(days=SOON_DAYS)
     tasks = work.work_queue(user, owner)
-    later = 0 if show_all else tasks.filter(due_on__gt=horizon).count()
+    later = 0 if show_all else _count_to(COUNT_CAP, tasks.filter(due_on__gt=horizon))
     if not show_all:
         tasks = tasks.filter(due_on__lte=horizon)
-    page, groups = work.work_by_account(tasks, request.GET.get("page") or 1)
+    page, groups = work.work_by_account(tasks, request.GET.get("page"))
     csms = (list(User.objects.filter(Q(role=Role.CSM) | owns_accounts()).order_by("first_name", "last_name",
                                                                                    "username"))
             if user.is_leader else [])
     query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
     return render(request, "risk/my_work.html", {
-        "groups": groups, "page": page, "task_count": tasks.count(), "later": later, "show_all": show_all,
+        "groups": groups, "page": page, "task_count": _count_to(COUNT_CAP, tasks), "count_cap": COUNT_CAP,
+        "later": later, "show_all": show_all,
         "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
         "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
-        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
+        "task_forms": _task_forms(request, today) if user.can_write else "",
     })
 
 
@@ -63,6 +89,7 @@ def _row(request, task: Task, form=None, action: str = "", status: int = 200) ->
     today = timezone.localdate()
     return render(request, "risk/_task_row.html", {
         "t": task, "today": today, "can_act": request.user.can_write, "form": form, "action": action,
+        "task_forms": _task_forms(request, today) if form is None else "",
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
     }, status=status)
 

@@ -394,20 +394,73 @@ class AccountWork:
     tasks: list[Task]
 
 
-def work_by_account(tasks, page: int = 1, per_page: int = ACCOUNTS_PER_PAGE):
-    """A page of accounts, the most pressing first (their most urgent task, then the soonest due), each with its
-    open tasks from ``tasks`` (a work_queue queryset). Returns (Django page of account ids, [AccountWork]).
-    Four queries whatever the size of the queue."""
-    from django.core.paginator import Paginator
-    from django.db.models import Count, Min
+@dataclass
+class WorkPage:
+    """A page of accounts on My work: where it starts and whether more follow (the number of accounts on the whole
+    queue is not counted: on a leader's queue of 100,000 accounts that alone would cost more than the page)."""
 
-    ranked = (tasks.order_by().values("account_id").annotate(top=Min("priority"), first_due=Min("due_on"),
-                                                             n=Count("pk"))
-              .order_by("top", "first_due", "account_id"))
-    page_obj = Paginator(ranked, per_page).get_page(page)
-    ids = [row["account_id"] for row in page_obj.object_list]
+    number: int
+    per_page: int
+    shown: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.shown else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + self.shown
+
+
+def _page_number(page) -> int:
+    try:
+        return max(1, min(int(page), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def work_by_account(tasks, page=1, per_page: int = ACCOUNTS_PER_PAGE) -> tuple[WorkPage, list[AccountWork]]:
+    """A page of accounts in the order of their most pressing task (the most urgent, then the soonest due: the
+    order of the tasks themselves), each with its open tasks from ``tasks`` (a work_queue queryset). The accounts
+    are found by reading the queue in that order from an index until the page is full, so page 1 costs the same
+    on a queue of ten tasks or of a hundred thousand. A page past the end shows the last one."""
+    number = _page_number(page)
+    ranked = tasks.order_by("priority", "due_on", "account_id").values_list("account_id", flat=True)
+    order: list[int] = []
+    seen: set[int] = set()
+    wanted, offset, chunk = number * per_page + 1, 0, 4 * (number * per_page + 1)
+    while len(order) < wanted:
+        batch = list(ranked[offset:offset + chunk])
+        for account_id in batch:
+            if account_id not in seen:
+                seen.add(account_id)
+                order.append(account_id)
+        if len(batch) < chunk:
+            break
+        offset, chunk = offset + chunk, chunk * 4
+    if number > 1 and (number - 1) * per_page >= len(order):  # past the end: the last page
+        number = max(1, -(-len(order) // per_page))
+    ids = order[(number - 1) * per_page:number * per_page]
     rows: dict[int, list[Task]] = {pk: [] for pk in ids}
     for t in (tasks.filter(account_id__in=ids)
               .select_related("account", "account__owner", "owner", "signal", "play", "step")):
         rows[t.account_id].append(t)
-    return page_obj, [AccountWork(rows[pk][0].account, rows[pk]) for pk in ids if rows[pk]]
+    groups = [AccountWork(rows[pk][0].account, rows[pk]) for pk in ids if rows[pk]]
+    return WorkPage(number, per_page, len(groups), has_next=len(order) > number * per_page), groups
