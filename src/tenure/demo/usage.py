@@ -14,6 +14,7 @@ real vendor's.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -124,7 +125,7 @@ def account_messages(account: Account, scenario: DemoScenario, contacts: list[Co
     breadth = rng.uniform(0.45, 1.0) if scenario.usage_trend != UsageTrend.DECLINING else rng.uniform(0.3, 0.7)
     pool: list[str] = [c.product_user_id for c in contacts if c.product_user_id]
     people = {c.product_user_id: c for c in contacts if c.product_user_id}
-    adopted: dict[str, list[tuple[str, float]]] = {}
+    adopted: dict[str, tuple[tuple[str, ...], list[float]]] = {}
     introduced: set[str] = set()
     seats_state: dict = {}
     share = min(0.95, scenario.active_share * USER_SHARE)
@@ -149,14 +150,15 @@ def account_messages(account: Account, scenario: DemoScenario, contacts: list[Co
                     yield {"type": "identify", "messageId": f"demo-i-{user}", "userId": user,
                            "timestamp": f"{day.isoformat()}T08:00:01Z",
                            "traits": {"email": person.email, "name": person.name, "title": person.title}}
-                adopted[user] = [(e, p) for e, _, _, is_key, p in FEATURES
-                                 if not is_key or rng.random() < breadth]
+                events, weights = zip(*[(e, p) for e, _, _, is_key, p in FEATURES
+                                        if not is_key or rng.random() < breadth], strict=True)
+                adopted[user] = events, list(itertools.accumulate(weights))
             stamp = f"{day.isoformat()}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
             if rng.random() < LOGIN_SHARE:
                 yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}-login", "userId": user,
                        "event": LOGIN, "timestamp": stamp}
-            events, weights = zip(*adopted[user], strict=True)
-            event = rng.choices(events, weights)[0]
+            events, cumulative = adopted[user]  # the same draw as choices(events, weights), summed once
+            event = rng.choices(events, cum_weights=cumulative)[0]
             yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}", "userId": user,
                    "event": event, "timestamp": stamp}
         day += dt.timedelta(days=1)

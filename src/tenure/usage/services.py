@@ -93,8 +93,11 @@ class _Identities:
         first_seen: dict[str, tuple[str, dt.datetime]] = {}
         for m in messages:
             for key in (m.user_key, m.previous_id):
-                if key and (key.lower() not in first_seen or m.timestamp < first_seen[key.lower()][1]):
-                    first_seen[key.lower()] = (key, m.timestamp)
+                if key:
+                    lower = key.lower()
+                    seen = first_seen.get(lower)
+                    if seen is None or m.timestamp < seen[1]:
+                        first_seen[lower] = (key, m.timestamp)
         self.pks: dict[str, int] = {}
         self.account_ids: dict[str, int | None] = {}
         self.has_traits: set[str] = set()
