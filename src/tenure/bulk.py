@@ -65,8 +65,11 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, unique_fi
     about half of a refresh's first run. Here a statement carries up to ~30,000 parameters, built once per
     size, and values only pass their field's ``get_db_prep_save``.
     """
+    objs = objs if isinstance(objs, list) else list(objs)
     if not objs:
         return objs
+    for obj in objs:  # as bulk_create: a related row saved after it was assigned gives its key now
+        obj._prepare_related_fields_for_save(operation_name="bulk.insert")
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name

@@ -271,7 +271,7 @@ def create_accounts(accounts: Iterable[Account], *, clean: bool = True) -> list[
         if clean:
             bulk.clean_changed(account, ())
     _check_owners(accounts, _active_owners({a.owner_id for a in accounts}))
-    return Account.objects.bulk_create(accounts, batch_size=2000)
+    return bulk.insert(Account, accounts)
 
 
 @transaction.atomic
@@ -341,7 +341,7 @@ def create_contacts(contacts: Iterable[Contact], *, clean: bool = True) -> list[
         contact.product_user_id = clean_external_id(contact.product_user_id)
         if clean:
             bulk.clean_changed(contact, ())
-    return Contact.objects.bulk_create(contacts, batch_size=2000)
+    return bulk.insert(Contact, contacts)
 
 
 @transaction.atomic

@@ -143,7 +143,7 @@ def create_subscriptions(subs: Iterable[Subscription], *, source: str = "app",
     subs = list(subs)
     for sub in subs:
         _prepare_in_place(sub, clean)
-    Subscription.objects.bulk_create(subs, batch_size=2000)
+    bulk.insert(Subscription, subs)
     entries = []
     for i, sub in enumerate(subs):
         past = history[i] if history is not None else None
@@ -152,7 +152,7 @@ def create_subscriptions(subs: Iterable[Subscription], *, source: str = "app",
                         for on, state in past]
         else:
             entries.append(snapshot(sub, (effective_on[i] if effective_on else None) or sub.start_date, source))
-    SubscriptionChange.objects.bulk_create(entries, batch_size=2000)
+    bulk.insert(SubscriptionChange, entries)
     store_live_totals({sub.account_id for sub in subs})
     return subs
 
@@ -190,7 +190,7 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
         names.update(diff)
         changed.append(sub)
     bulk.save_changed(Subscription, changed, names)
-    SubscriptionChange.objects.bulk_create(entries, batch_size=2000)
+    bulk.insert(SubscriptionChange, entries)
     store_live_totals(accounts)
     return changed
 

@@ -111,7 +111,7 @@ def create_tickets(tickets: Iterable[Ticket], *, clean: bool = True) -> list[Tic
             bulk.clean_changed(ticket, ())
     if clean:
         _check_contacts(tickets)
-    return Ticket.objects.bulk_create(tickets, batch_size=2000)
+    return bulk.insert(Ticket, tickets)
 
 
 @transaction.atomic
