@@ -9,7 +9,6 @@ and no event is rescanned. The statements are the same on SQLite (3.35+) and Pos
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -25,6 +24,7 @@ from tenure.usage.models import (
     ProductUser,
     SeenMessage,
 )
+from tenure.usage.protocol import BackfillEvent
 
 EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp",
@@ -110,42 +110,40 @@ def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
     return inserted
 
 
-def append_events(messages, backfill_id: int | None = None) -> int:
-    """Append events from messages (protocol.Message) whose account is named; return how many were new (a
-    message id already stored is skipped). The bulk path: nobody needs to know which ids were new."""
-    sqlite = connection.vendor == "sqlite"
-    memo: dict[dt.datetime, str] = {}
+def append_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, received_at: dt.datetime) -> int:
+    """Append a history import's events (protocol.BackfillEvent: past track events that name their account),
+    marked with its backfill; return how many were new (a message id already stored is skipped). One prepared
+    statement for the chunk on SQLite, the event API's claim-then-COPY on PostgreSQL."""
+    if not events:
+        return 0
+    if connection.vendor == "postgresql":
+        return len(_copy_new_events([
+            (e.message_id, "track", e.event, e.user_id, "", e.account_id, e.timestamp, e.timestamp, None,
+             received_at, None, e.payload_json, backfill_id)
+            for e in events
+        ]))
+    memo: dict[dt.datetime, str] = {}  # a history has many events a second: convert each time once
 
-    def time(value):
-        if value is None or not sqlite:
-            return value
+    def time(value: dt.datetime) -> str:
         converted = memo.get(value)
         if converted is None:
             converted = memo[value] = sqlite_time(value)
         return converted
 
-    rows = [
-        (m.message_id, m.type, m.event, m.user_id, m.anonymous_id, m.account_id, time(m.timestamp),
-         time(m.original_timestamp), time(m.sent_at), time(m.received_at), None,
-         m.payload_json or json.dumps(m.payload), backfill_id)
-        for m in messages
-    ]
-    if not sqlite:
-        return len(_copy_new_events(rows))
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
-    new = 0
+    received, rows = sqlite_time(received_at), []
+    for e in events:
+        when = time(e.timestamp)
+        rows.append((e.message_id, e.event, e.user_id, e.account_id, when, when, received, e.payload_json,
+                     backfill_id))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))} ON CONFLICT (message_id) "
-                f"DO NOTHING",
-                [value for row in chunk for value in row],
-            )
-            new += cursor.rowcount
-    return new
+        cursor.executemany(
+            f"INSERT INTO {table} ({cols}) VALUES (%s, 'track', %s, %s, '', %s, %s, %s, NULL, %s, NULL, %s, %s) "
+            f"ON CONFLICT (message_id) DO NOTHING",
+            rows,
+        )
+        return cursor.rowcount
 
 
 def delete_backfill_events(backfill_id: int, after_id: int, limit: int) -> int:
@@ -181,6 +179,17 @@ def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
             )
             found.update(r[0] for r in cursor.fetchall())
     return found
+
+
+def any_message_id_starting(prefix: str) -> bool:
+    """Whether any stored message id (on PostgreSQL: any recognised as a retry) starts with ``prefix``: one
+    index seek."""
+    model = SeenMessage if connection.vendor == "postgresql" else Event
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE message_id >= %s AND message_id < %s LIMIT 1",
+                       [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+        return cursor.fetchone() is not None
 
 
 def product_users(keys: Iterable[str]) -> list[tuple[str, int, int | None, bool]]:
