@@ -122,19 +122,11 @@ def append_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, re
              received_at, None, e.payload_json, backfill_id)
             for e in events
         ]))
-    memo: dict[dt.datetime, str] = {}  # a history has many events a second: convert each time once
-
-    def time(value: dt.datetime) -> str:
-        converted = memo.get(value)
-        if converted is None:
-            converted = memo[value] = sqlite_time(value)
-        return converted
-
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     received, rows = sqlite_time(received_at), []
     for e in events:
-        when = time(e.timestamp)
+        when = sqlite_time(e.timestamp)
         rows.append((e.message_id, e.event, e.user_id, e.account_id, when, when, received, e.payload_json,
                      backfill_id))
     with connection.cursor() as cursor:
