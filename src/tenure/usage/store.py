@@ -276,6 +276,15 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
         g_params = [*day_params, *logins, *params]
         per_user = f"SELECT account_id, day, user_key, SUM(n) AS n, SUM(logins) AS logins FROM ({per_feature}) f " \
                    f"GROUP BY account_id, day, user_key"
+        if backfill_id is not None:
+            # A backfill brings millions of events at once: group them once, not once per rollup.
+            for name, select, select_params in ((_FEATURE_USERS, per_feature, g_params),
+                                                 (_DAY_USERS, per_user.replace(f"({per_feature})", _FEATURE_USERS),
+                                                  [])):
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", select_params)
+            per_feature = f"SELECT account_id, day, event, user_key, n, logins FROM {_FEATURE_USERS}"
+            per_user, g_params = f"SELECT account_id, day, user_key, n, logins FROM {_DAY_USERS}", []
 
         def upsert(model, columns: str, select: str, key: str, updates: str, select_params: list) -> None:
             table = q(model._meta.db_table)
@@ -316,6 +325,12 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
             f"THEN excluded.last_seen ELSE {feature_table}.last_seen END",
             [False, *params],
         )
+        if backfill_id is not None:
+            cursor.execute(f"DROP TABLE {_FEATURE_USERS}")
+            cursor.execute(f"DROP TABLE {_DAY_USERS}")
+
+
+_FEATURE_USERS, _DAY_USERS = "tenure_backfill_feature_users", "tenure_backfill_day_users"  # temporary tables
 
 
 def add_backfill_users(backfill_id: int, after_id: int) -> None:
