@@ -618,7 +618,7 @@ def _collections_between_chunks() -> Iterator[Callable[[], Any]]:
 
     A chunk is tens of thousands of rows, each a few containers: left to itself the collector runs every 700 new
     containers and, every so often, over every object of the process; that was a third of a history import's time.
-    Rows hold no cycles, so nothing waits longer for memory than the chunk it belongs to."""
+    Garbage in cycles now waits at most one chunk for its memory back."""
     enabled = gc.isenabled()
     gc.disable()
     try:

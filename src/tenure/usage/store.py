@@ -2,7 +2,8 @@
 
 Raw events are appended once per message id: on SQLite with ON CONFLICT DO NOTHING on the event log's unique
 index; on PostgreSQL, where the log is partitioned by month (tenure.usage.event_log), by claiming the ids in
-SeenMessage first and copying in the rows that were new.
+SeenMessage first and copying in the rows that were new. A history import (``append_backfill_events``) stores
+chunks of tens of thousands of events the same way, in fewer statements.
 Rollups are counted from the event log in passes (``roll_up_events``): a pass reads the events after a cursor in
 a few set-based statements and adds their counts to the stored ones, so no request waits on shared rollup rows
 and no event is rescanned. The statements are the same on SQLite (3.35+) and PostgreSQL but for the local day.
