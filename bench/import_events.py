@@ -88,7 +88,9 @@ def database_bytes() -> int:
     if connection.vendor == "postgresql":
         tables = ", ".join(f"'{m._meta.db_table}'" for m in USAGE_TABLES)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(ARRAY[{tables}]) t")
+            # The event log is partitioned by month: its size is its partitions'.
+            cursor.execute(f"SELECT sum(pg_total_relation_size(p.relid)) FROM unnest(ARRAY[{tables}]) t, "
+                           f"pg_partition_tree(t::regclass) p")
             return int(cursor.fetchone()[0])
     path = Path(connection.settings_dict["NAME"])
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
