@@ -8,9 +8,10 @@ what it keeps (targets: at least 20,000 rows/s, writes at most ~2x the final siz
 The file is time-ordered like a warehouse export: 500 accounts, 2,000 users, 12 event names over a year,
 a ``plan`` column that becomes a property, and one row in 500 repeated in the same second (kept and counted).
 
-SQLite in a new temporary directory by default (bytes written: this process's /proc/self/io write_bytes;
-size: the database file plus its WAL, and without the WAL). BENCH_DATABASE_URL measures PostgreSQL (its usage
-tables are truncated first; bytes written: the server's WAL bytes from pg_stat_wal; size: the event, seen-message and
+SQLite in a new temporary directory by default, removed at the end unless BENCH_KEEP is set (bytes written: this
+process's /proc/self/io write_bytes; size: the database file plus its WAL, and without the WAL). BENCH_DATABASE_URL
+measures PostgreSQL (its usage tables are truncated first; bytes written: the server's WAL bytes from pg_stat_wal,
+which counts every database of the server: run it alone; size: the event log's partitions, seen message ids and
 rollup tables with their indexes).
 """
 
@@ -19,6 +20,7 @@ import datetime as dt
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -143,4 +145,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if not os.environ.get("BENCH_KEEP"):  # a 3M-row run leaves GBs behind otherwise
+            shutil.rmtree(DATA_DIR, ignore_errors=True)
