@@ -91,8 +91,9 @@ def database_bytes() -> int:
         tables = ", ".join(f"'{m._meta.db_table}'" for m in USAGE_TABLES)
         with connection.cursor() as cursor:
             # The event log is partitioned by month: its size is its partitions'.
-            cursor.execute(f"SELECT sum(pg_total_relation_size(p.relid)) FROM unnest(ARRAY[{tables}]) t, "
-                           f"pg_partition_tree(t::regclass) p")
+            cursor.execute(f"SELECT sum(pg_total_relation_size(r)) FROM (SELECT t::regclass AS r FROM "
+                           f"unnest(ARRAY[{tables}]) t UNION SELECT relid FROM pg_partition_tree(%s)) x",
+                           [usage.Event._meta.db_table])
             return int(cursor.fetchone()[0])
     path = Path(connection.settings_dict["NAME"])
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
