@@ -314,6 +314,8 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
                                                   [])):
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", select_params)
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"ANALYZE {name}")  # autovacuum never sees temporary tables: plan with their size
             per_feature = f"SELECT account_id, day, event, user_key, n, logins FROM {_FEATURE_USERS}"
             per_user, g_params = f"SELECT account_id, day, user_key, n, logins FROM {_DAY_USERS}", []
 
