@@ -6,7 +6,7 @@ from django.db import OperationalError
 
 from tenure.integrations.csv_import import ImportFileError, import_csv
 from tenure.usage import backfill as usage_backfill
-from tenure.usage.models import Backfill, DailyAccountActivity, DailyFeatureUsage, Event, ProductUser
+from tenure.usage.models import Backfill, DailyAccountActivity, DailyFeatureUsage, Event, ProductUser, SeenMessage
 from tests.factories import make_account
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,28 @@ def test_a_file_with_one_more_identical_row_adds_only_that_one(tmp_path, account
     more = import_csv("events", write(tmp_path, TWINS + "crm-1,ann,Report Exported,2026-03-01T09:00:00Z\n"))
     assert (more.created, more.unchanged) == (1, 4)
     assert DailyFeatureUsage.objects.get(event="Report Exported").count == 5
+
+
+def test_derived_message_ids_begin_with_the_events_time_in_utc(tmp_path, accounts):
+    text = "account_crm_id,user_id,event,timestamp\ncrm-1,ann,X,2026-03-01T10:30:05+01:00\n"
+    import_csv("events", write(tmp_path, text))
+    # Ids of a time-ordered history grow: the unique index of message ids is appended to, not rewritten all over.
+    assert Event.objects.get().message_id.startswith("import:20260301T093005:")
+
+
+def test_events_imported_when_ids_were_only_a_digest_are_not_stored_again(tmp_path, accounts):
+    path = write(tmp_path, TWINS)
+    import_csv("events", path)
+    for event in Event.objects.all():  # as an import before ids began with the time stored them
+        earlier = "import-" + event.message_id.split(":", 2)[2]
+        SeenMessage.objects.filter(message_id=event.message_id).update(message_id=earlier)
+        Event.objects.filter(pk=event.pk).update(message_id=earlier)
+    again = import_csv("events", path)
+    assert (again.created, again.unchanged) == (0, 4)
+    assert Event.objects.count() == 4
+    assert DailyFeatureUsage.objects.get(event="Report Exported").count == 4
+    dry = import_csv("events", path, dry_run=True)
+    assert (dry.created, dry.unchanged) == (0, 4)
 
 
 def test_repeated_message_ids_are_counted_as_unchanged_not_created(tmp_path, accounts):

@@ -25,7 +25,7 @@ from tenure.accounts.models import Account, Contact
 from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
 from tenure.demo.models import Cause, DemoScenario, UsageTrend
 from tenure.usage.models import Feature
-from tenure.usage.protocol import backfill_message, parse_message
+from tenure.usage.protocol import backfill_event, parse_message
 from tenure.usage.rollups import roll_up_all
 from tenure.usage.services import IngestResult, store_messages
 
@@ -181,11 +181,9 @@ def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
                 if raw["type"] == "track":
                     # Made here, so built as checked and attributed to its account, as an import's are (most of
                     # the year's messages); the group and identify calls take the event API's whole path.
-                    message = backfill_message(raw["messageId"], raw["userId"], raw["event"],
-                                               dt.datetime.fromisoformat(raw["timestamp"]), {}, received_at,
-                                               source="demo")
-                    message.account_id = account.pk
-                    batch.append(message)
+                    batch.append(backfill_event(raw["messageId"], raw["userId"], raw["event"],
+                                                dt.datetime.fromisoformat(raw["timestamp"]), "{}", received_at,
+                                                account.pk, source="demo").as_message(received_at))
                 else:
                     batch.append(parse_message(raw, received_at))
                 if len(batch) >= BATCH:

@@ -39,11 +39,13 @@ Rules every kind follows
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar
 
@@ -610,6 +612,22 @@ class _Run:
                 row.error(self.importer.layout.column(key), f"{value!r} is also on line {first}")
 
 
+@contextlib.contextmanager
+def _collections_between_chunks() -> Iterator[Callable[[], Any]]:
+    """Python's cycle collector paused while a chunk is read, and run on the young objects between chunks.
+
+    A chunk is tens of thousands of rows, each a few containers: left to itself the collector runs every 700 new
+    containers and, every so often, over every object of the process; that was a third of a history import's time.
+    Garbage in cycles now waits at most one chunk for its memory back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _ResumableRun(_Run):
     """A file too large for one transaction (a usage history): each chunk is validated, then stored in a
     transaction of its own as part of one pending import that counts nowhere yet (the importer's ``stage``).
@@ -627,15 +645,17 @@ class _ResumableRun(_Run):
     def run(self, records: Iterable[tuple[int, list[str]]], progress: Callable[[], Any], chunk_rows: int) -> None:
         importer, result = self.importer, self.result
         importer.prepare()
-        chunk: list[Row] = []
-        for line, record in records:
-            chunk.append(Row(line, record))
-            if len(chunk) >= chunk_rows:
+        with _collections_between_chunks() as collect:
+            chunk: list[Row] = []
+            for line, record in records:
+                chunk.append(Row(line, record))
+                if len(chunk) >= chunk_rows:
+                    self.process(chunk)
+                    chunk = []
+                    collect()
+                    progress()
+            if chunk:
                 self.process(chunk)
-                chunk = []
-                progress()
-        if chunk:
-            self.process(chunk)
         progress()
         if result.rows == 0:
             raise ImportFileError("the file has a header but no rows")

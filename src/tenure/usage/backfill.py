@@ -1,13 +1,15 @@
 """The history backfill (``tenure import events``): events stored in chunks of their own transactions, counted
 all at once when the whole import is in, or deleted if it is given up."""
 
+import datetime as dt
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from tenure.usage import store
 from tenure.usage.models import Backfill, Event, RollupCursor
-from tenure.usage.protocol import Message
+from tenure.usage.protocol import BackfillEvent
 from tenure.usage.rollups import login_events
 
 BACKFILL_DELETE_ROWS = 50_000  # events deleted per transaction when a backfill is given up
@@ -24,16 +26,17 @@ def begin_backfill(source: str) -> Backfill:
         return Backfill.objects.create(source=source, after_event_id=after)
 
 
-def stage_backfill(backfill: Backfill, messages: list[Message], *, lines_done: int, unchanged: int = 0) -> int:
-    """Store one chunk of a backfill's events (each message names its account) in a transaction of its own,
-    not counted anywhere until ``complete_backfill``; record the progress with them so a retry resumes after
-    ``lines_done``. ``unchanged`` counts rows of the chunk known to be duplicates already. Return how many
-    events were new: a message id already stored (by an earlier import or the event API) is not stored again.
-    """
+def stage_backfill(backfill: Backfill, events: list[BackfillEvent], *, lines_done: int, unchanged: int = 0,
+                   received_at: dt.datetime | None = None) -> int:
+    """Store one chunk of a backfill's events (protocol.BackfillEvent, each naming its account) in a transaction
+    of its own, not counted anywhere until ``complete_backfill``; record the progress with them so a retry
+    resumes after ``lines_done``. ``unchanged`` counts rows of the chunk known to be stored already. Return how
+    many events were new: a message id already stored (by an earlier import or the event API) is not stored
+    again."""
     with transaction.atomic(durable=True):
-        new = store.append_events(messages, backfill.pk)
+        new = store.append_backfill_events(events, backfill.pk, received_at or timezone.now())
         backfill.created += new
-        backfill.unchanged += len(messages) - new + unchanged
+        backfill.unchanged += len(events) - new + unchanged
         backfill.lines_done = lines_done
         backfill.save(update_fields=["created", "unchanged", "lines_done"])
     return new

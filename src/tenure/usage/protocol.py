@@ -14,6 +14,8 @@ import re
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
+from typing import NamedTuple
 
 MAX_MESSAGE_BYTES = 32 * 1024
 # What the store holds (usage.models, accounts.models): checked before anything is written.
@@ -280,16 +282,39 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
     )
 
 
-def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.datetime, properties: dict,
-                     received_at: dt.datetime, *, source: str = "import") -> Message:
-    """A track message for a past event from a history import (or the demo: ``source``), which built it from
-    checked columns: the same limits as ``parse_message`` (text lengths, message size) without re-reading a raw
-    message. Its payload is encoded once, here, for the size check and for storage."""
+class BackfillEvent(NamedTuple):
+    """A past track event from a history import, checked and ready to store: its account named, its payload
+    encoded."""
+
+    message_id: str
+    user_id: str
+    event: str
+    account_id: int
+    timestamp: dt.datetime
+    payload_json: str
+
+    def as_message(self, received_at: dt.datetime) -> Message:
+        """The event as the event API's path stores it (the demo sends its year of tracks this way)."""
+        return Message(type="track", message_id=self.message_id, user_id=self.user_id, anonymous_id="",
+                       event=self.event, timestamp=self.timestamp, original_timestamp=self.timestamp, sent_at=None,
+                       received_at=received_at, account_id=self.account_id, payload_json=self.payload_json)
+
+
+def backfill_event(message_id: str, user_id: str, event: str, timestamp: dt.datetime, properties_json: str,
+                   received_at: dt.datetime, account_id: int, *, timestamp_text: str = "",
+                   source: str = "import") -> BackfillEvent:
+    """A track event for a past event from a history import (or the demo: ``source``), which built it from checked
+    columns: the same
+    limits as ``parse_message`` (text lengths, message size) without re-reading a raw message. Its payload is
+    encoded here, once, for the size check and for storage (as ``json.dumps`` writes it; this runs per row of a
+    history of millions), from ``properties_json``, the properties as ``json.dumps`` encodes them (ASCII).
+    ``timestamp_text`` is ``timestamp.isoformat()`` when the caller has it already."""
     for name, value in (("messageId", message_id), ("userId", user_id), ("event", event)):
-        if len(value) > 200:
-            raise InvalidMessage(f"{name} is longer than 200 characters")
+        if len(value) > MAX_ID:
+            raise InvalidMessage(f"{name} is longer than {MAX_ID} characters")
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=dt.UTC)
+        timestamp_text = ""
     try:
         outside = timestamp < EARLIEST or timestamp > received_at + dt.timedelta(days=1)
     except OverflowError:
@@ -297,13 +322,16 @@ def backfill_message(message_id: str, user_id: str, event: str, timestamp: dt.da
     if outside:
         raise InvalidMessage(f"timestamp {timestamp.isoformat()} is outside {EARLIEST.date()} to a day after the "
                              f"import")
-    payload = {"type": "track", "messageId": message_id, "userId": user_id, "event": event,
-               "timestamp": timestamp.isoformat(), "properties": properties, "context": {"source": source}}
-    encoded = json.dumps(payload)  # ASCII (ensure_ascii): characters are bytes
-    if len(encoded) > MAX_MESSAGE_BYTES:
+    encoded = _BACKFILL_PAYLOAD % (_json_text(message_id), _json_text(user_id), _json_text(event),
+                                   _json_text(timestamp_text or timestamp.isoformat()),
+                                   properties_json, _json_text(source))
+    if len(encoded) > MAX_MESSAGE_BYTES:  # ASCII (as json.dumps escapes): characters are bytes
         raise InvalidMessage(f"the message is {len(encoded)} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
-    return Message(
-        type="track", message_id=message_id, user_id=user_id, anonymous_id="", event=event, timestamp=timestamp,
-        original_timestamp=timestamp, sent_at=None, received_at=received_at, properties=properties,
-        context=payload["context"], payload=payload, payload_json=encoded,
-    )
+    return BackfillEvent(message_id, user_id, event, account_id, timestamp, encoded)
+
+
+# What json.dumps writes for {"type": "track", "messageId": …, "userId": …, "event": …, "timestamp": …,
+# "properties": …, "context": {"source": …}} ("import", or "demo").
+_BACKFILL_PAYLOAD = ('{"type": "track", "messageId": %s, "userId": %s, "event": %s, "timestamp": %s, '
+                     '"properties": %s, "context": {"source": %s}}')
+_json_text = encode_basestring_ascii

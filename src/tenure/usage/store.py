@@ -2,14 +2,14 @@
 
 Raw events are appended once per message id: on SQLite with ON CONFLICT DO NOTHING on the event log's unique
 index; on PostgreSQL, where the log is partitioned by month (tenure.usage.event_log), by claiming the ids in
-SeenMessage first and copying in the rows that were new.
+SeenMessage first and copying in the rows that were new. A history import (``append_backfill_events``) stores
+chunks of tens of thousands of events the same way, in fewer statements.
 Rollups are counted from the event log in passes (``roll_up_events``): a pass reads the events after a cursor in
 a few set-based statements and adds their counts to the stored ones, so no request waits on shared rollup rows
 and no event is rescanned. The statements are the same on SQLite (3.35+) and PostgreSQL but for the local day.
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -25,6 +25,7 @@ from tenure.usage.models import (
     ProductUser,
     SeenMessage,
 )
+from tenure.usage.protocol import BackfillEvent
 
 EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp",
@@ -110,42 +111,62 @@ def _insert_events_on_conflict(rows: Sequence[dict]) -> set[str]:
     return inserted
 
 
-def append_events(messages, backfill_id: int | None = None) -> int:
-    """Append events from messages (protocol.Message) whose account is named; return how many were new (a
-    message id already stored is skipped). The bulk path: nobody needs to know which ids were new."""
-    sqlite = connection.vendor == "sqlite"
-    memo: dict[dt.datetime, str] = {}
-
-    def time(value):
-        if value is None or not sqlite:
-            return value
-        converted = memo.get(value)
-        if converted is None:
-            converted = memo[value] = sqlite_time(value)
-        return converted
-
-    rows = [
-        (m.message_id, m.type, m.event, m.user_id, m.anonymous_id, m.account_id, time(m.timestamp),
-         time(m.original_timestamp), time(m.sent_at), time(m.received_at), None,
-         m.payload_json or json.dumps(m.payload), backfill_id)
-        for m in messages
-    ]
-    if not sqlite:
-        return len(_copy_new_events(rows))
+def append_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, received_at: dt.datetime) -> int:
+    """Append a history import's events (protocol.BackfillEvent: past track events that name their account),
+    marked with its backfill; return how many were new (a message id already stored is skipped). One prepared
+    statement for the chunk on SQLite, the event API's claim-then-COPY on PostgreSQL."""
+    if not events:
+        return 0
+    if connection.vendor == "postgresql":
+        return _copy_backfill_events(events, backfill_id, received_at)
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
-    new = 0
+    received, rows = sqlite_time(received_at), []
+    for e in events:
+        when = sqlite_time(e.timestamp)
+        rows.append((e.message_id, e.event, e.user_id, e.account_id, when, when, received, e.payload_json,
+                     backfill_id))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))} ON CONFLICT (message_id) "
-                f"DO NOTHING",
-                [value for row in chunk for value in row],
-            )
-            new += cursor.rowcount
-    return new
+        cursor.executemany(
+            f"INSERT INTO {table} ({cols}) VALUES (%s, 'track', %s, %s, '', %s, %s, %s, NULL, %s, NULL, %s, %s) "
+            f"ON CONFLICT (message_id) DO NOTHING",
+            rows,
+        )
+        return cursor.rowcount
+
+
+def _copy_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, received_at: dt.datetime) -> int:
+    """PostgreSQL: COPY the chunk into a temporary table (no WAL), then one statement claims its message ids in
+    SeenMessage and inserts the events whose ids were new. Passing tens of thousands of ids as an array parameter,
+    as the event API's small requests do, cost more than storing them."""
+    q = connection.ops.quote_name
+    seen, table = q(SeenMessage._meta.db_table), q(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        # Before any event id is drawn, as in _copy_new_events: a rollup pass waits for this transaction.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_HOLD_KEY])
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGED}")  # dropped at commit; still there inside a caller's
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGED} (message_id text, event text, user_id text, account_id bigint, "
+            f"timestamp timestamptz, payload text) ON COMMIT DROP"
+        )
+        once = set()
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {_STAGED} FROM STDIN") as copy:
+            for e in events:
+                if e.message_id not in once:  # a chunk may bring the same id twice: the first is the event
+                    once.add(e.message_id)
+                    copy.write_row((e.message_id, e.event, e.user_id, e.account_id, e.timestamp, e.payload_json))
+        cursor.execute(
+            f"WITH new AS (INSERT INTO {seen} (message_id, received_at) SELECT message_id, %s FROM {_STAGED} "
+            f"ON CONFLICT DO NOTHING RETURNING message_id) "
+            f"INSERT INTO {table} ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT s.message_id, 'track', s.event, s.user_id, '', s.account_id, s.timestamp, s.timestamp, NULL, "
+            f"%s, NULL, s.payload::jsonb, %s FROM {_STAGED} s JOIN new ON new.message_id = s.message_id",
+            [received_at, received_at, backfill_id],
+        )
+        return cursor.rowcount
+
+
+_STAGED = "tenure_backfill_staged"  # a temporary table: one chunk of a backfill on its way in (PostgreSQL)
 
 
 def delete_backfill_events(backfill_id: int, after_id: int, limit: int) -> int:
@@ -181,6 +202,17 @@ def existing_message_ids(message_ids: Iterable[str]) -> set[str]:
             )
             found.update(r[0] for r in cursor.fetchall())
     return found
+
+
+def any_message_id_starting(prefix: str) -> bool:
+    """Whether any stored message id (on PostgreSQL: any recognised as a retry) starts with ``prefix``: one
+    index seek."""
+    model = SeenMessage if connection.vendor == "postgresql" else Event
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE message_id >= %s AND message_id < %s LIMIT 1",
+                       [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)])
+        return cursor.fetchone() is not None
 
 
 def product_users(keys: Iterable[str]) -> list[tuple[str, int, int | None, bool]]:
@@ -275,12 +307,26 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
         g_params = [*day_params, *logins, *params]
         per_user = f"SELECT account_id, day, user_key, SUM(n) AS n, SUM(logins) AS logins FROM ({per_feature}) f " \
                    f"GROUP BY account_id, day, user_key"
+        if backfill_id is not None:
+            # A backfill brings millions of events at once: group them once, not once per rollup.
+            for name, select, select_params in ((_FEATURE_USERS, per_feature, g_params),
+                                                 (_DAY_USERS, per_user.replace(f"({per_feature})", _FEATURE_USERS),
+                                                  [])):
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", select_params)
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"ANALYZE {name}")  # autovacuum never sees temporary tables: plan with their size
+            per_feature = f"SELECT account_id, day, event, user_key, n, logins FROM {_FEATURE_USERS}"
+            per_user, g_params = f"SELECT account_id, day, user_key, n, logins FROM {_DAY_USERS}", []
 
         def upsert(model, columns: str, select: str, key: str, updates: str, select_params: list) -> None:
             table = q(model._meta.db_table)
             sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in updates.split(", "))
             if model is DailyAccountActivity:
                 sets += ", updated_at = excluded.updated_at"
+            if backfill_id is not None and connection.vendor == "postgresql":
+                _update_then_insert(cursor, table, columns, select, key, updates, select_params)
+                return
             # WHERE true: SQLite would read ON CONFLICT as a join's ON without it.
             cursor.execute(f"INSERT INTO {table} ({columns}) {select} ON CONFLICT ({key}) DO UPDATE SET {sets}",
                            select_params)
@@ -315,6 +361,30 @@ def roll_up_events(after_id: int, upto_id: int | None, login_events: set[str], *
             f"THEN excluded.last_seen ELSE {feature_table}.last_seen END",
             [False, *params],
         )
+        if backfill_id is not None:
+            cursor.execute(f"DROP TABLE {_FEATURE_USERS}")
+            cursor.execute(f"DROP TABLE {_DAY_USERS}")
+
+
+def _update_then_insert(cursor, table: str, columns: str, select: str, key: str, updates: str, params: list) -> None:
+    """PostgreSQL, for a backfill's rollup rows (mostly new): add to the rows that exist, then insert the others
+    plainly. INSERT … ON CONFLICT makes each of millions of rows a speculative insertion, twice the time."""
+    rows = "tenure_backfill_rows"
+    cursor.execute(f"DROP TABLE IF EXISTS {rows}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {rows} AS SELECT {columns} FROM {table} WHERE false")
+    cursor.execute(f"INSERT INTO {rows} ({columns}) {select}", params)
+    cursor.execute(f"ANALYZE {rows}")
+    match = " AND ".join(f"x.{c} = r.{c}" for c in key.split(", "))
+    sets = ", ".join(f"{c} = x.{c} + r.{c}" for c in updates.split(", "))
+    if "updated_at" in columns:
+        sets += ", updated_at = r.updated_at"
+    cursor.execute(f"UPDATE {table} x SET {sets} FROM {rows} r WHERE {match}")
+    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {rows} r "
+                   f"WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE {match})")
+    cursor.execute(f"DROP TABLE {rows}")
+
+
+_FEATURE_USERS, _DAY_USERS = "tenure_backfill_feature_users", "tenure_backfill_day_users"  # temporary tables
 
 
 def add_backfill_users(backfill_id: int, after_id: int) -> None:

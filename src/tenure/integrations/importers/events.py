@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
+from json.encoder import encode_basestring_ascii
 
 import numpy as np
 from django.utils import timezone
@@ -22,9 +25,24 @@ from tenure.integrations.importers.common import (
 from tenure.usage import backfill as usage_backfill
 from tenure.usage import store as usage_store
 from tenure.usage.models import Event
-from tenure.usage.protocol import InvalidMessage, backfill_message
+from tenure.usage.protocol import InvalidMessage, backfill_event
 
 # -- events (usage history backfill) ---------------------------------------------------------------------
+
+# A derived message id: "import:<the event's UTC time, YYYYMMDDTHHMMSS>:<digest of the row>[-<occurrence>]".
+PREFIX, LEGACY_PREFIX = "import:", "import-"
+# The digest of a row is that of json.dumps([account id, user id, event, timestamp's ISO text, properties],
+# sort_keys=True, default=str): written out here, as it runs per row.
+_sorted_json = json.JSONEncoder(sort_keys=True, default=str).encode
+_json_text = encode_basestring_ascii
+
+
+def _id_time(iso: str) -> str:
+    """YYYYMMDDTHHMMSS of the UTC time of an ISO 8601 text (its own text when already in UTC, the common case)."""
+    if not iso.endswith("+00:00"):
+        with contextlib.suppress(OverflowError):  # outside the calendar in UTC: the row is refused later
+            iso = dt.datetime.fromisoformat(iso).astimezone(dt.UTC).isoformat()
+    return f"{iso[0:4]}{iso[5:7]}{iso[8:10]}T{iso[11:13]}{iso[14:16]}{iso[17:19]}"
 
 
 class _Occurrences:
@@ -78,7 +96,7 @@ class EventImporter(BelongsToAccount):
     required_columns = (tuple(ACCOUNT_REFS), ("user_id",), ("event",), ("timestamp",))
     keeps_custom = True  # other columns become event properties
     resumable = True  # a usage history can be millions of rows: stored chunk by chunk, visible when complete
-    chunk_rows = 20_000  # a transaction each: larger chunks write fewer index pages again, smaller hold less
+    chunk_rows = 20_000  # a transaction each (and a bulk lookup of its accounts): about 20 MB of rows in memory
 
     def parse_properties(self, text: str) -> dict:
         try:
@@ -93,45 +111,77 @@ class EventImporter(BelongsToAccount):
         self.occurrences = _Occurrences()
         self.received_at = timezone.now()
         self.backfill = None
+        # Ids derived before they began with the event's time ("import-<digest>"): rows stored that way are
+        # recognised too, so a file imported then is not stored twice (a lookup per chunk, only if there are any).
+        self.legacy_ids = usage_store.any_message_id_starting(LEGACY_PREFIX)
+        refs = [ref for ref in ACCOUNT_REFS if ref in self.layout.fields]
+        self.only_ref = refs[0] if len(refs) == 1 else None
+        self.custom_json: dict[tuple[str, ...], str] = {}  # the custom columns' cells -> their properties' JSON
+
+    def _properties_json(self, row: Row) -> str:
+        """The row's properties (its other columns' non-empty cells, then its properties column) as JSON with sorted
+        keys, as the digest of its content has always encoded them."""
+        given = row.values.get("properties")
+        if not given:
+            cells = tuple(row.custom.values())
+            found = self.custom_json.get(cells)
+            if found is None:  # a few distinct values (plan, region …) in most files: encoded once each
+                if len(self.custom_json) > 10_000:
+                    self.custom_json.clear()
+                properties = {k: v for k, v in row.custom.items() if v}
+                found = self.custom_json[cells] = _sorted_json(properties) if properties else "{}"
+            return found
+        return _sorted_json({**{k: v for k, v in row.custom.items() if v}, **given})
 
     def load(self, rows: list[Row]) -> None:
+        """Each valid row's event (row.extra["event"]): per row only what cannot be done for the chunk at once."""
         self.load_accounts(rows)
         column = self.layout.column
-        derived: list[tuple[Row, str]] = []
+        lookup, only_ref = (self.accounts[self.only_ref], self.only_ref) if self.only_ref else (None, "")
+        checked: list[tuple[Row, str, str, str, int, str, str]] = []
         for row in rows:
             if row.errors:
                 continue
-            account_id = self.account_id(row, _NoEvent)
             values = row.values
-            for name in ("user_id", "event", "timestamp"):
-                if not values.get(name):
-                    row.error(column(name), "is required")
+            account = None
+            if lookup is not None:
+                value = values.get(only_ref)
+                account = lookup.get(value.lower()) if value else None
+            account_id = account.pk if account is not None else self.account_id(row, _NoEvent)
+            user_id, event, when = values.get("user_id"), values.get("event"), values.get("timestamp")
+            if not (user_id and event and when):
+                for name in ("user_id", "event", "timestamp"):
+                    if not values.get(name):
+                        row.error(column(name), "is required")
             if row.errors:
                 continue
-            properties = {**{k: v for k, v in row.custom.items() if v}, **(values.get("properties") or {})}
-            timestamp = values["timestamp"].isoformat()
-            row.extra.update(account_id=account_id, properties=properties, timestamp=timestamp)
-            if not values.get("message_id"):
-                # The digest of the row's content (as before occurrence numbers, so files imported earlier match).
-                content = json.dumps([account_id, values["user_id"], values["event"], timestamp, properties],
-                                     sort_keys=True, default=str)
-                derived.append((row, hashlib.sha256(content.encode()).hexdigest()[:32]))
-        numbers = self.occurrences.number([int(digest[:16], 16) for _, digest in derived])
-        for (row, digest), number in zip(derived, numbers, strict=True):
-            # The second of identical rows is "-2", the third "-3": each its own event.
-            row.values["message_id"] = f"import-{digest}" + (f"-{number + 1}" if number else "")
-        for row in rows:
-            if row.errors:
-                continue
-            values, extra = row.values, row.extra
+            checked.append((row, user_id, event, when, account_id, when.isoformat(), self._properties_json(row)))
+        # Message ids: the one given, or one derived from the row's content (the second of identical rows "-2", the
+        # third "-3": each its own event, numbered in file order so that importing the file again finds them).
+        derived = []
+        for row, user_id, event, _, account_id, text, properties in checked:
+            if not row.values.get("message_id"):
+                content = f"[{account_id}, {_json_text(user_id)}, {_json_text(event)}, {_json_text(text)}, " \
+                          f"{properties}]"
+                derived.append((row, text, hashlib.sha256(content.encode()).hexdigest()[:32]))
+        numbers = self.occurrences.number([int(digest[:16], 16) for _, _, digest in derived])
+        legacy: dict[str, Row] = {}
+        for (row, text, digest), number in zip(derived, numbers, strict=True):
+            suffix = f"-{number + 1}" if number else ""
+            row.values["message_id"] = f"{PREFIX}{_id_time(text)}:{digest}{suffix}"
+            if self.legacy_ids:
+                legacy[f"{LEGACY_PREFIX}{digest}{suffix}"] = row
+        if legacy:
+            for found in usage_store.existing_message_ids(legacy):
+                legacy[found].extra["stored"] = True
+        received_at = self.received_at
+        for row, user_id, event, when, account_id, text, properties in checked:
             try:
-                message = backfill_message(values["message_id"], values["user_id"], values["event"],
-                                           values["timestamp"], extra["properties"], self.received_at)
+                row.extra["event"] = backfill_event(row.values["message_id"], user_id, event, when, properties,
+                                                    received_at, account_id, timestamp_text=text)
             except InvalidMessage as exc:
                 row.error("", str(exc))
                 continue
-            message.account_id = extra["account_id"]
-            extra["message"] = message
             row.action = CREATED
 
     def begin(self, source: str) -> None:
@@ -139,12 +189,15 @@ class EventImporter(BelongsToAccount):
 
     def stage(self, rows: list[Row], last_line: int) -> None:
         done = self.backfill.lines_done
+        todo = [r for r in rows if r.line > done]
         usage_backfill.stage_backfill(
-            self.backfill, [r.extra["message"] for r in rows if r.line > done], lines_done=max(done, last_line)
+            self.backfill, [r.extra["event"] for r in todo if not r.extra.get("stored")],
+            lines_done=max(done, last_line), unchanged=sum(1 for r in todo if r.extra.get("stored")),
+            received_at=self.received_at,
         )
 
     def count(self, rows: list[Row]) -> int:
-        ids = {r.extra["message"].message_id for r in rows}
+        ids = {r.extra["event"].message_id for r in rows if not r.extra.get("stored")}
         stored = usage_store.existing_message_ids(ids)
         return len(ids - stored)
 
