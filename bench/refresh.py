@@ -309,7 +309,12 @@ def copy_inputs(path: str) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ATTACH DATABASE %s AS inputs", [path])
         for model in [*map(apps.get_model, INPUTS), Touch.contacts.through]:
-            table, columns = model._meta.db_table, ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+            table = model._meta.db_table
+            # Only the columns both versions have (SQLite would read a missing "column" as a text literal); the
+            # others keep their defaults, as the build gives them.
+            cursor.execute(f'PRAGMA inputs.table_info("{table}")')
+            there = {row[1] for row in cursor.fetchall()}
+            columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields if f.column in there)
             cursor.execute(f'DELETE FROM "{table}"')
             cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM inputs."{table}"')
             rows += cursor.rowcount

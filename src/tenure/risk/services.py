@@ -65,15 +65,16 @@ def _account_page_pattern(script_prefix: str) -> str:
     return reverse("accounts:detail", args=[0])
 
 
-def _account_page(account_id: int) -> str:
-    """The account page's address, reversed once per process and script prefix (a reverse per signal was a
-    quarter of a refresh's time)."""
-    return _account_page_pattern(get_script_prefix()).replace("/0/", f"/{account_id}/")
+def account_pages() -> str:
+    """The account pages' address with ``/0/`` for the id, reversed once per process and script prefix (a reverse
+    per signal was a quarter of a refresh's time; reading the prefix per signal, a twentieth)."""
+    return _account_page_pattern(get_script_prefix())
 
 
-def link_records(records: list[dict], account_id: int) -> list[dict]:
-    """Each record reference gets ``url`` (its place on the account page) and ``api`` (the record itself)."""
-    page = _account_page(account_id)
+def link_records(records: list[dict], account_id: int, pages: str | None = None) -> list[dict]:
+    """Each record reference gets ``url`` (its place on the account page) and ``api`` (the record itself).
+    ``pages``: ``account_pages()``, when the caller links many."""
+    page = (pages or account_pages()).replace("/0/", f"/{account_id}/")
     out = []
     for r in records:
         r = dict(r)
@@ -84,9 +85,9 @@ def link_records(records: list[dict], account_id: int) -> list[dict]:
     return out
 
 
-def _evidence(c: d.Candidate, account_id: int) -> dict:
+def _evidence(c: d.Candidate, account_id: int, pages: str) -> dict:
     e = c.evidence
-    e["records"] = link_records(e["records"], account_id)
+    e["records"] = link_records(e["records"], account_id, pages)
     return e
 
 
@@ -141,6 +142,7 @@ def _detect_batch(ids, as_of, t, patterns, plays, facts: dict[int, AccountFacts]
         for c in d.detect(f, t, patterns):
             found.setdefault((account_id, c.dedupe_key), d.weigh_by_health(c, bands.get(account_id, "")))
     result = DetectionResult(checked=len(facts))
+    pages = account_pages()
     with transaction.atomic():
         # Read as values: a steady refresh keeps most signals as they are, and building a model per signal
         # was a fifth of it. Models are made only for the signals that change.
@@ -153,10 +155,10 @@ def _detect_batch(ids, as_of, t, patterns, plays, facts: dict[int, AccountFacts]
             if row is None:
                 new.append(Signal(account_id=key[0], driver=c.driver, kind=c.kind, subject=c.subject,
                                   dedupe_key=c.dedupe_key, severity=c.severity, title=c.title[:300],
-                                  evidence=_evidence(c, key[0]), first_detected_on=as_of, last_seen_on=as_of))
+                                  evidence=_evidence(c, key[0], pages), first_detected_on=as_of, last_seen_on=as_of))
                 continue
             keep.append(row[0])
-            evidence = _evidence(c, key[0])
+            evidence = _evidence(c, key[0], pages)
             if (row[3], row[4], row[5]) != (c.severity, c.title[:300], evidence):
                 changed.append(Signal(pk=row[0], account_id=key[0], severity=c.severity, title=c.title[:300],
                                       evidence=evidence))
