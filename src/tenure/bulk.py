@@ -70,11 +70,15 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, unique_fi
         return objs
     for obj in objs:  # as bulk_create: a related row saved after it was assigned gives its key now
         obj._prepare_related_fields_for_save(operation_name="bulk.insert")
+    new = all(obj.pk is None for obj in objs)
+    if not new and not update_fields and any(obj.pk is None for obj in objs):  # as bulk_create: each kind apart
+        insert(model, [obj for obj in objs if obj.pk is not None])
+        insert(model, [obj for obj in objs if obj.pk is None])
+        return objs
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     pk = meta.pk
-    new = all(obj.pk is None for obj in objs)
     returning = new and not update_fields
     fields = [f for f in meta.concrete_fields if not (f is pk and new)]
     columns = ", ".join(quote(f.column) for f in fields)
@@ -137,8 +141,10 @@ def _preparer(field: models.Field, connection, now):
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         stamp = saved(now.date() if type(field) is models.DateField else now, connection)
 
+        value = now.date() if type(field) is models.DateField else now
+
         def stamped(obj):
-            setattr(obj, attname, now.date() if type(field) is models.DateField else now)
+            setattr(obj, attname, value)
             return stamp
         return stamped
     if isinstance(field, models.DateField):

@@ -58,3 +58,11 @@ def test_among_selects_exactly_the_batch(ids):
     accounts = [Account.objects.create(name=f"A{i}") for i in range(8)]
     chosen = [accounts[i].pk for i in ids]
     assert set(Account.objects.filter(among(chosen, "id")).values_list("pk", flat=True)) == set(chosen)
+
+
+def test_rows_with_and_without_keys_are_written_apart_as_bulk_create_does():
+    account = Account.objects.create(name="Acme")
+    keyed = _signal(account, "keyed", pk=9_000)
+    bulk.insert(Signal, [keyed, _signal(account, "new")])
+    assert set(Signal.objects.values_list("dedupe_key", flat=True)) == {"keyed", "new"}
+    assert Signal.objects.get(dedupe_key="keyed").pk == 9_000

@@ -35,14 +35,10 @@ def day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def local_day(value: dt.datetime) -> dt.date:
-    """The local day of a stored moment."""
-    return value.astimezone(timezone.get_current_timezone()).date()
-
-
 def local_days():
-    """``local_day`` with the time zone looked up once: a reader converts thousands of moments, and a lookup per
-    moment (a context-local read) was a tenth of loading the facts. In UTC the stored moment's own date is it."""
+    """The local day of a stored moment, as a function with the time zone looked up once: a reader converts
+    thousands of moments, and a lookup per moment (a context-local read) was a tenth of loading the facts. In UTC
+    the stored moment's own date is it."""
     zone = timezone.get_current_timezone()
     if getattr(zone, "key", None) in ("UTC", "Etc/UTC") or zone is dt.UTC:
         return dt.datetime.date
@@ -213,23 +209,23 @@ def _open_on(day_end: dt.datetime) -> Q:
 
 
 def _support(ids, as_of, w, facts) -> None:
-    local_day = local_days()
+    day_of = local_days()
     end = day_start(as_of + DAY)
     for account_id, oldest in (Ticket.objects.filter(_open_on(end), among(ids)).values("account_id")
                                .annotate(oldest=Min("opened_at")).values_list("account_id", "oldest")):
-        facts[account_id].oldest_open_ticket_on = local_day(oldest)
+        facts[account_id].oldest_open_ticket_on = day_of(oldest)
     for pk, account_id, subject, priority, opened in (
         Ticket.objects.filter(_open_on(end), among(ids), priority__in=a.HIGH_PRIORITIES)
         .order_by("opened_at", "pk").values_list("pk", "account_id", "subject", "priority", "opened_at")
     ):
-        facts[account_id].open_tickets.append(a.TicketFact(pk, subject, priority, local_day(opened)))
+        facts[account_id].open_tickets.append(a.TicketFact(pk, subject, priority, day_of(opened)))
 
 
 # ---- relationships and texts: 5 queries -------------------------------------------------------------------
 
 
 def _people(ids, as_of, w, facts) -> None:
-    local_day = local_days()
+    day_of = local_days()
     end = day_start(as_of + DAY)
     contacts = list(Contact.objects.filter(among(ids)).filter(
         Q(is_executive_sponsor=True) | Q(is_champion=True)).order_by("pk").values_list(
@@ -241,7 +237,7 @@ def _people(ids, as_of, w, facts) -> None:
         .values("contact_id").annotate(m=Max("touch__occurred_at")).values_list("contact_id", "m")
     )
     for pk, account_id, name, email, sponsor, champion, left_on in contacts:
-        touched = local_day(last[pk]) if pk in last else None
+        touched = day_of(last[pk]) if pk in last else None
         left_on = left_on if left_on is not None and left_on <= as_of else None  # a later departure: not yet
         f = facts[account_id]
         for role, flag in ((a.SPONSOR, sponsor), (a.CHAMPION, champion)):
@@ -261,28 +257,28 @@ def _people(ids, as_of, w, facts) -> None:
                 fact.who = present[0].name
     for account_id, m in (Touch.objects.filter(among(ids), occurred_at__lt=end).values("account_id")
                           .annotate(m=Max("occurred_at")).values_list("account_id", "m")):
-        facts[account_id].last_touch_on = local_day(m)
+        facts[account_id].last_touch_on = day_of(m)
     since = day_start(as_of - _days(w.texts - 1))
     # Sorted here: ordered by the database, the planner walks every account's tickets of the period by date.
     for pk, account_id, subject, body, opened in sorted(
         Ticket.objects.filter(among(ids), opened_at__gte=since, opened_at__lt=end).order_by()
         .values_list("pk", "account_id", "subject", "body", "opened_at"), key=lambda row: (row[4], row[0])
     ):
-        facts[account_id].texts.append(a.TextRecord("support.ticket", pk, local_day(opened), subject,
+        facts[account_id].texts.append(a.TextRecord("support.ticket", pk, day_of(opened), subject,
                                                     f"{subject}.\n{body}"))
     for pk, account_id, summary, occurred in (
         Touch.objects.filter(among(ids), occurred_at__gte=since, occurred_at__lt=end)
         .order_by("occurred_at", "pk").values_list("pk", "account_id", "summary", "occurred_at")
     ):
         label = summary if len(summary) <= 80 else summary[:77] + "…"
-        facts[account_id].texts.append(a.TextRecord("engagement.touch", pk, local_day(occurred), label, summary))
+        facts[account_id].texts.append(a.TextRecord("engagement.touch", pk, day_of(occurred), label, summary))
 
 
 # ---- sentiment and NPS: 3 queries -------------------------------------------------------------------------
 
 
 def _sentiment(ids, as_of, w, facts) -> None:
-    local_day = local_days()
+    day_of = local_days()
     end = day_start(as_of + DAY)
     since = day_start(as_of - _days(w.sentiment - 1))
     readings: dict[int, list[Reading]] = defaultdict(list)
@@ -294,7 +290,7 @@ def _sentiment(ids, as_of, w, facts) -> None:
         .values_list("pk", "account_id", "contact_id", "contact__name", "contact__email", "score", "comment",
                      "answered_at")
     ):
-        day = local_day(answered)
+        day = day_of(answered)
         readings[account_id].append(Reading.nps(day, score))
         if day >= nps_since:
             who = name or email or "Someone at the account"
@@ -304,11 +300,11 @@ def _sentiment(ids, as_of, w, facts) -> None:
     for account_id, created, rating in Pulse.objects.filter(among(ids), created_at__gte=since,
                                                               created_at__lt=end).order_by().values_list(
             "account_id", "created_at", "rating"):
-        readings[account_id].append(Reading.pulse(local_day(created), rating))
+        readings[account_id].append(Reading.pulse(day_of(created), rating))
     for account_id, occurred, mood in (Touch.objects.filter(among(ids), occurred_at__gte=since,
                                                             occurred_at__lt=end).exclude(sentiment="")
                                        .order_by().values_list("account_id", "occurred_at", "sentiment")):
-        readings[account_id].append(Reading.touch(local_day(occurred), mood))
+        readings[account_id].append(Reading.touch(day_of(occurred), mood))
     for account_id, rows in readings.items():
         facts[account_id].sentiment = sentiment(rows, as_of)
 
