@@ -64,3 +64,14 @@ def test_storing_totals_leaves_the_accounts_change_time_alone():
     billing.store_live_totals(None, timezone.localdate() + 400 * DAY)
     after = Account.objects.get(pk=sub.account_id)
     assert after.updated_at == before and after.sort_mrr is None
+
+
+def test_a_subscription_deleted_in_the_admin_leaves_no_total_behind(admin_client):
+    today = timezone.localdate()
+    account = make_account(name="Acme")
+    sub = make_subscription(account, seats=40, mrr=Decimal("500"), **_year_from(today))
+    assert Account.objects.get(pk=account.pk).sort_seats == 40
+    response = admin_client.post(reverse("admin:billing_subscription_delete", args=[sub.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.sort_seats, account.sort_mrr, account.sort_renewal) == (None, None, None)

@@ -35,3 +35,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
             fields = {f: getattr(obj, f) for f in ("account", "external_id", *TRACKED_FIELDS)}
             obj.pk = services.create_subscription(source="admin", **fields).pk
             obj.refresh_from_db()
+
+    # A deleted subscription leaves its account's sort totals (billing.services.store_live_totals) behind.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.store_live_totals([obj.account_id])
+
+    def delete_queryset(self, request, queryset):
+        accounts = set(queryset.values_list("account_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.store_live_totals(accounts)
