@@ -89,3 +89,53 @@ def test_the_report_gives_before_and_after_in_and_out_of_sample_at_each_horizon(
 def test_too_little_history_is_said_not_fitted():
     with pytest.raises(suggest.NotEnoughHistory):
         suggest.suggest(_samples(10), DEFAULT_DEFINITION)
+
+
+def _banded(scores, churned, thresholds):
+    rows = [(scoring.band_for(s, thresholds), c) for s, c in zip(scores, churned, strict=True)]
+    return {b: (sum(1 for x, _ in rows if x == b), sum(c for x, c in rows if x == b)) for b in scoring.BANDS}
+
+
+def test_suggested_bands_separate_churn_and_none_is_too_small_to_mean_anything():
+    # The demo's failure: today's bands held 3% red, so keeping their shares left a red band of 4 accounts whose
+    # churn rate fell below yellow's out of sample. The split must give every band a real share.
+    rng = np.random.default_rng(3)
+    scores = rng.uniform(0, 100, 300)
+    churned = rng.uniform(size=300) < 1 / (1 + np.exp((scores - 45) / 10))
+    t = suggest.separating_thresholds(scores.tolist(), churned.tolist())
+    counts = _banded(scores, churned, t)
+    assert all(n >= suggest.MIN_BAND_SHARE * 300 for n, _ in counts.values())
+    rates = [c / n for n, c in counts.values()]
+    assert rates[0] > rates[1] > rates[2]
+    # and it separates better than the share-keeping cut with a 3% red band
+    kept = suggest.thresholds_for(scores.tolist(), 0.03, 0.4)
+    assert _banded(scores, churned, kept)["red"][0] < 0.05 * 300
+
+
+def test_no_split_when_churn_does_not_fall_with_the_score():
+    scores = list(range(100))
+    churned = [s >= 50 for s in scores]  # a higher score, more churn: no band order can say otherwise
+    assert suggest.separating_thresholds(scores, churned) is None
+    samples = [suggest.Sample(i, D(2025, 1, 1) + dt.timedelta(days=i), {k: float(i) for k in KEYS}, i >= 50)
+               for i in range(100)]
+    with pytest.raises(suggest.NotEnoughHistory):  # nothing to fit either: every weight would be 0
+        suggest.suggest(samples, DEFAULT_DEFINITION)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bands_fitted_on_other_accounts_still_fall_from_red_to_green(seed):
+    samples = _samples(n=300, seed=seed)
+    found = suggest.suggest(samples, DEFAULT_DEFINITION)
+    report = suggest.report({90: samples}, 90, DEFAULT_DEFINITION, found)
+    for part in ("in_sample", "other_accounts"):
+        rates = [b["churn_rate"] for b in report["horizons"]["90"][part]["after"]["bands"]]
+        assert rates[0] > rates[1] > rates[2], (part, rates)
+
+
+def test_the_draft_shows_how_many_of_todays_accounts_it_moves_between_bands():
+    low = {k: 20.0 for k in KEYS}
+    high = {k: 90.0 for k in KEYS}
+    draft = {**DEFAULT_DEFINITION, "thresholds": {"red": 30, "green": 95}}
+    today = suggest.bands_today([low, low, high, {k: None for k in KEYS}], DEFAULT_DEFINITION, draft)
+    assert today["before"] == {"red": 2, "yellow": 0, "green": 1}  # the unscored account is in no band
+    assert today["after"] == {"red": 2, "yellow": 1, "green": 0}

@@ -10,7 +10,7 @@ from django.test import Client
 from tenure.billing.services import update_subscription
 from tenure.health import scoring, services
 from tenure.health.measures import DEFAULT_DEFINITION
-from tenure.health.models import HealthSnapshot, WeightSuggestion
+from tenure.health.models import AccountHealth, HealthSnapshot, WeightSuggestion
 from tests.factories import make_account, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,27 @@ def test_the_suggest_command_prints_before_and_after_and_can_accept(history, dja
     text = out.getvalue()
     assert "Sentiment" in text and "in sample" in text and "out of sample" in text
     assert "before current" in text and "after  suggested" in text and "Accepted: Default v2" in text
+
+
+def test_after_accepting_the_backtest_shows_the_version_in_force_beside_the_stored_snapshots(
+        history, django_capture_on_commit_callbacks):
+    out = StringIO()
+    call_command("health", "backtest", "--days", "90", stdout=out)
+    assert "Default v1" not in out.getvalue()  # one version: the stored snapshots are its scores
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("health", "suggest", "--days", "90", "--accept", stdout=StringIO())
+    out = StringIO()
+    call_command("health", "backtest", "--days", "90", stdout=out)
+    text = out.getvalue()
+    assert "stored snapshots" in text and "Default v2: score 90 days before 30 outcomes (10 churned)" in text
+
+
+def test_the_draft_counts_todays_accounts_per_band_before_and_after(history, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.score_all()
+    draft = services.suggest_weights(days=90)
+    today = draft.report["today"]
+    assert sum(today["before"].values()) == sum(today["after"].values()) == AccountHealth.objects.count() > 0
+    page = StringIO()
+    call_command("health", "suggest", "--days", "90", stdout=page)
+    assert "today's accounts: red" in page.getvalue()

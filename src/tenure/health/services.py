@@ -346,6 +346,15 @@ def suggestion_samples(*, days: int, today: dt.date, account_ids=None, step: int
             for day, items in sorted(wanted.items()) for o in items]
 
 
+def latest_measure_scores(account_ids) -> list[dict]:
+    """Each account's stored measure scores on its latest snapshot (the one its current score was made from)."""
+    latest = dict(AccountHealth.objects.filter(account_id__in=account_ids).values_list("account_id", "day"))
+    rows = HealthSnapshot.objects.filter(account_id__in=latest, day__in=set(latest.values())).order_by()
+    return [{m["key"]: None if m["missing"] else m["score"] for m in measures}
+            for account_id, day, measures in rows.values_list("account_id", "day", "measures")
+            if latest[account_id] == day]
+
+
 def suggest_weights(scorecard: Scorecard | None = None, *, days: int = SUGGEST_DAYS, today: dt.date | None = None,
                     by=None) -> WeightSuggestion:
     """Fit the scorecard's weights and thresholds to its accounts' history; store the draft with its back-test.
@@ -358,6 +367,7 @@ def suggest_weights(scorecard: Scorecard | None = None, *, days: int = SUGGEST_D
     by_days = {d: suggestion_samples(days=d, today=today, account_ids=accounts) for d in sorted({*REPORT_DAYS, days})}
     found = suggest.suggest(by_days[days], current.definition)
     figures = suggest.report(by_days, days, current.definition, found)
+    figures["today"] = suggest.bands_today(latest_measure_scores(accounts), current.definition, found.definition)
     return WeightSuggestion.objects.create(scorecard=scorecard, based_on=current, definition=found.definition,
                                            days=days, report=figures, created_by=by)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tenure.accounts.models import Account
 from tenure.facts.outcomes import grace_days
-from tenure.health import services
+from tenure.health import services, suggest
 from tenure.health.forms import NewScorecardForm, PulseForm, ScorecardForm
 from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion, WeightSuggestion
 from tenure.health.scoring import format_mapping
@@ -170,4 +170,7 @@ def suggestion_context(draft: WeightSuggestion | None) -> dict:
               for part, title in titles.items() for days, parts in draft.report.get("horizons", {}).items()
               if part in parts]
     return {"suggestion": draft, "suggestion_rows": rows, "suggestion_tables": tables,
-            "suggestion_thresholds": (draft.based_on.definition["thresholds"], draft.definition["thresholds"])}
+            "min_band_pct": round(100 * suggest.MIN_BAND_SHARE),
+            "suggestion_thresholds": (draft.based_on.definition["thresholds"], draft.definition["thresholds"]),
+            "suggestion_today": [(band, today["before"][band], today["after"][band])
+                                 for today in [draft.report.get("today")] if today for band in today["before"]]}

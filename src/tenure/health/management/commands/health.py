@@ -14,7 +14,9 @@ class Command(BaseCommand):
         bt = sub.add_parser("backtest", help="AUC and churn rate per band of the score N days before each outcome")
         bt.add_argument("--days", type=int, default=30, help="days before the renewal or churn (default 30)")
         bt.add_argument("--version", type=int, action="append",
-                        help="re-score history with this scorecard version id (repeat to compare)")
+                        help="re-score history with this scorecard version id (repeat to compare); by default "
+                             "the stored snapshots, and the default scorecard's version in force once it has "
+                             "been changed")
         bt.add_argument("--json", action="store_true", help="print JSON")
         sg = sub.add_parser("suggest", help="fit the measures' weights to the account history: a draft version "
                             "with its back-test before and after")
@@ -37,7 +39,13 @@ class Command(BaseCommand):
             self._suggest(services, opts)
             return
         results = [services.backtest(days=opts["days"])]
-        for number in opts["version"] or []:
+        numbers = opts["version"] or []
+        in_force = services.default_version()
+        if not numbers and in_force.number > 1:
+            # The stored snapshots were scored by the versions then in force; after a change (an accepted
+            # suggestion, say) what the scorecard now in force would have said is the figure that matters.
+            numbers = [in_force.pk]
+        for number in numbers:
             try:
                 version = ScorecardVersion.objects.select_related("scorecard").get(pk=number)
             except ScorecardVersion.DoesNotExist:
@@ -93,6 +101,10 @@ class Command(BaseCommand):
         old, new = draft.based_on.definition["thresholds"], draft.definition["thresholds"]
         self.stdout.write(f"  thresholds: red below {old['red']:g} → {new['red']:g}, green from {old['green']:g}"
                           f" → {new['green']:g}")
+        if "today" in report:
+            today = report["today"]
+            self.stdout.write("  today's accounts: " + ", ".join(
+                f"{band} {today['before'][band]} → {today['after'][band]}" for band in today["before"]))
         titles = {"in_sample": "in sample (fitted on these outcomes)",
                   "later_outcomes": f"out of sample: outcomes from {report.get('split_day')} on, fitted before",
                   "other_accounts": "out of sample: 5 folds by account, each fitted without its accounts"}
