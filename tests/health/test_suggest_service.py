@@ -70,6 +70,7 @@ def test_scorecard_page_suggests_shows_the_backtest_and_accepts(history, leader,
     page = client.get(f"/scores/scorecards/{card.pk}/").content.decode()
     assert 'id="suggestion-backtest"' in page and "Accept as version 2" in page
     assert "Out of sample: five folds by account" in page
+    assert 'band-red">Red</span> today' in page and "at least 15% of the outcomes" in page
     draft = WeightSuggestion.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/scores/suggestions/{draft.pk}/accept/").status_code == 302
