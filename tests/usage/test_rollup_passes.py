@@ -105,6 +105,24 @@ def test_a_request_leaves_counting_to_the_next_pass(db, deferred):
     assert Feature.objects.get(event="Logged In").first_seen == dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
 
 
+def test_events_of_an_account_deleted_before_its_pass_are_not_counted_and_the_pass_goes_on(transactional_db,
+                                                                                           deferred):
+    from tenure.accounts.models import Account
+
+    services.ingest(_groups(2, 2))
+    services.ingest([{"type": "track", "messageId": f"t{u}", "userId": f"u{u}", "event": "Logged In",
+                      "timestamp": "2026-11-30T12:00:00Z"} for u in range(2)])
+    gone = Event.objects.get(message_id="t0").account_id
+    Account.objects.filter(pk=gone).delete()  # its events stay in the log, naming an account that is no more
+    assert rollups.roll_up_pending() > 0
+    assert list(DailyAccountActivity.objects.values_list("account_id", "events")) == [
+        (Event.objects.get(message_id="t1").account_id, 1)]
+    assert not DailyUserActivity.objects.filter(account_id=gone).exists()
+    assert not DailyFeatureUsage.objects.filter(account_id=gone).exists()
+    assert not DailyUserFeature.objects.filter(account_id=gone).exists()
+    assert rollups.roll_up_pending() == 0
+
+
 def test_a_pass_covers_at_most_its_limit_and_the_next_takes_the_rest(db, deferred):
     services.ingest(_groups(1, 1))
     rollups.roll_up_all()

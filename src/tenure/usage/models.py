@@ -137,7 +137,12 @@ class Feature(models.Model):
 class DailyFeatureUsage(models.Model):
     """Account × day × event: how often, and by how many distinct users."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key begins with the account, and every rollup row written pays for each index.
+    # No database constraint either: rollups are derived from the event log, whose account_id is no foreign key;
+    # a pass counts only accounts that exist (store.roll_up_events), a deletion still cascades here (Django's),
+    # and a per-row check at commit cost a third of a history import on PostgreSQL.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
     day = models.DateField()
     event = models.CharField(max_length=200)
     count = models.PositiveIntegerField(default=0)
@@ -150,7 +155,8 @@ class DailyFeatureUsage(models.Model):
 class DailyUserFeature(models.Model):
     """Account × user × day × event, the ground for distinct users per feature over any window."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
     user_key = models.CharField(max_length=210)
     day = models.DateField()
     event = models.CharField(max_length=200)
@@ -165,7 +171,8 @@ class DailyUserFeature(models.Model):
 class DailyUserActivity(models.Model):
     """Account × user × day: the ground for active users over any window."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
     user_key = models.CharField(max_length=210)
     day = models.DateField()
     events = models.PositiveIntegerField(default=0)
@@ -178,7 +185,8 @@ class DailyUserActivity(models.Model):
 class DailyAccountActivity(models.Model):
     """Account × day: active users, logins and events."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
     day = models.DateField()
     active_users = models.PositiveIntegerField(default=0)
     logins = models.PositiveIntegerField(default=0)
