@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # /api/docs renders Swagger UI from the package's own static files, never a CDN
     "huey.contrib.djhuey",
     "tenure.users",
     "tenure.accounts",
