@@ -19,6 +19,7 @@ from tenure.risk import work
 from tenure.risk.forms import CloseForm, RiskSettingsForm, SnoozeForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
 from tenure.users.models import Role, User
+from tenure.users.permissions import require_setup
 
 SOON_DAYS = 14
 # Task counts stop here ("more than 10,000"): counting a whole company's queue would cost more than the page.
@@ -144,8 +145,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def risk_settings(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_leader:
-        raise PermissionDenied("Only leaders and admins change the risk settings.")
+    require_setup(request, "change the signal settings")
     current = RiskSettings.load()
     form = RiskSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():

@@ -11,10 +11,12 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     LEADER = "leader", "CS leader"
     CSM = "csm", "CSM"
+    CS_OPS = "cs_ops", "CS operations"
     READ_ONLY = "read_only", "Read-only"
 
 
-WRITER_ROLES = {Role.ADMIN, Role.LEADER, Role.CSM}
+WRITER_ROLES = {Role.ADMIN, Role.LEADER, Role.CSM, Role.CS_OPS}
+SETUP_ROLES = {Role.ADMIN, Role.LEADER, Role.CS_OPS}
 
 
 class User(AbstractUser):
@@ -39,8 +41,9 @@ class User(AbstractUser):
 
     @property
     def manages_setup(self) -> bool:
-        """Set-up shapes everyone's numbers (scorecards, rules, keys, webhooks, surveys): admins and leaders."""
-        return self.can_write and self.is_leader
+        """Set-up shapes everyone's numbers (scorecards, rules, imports, keys, webhooks, surveys): admins, leaders
+        and CS operations. CS operations manage no people: the team's queue and reassignment stay with leaders."""
+        return self.can_write and self.effective_role in SETUP_ROLES
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -4,6 +4,6 @@ from django.core.exceptions import PermissionDenied
 
 
 def require_setup(request, what: str) -> None:
-    """Refuse set-up changes to anyone but admins and CS leaders (``what``: "change scorecards", ...)."""
+    """Refuse set-up changes to anyone but admins, CS leaders and CS operations (``what``: "change scorecards", ...)."""
     if not request.user.manages_setup:
-        raise PermissionDenied(f"Only admins and CS leaders {what}.")
+        raise PermissionDenied(f"Only admins, CS leaders and CS operations {what}.")

@@ -8,21 +8,6 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def nav_current(context, url_name: str) -> str:
-    """aria-current for a navigation link: "page" on that exact page, "true" anywhere else in its section."""
-    request = context.get("request")
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return ""
-    if match.view_name == url_name:
-        return "page"
-    namespace = url_name.rpartition(":")[0]
-    if namespace and match.namespace == namespace:
-        return "true"
-    return ""
-
-
 @register.filter
 def money(value, places: int = 0) -> str:
     """1234.5 -> '1,235'; None -> an em dash, so empty cells read as empty rather than zero."""
