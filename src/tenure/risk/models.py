@@ -250,6 +250,10 @@ class Task(models.Model):
     created_by_rule = models.CharField(
         max_length=60, blank=True, default="", help_text="The signal kind or rule that opened it; empty if by hand."
     )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", help_text="The person who opened it by hand.")
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="tasks", help_text="The customer's person it is about, if one.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

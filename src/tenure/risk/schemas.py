@@ -1,8 +1,9 @@
 import datetime as dt
+from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
-from tenure.risk.models import CloseReason, Driver, Outcome, SignalKind, TaskStatus
+from tenure.risk.models import CloseReason, Driver, Outcome, SignalKind, TaskPriority, TaskStatus
 
 
 class SignalOut(Schema):
@@ -40,6 +41,8 @@ class TaskOut(Schema):
     outcome: str
     close_note: str
     created_by_rule: str
+    created_by_id: int | None
+    contact_id: int | None
 
 
     @staticmethod
@@ -48,6 +51,35 @@ class TaskOut(Schema):
         if obj.run_id:
             return sorted(s.pk for s in obj.run.signals.all())
         return [obj.signal_id] if obj.signal_id else []
+
+
+class TaskCreate(Schema):
+    account_id: int
+    title: str = Field(max_length=300)
+    description: str = ""
+    due_on: dt.date | None = None
+    priority: TaskPriority = TaskPriority.NORMAL
+    contact_id: int | None = None
+    owner_id: int | None = Field(None, description="Who does it; yourself when left out.")
+
+
+class TaskChange(Schema):
+    title: str | None = Field(None, max_length=300)
+    description: str | None = None
+    due_on: dt.date | None = None
+    priority: TaskPriority | None = None
+    contact_id: int | None = None
+    owner_id: int | None = None
+
+
+class TaskBulk(Schema):
+    task_ids: list[int] = Field(min_length=1, max_length=500)
+    action: Literal["snooze", "close", "reassign"]
+    until: dt.date | None = Field(None, description="snooze: the day the tasks come back")
+    reason: CloseReason | None = Field(None, description="close: why")
+    outcome: Outcome | None = Field(None, description="close: the outcome")
+    note: str = ""
+    owner_id: int | None = Field(None, description="reassign: who takes them")
 
 
 class TaskSnooze(Schema):

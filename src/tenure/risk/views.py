@@ -1,12 +1,12 @@
 """My work (the CSM's open tasks), task actions (htmx), a signal's evidence, and the risk settings page."""
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,14 +14,16 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
+from tenure.accounts.models import Account
 from tenure.accounts.services import owns_accounts
 from tenure.risk import work
-from tenure.risk.forms import CloseForm, RiskSettingsForm, SnoozeForm
+from tenure.risk.forms import BulkTaskForm, CloseForm, RiskSettingsForm, SnoozeForm, TaskForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
 from tenure.users.models import Role, User
 from tenure.users.permissions import require_setup
 
 SOON_DAYS = 14
+WORK_FILTERS = ("owner", "due", "status", "page")
 # Task counts stop here ("more than 10,000"): counting a whole company's queue would cost more than the page.
 COUNT_CAP = 10_000
 
@@ -62,9 +64,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if not user.is_leader and not (pooled and owner == work.POOLED):
         owner = ""
     show_all = request.GET.get("due") == "all"
+    snoozed = request.GET.get("status") == "snoozed"
     today = timezone.localdate()
     horizon = today + dt.timedelta(days=SOON_DAYS)
-    tasks = work.work_queue(user, owner)
+    tasks = work.work_queue(user, owner, status="snoozed" if snoozed else "open")
     later = 0 if show_all else _count_to(COUNT_CAP, tasks.filter(due_on__gt=horizon))
     if not show_all:
         tasks = tasks.filter(due_on__lte=horizon)
@@ -72,18 +75,32 @@ def my_work(request: HttpRequest) -> HttpResponse:
     csms = (list(User.objects.filter(Q(role=Role.CSM) | owns_accounts()).order_by("first_name", "last_name",
                                                                                    "username"))
             if user.is_leader else [])
-    query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else "")) if v})
+    query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else ""),
+                                         ("status", "snoozed" if snoozed else "")) if v})
     return render(request, "risk/my_work.html", {
         "groups": groups, "page": page, "task_count": _count_to(COUNT_CAP, tasks), "count_cap": COUNT_CAP,
-        "later": later, "show_all": show_all,
+        "later": later, "show_all": show_all, "snoozed": snoozed, "assignable": _bulk_owners(user),
         "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
         "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
         "task_forms": _task_forms(request, today) if user.can_write else "",
+        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
     })
 
 
+def _bulk_owners(user) -> list:
+    """Who the bulk "give to" may name: a leader, anyone who writes; anyone else, no one but themselves (handing a
+    task to an account's CSM is done task by task, where the account is known)."""
+    if not user.can_write:
+        return []
+    if user.is_leader:
+        return [u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+                if u.can_write]
+    return [user]
+
+
 def _task(pk: int) -> Task:
-    return get_object_or_404(Task.objects.select_related("account", "owner", "signal", "play", "step"), pk=pk)
+    return get_object_or_404(Task.objects.select_related("account", "owner", "signal", "play", "step", "contact"),
+                             pk=pk)
 
 
 def _row(request, task: Task, form=None, action: str = "", status: int = 200) -> HttpResponse:
@@ -128,6 +145,90 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, CloseForm,
                 lambda task, data: work.close_task(task, data["reason"], data["outcome"], by=request.user,
                                                        note=data["note"]), "Task closed.")
+
+
+def _task_page(request, account: Account, task: Task | None) -> HttpResponse:
+    """Open a task by hand (``task`` None) or change one: the same form."""
+    if not request.user.can_write:
+        raise PermissionDenied("Read-only users cannot open or change tasks.")
+    assignable = work.may_assign(request.user, account)
+    if task is None:
+        initial = {"due_on": timezone.localdate() + dt.timedelta(days=3), "owner": request.user.pk}
+    else:
+        initial = {name: getattr(task, name) for name in ("title", "description", "due_on", "priority")}
+        initial |= {"contact": task.contact_id, "owner": task.owner_id}
+        if task.owner is not None and task.owner not in assignable:
+            assignable = [*assignable, task.owner]  # shown as it is, even if this user could not give it to them
+    form = TaskForm(request.POST or None, initial=initial, account=account, assignable=assignable)
+    back = request.POST.get("next") or request.GET.get("next") or reverse("risk:my_work")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("risk:my_work")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if task is None:
+                work.create_task(account, by=request.user, **data)
+                messages.success(request, f"Task opened on {account.name}.")
+            else:
+                changed = {k: v for k, v in data.items() if v != initial.get(k) and
+                           not (k in ("contact", "owner") and getattr(v, "pk", v) == initial.get(k))}
+                work.edit_task(task, by=request.user, **changed)
+                messages.success(request, "Task saved.")
+        except ValidationError as exc:
+            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
+                                  else [(None, exc.messages)]):
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            return redirect(back)
+    return render(request, "risk/task_form.html", {"form": form, "account": account, "task": task, "next": back},
+                  status=400 if form.errors else 200)
+
+
+def new_task(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("account") or request.POST.get("account") or ""
+    account = get_object_or_404(Account, pk=int(raw)) if raw.isdigit() and int(raw) < 2**62 else None
+    if account is None:
+        raise Http404("Open a task from an account: its page or its group on My work.")
+    return _task_page(request, account, None)
+
+
+def edit_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(pk)
+    if task.status == "done":
+        messages.error(request, "A closed task cannot be changed.")
+        return redirect("risk:my_work")
+    return _task_page(request, task.account, task)
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Snooze, close or give away the tasks ticked on My work: all of them or, when one is refused, none."""
+    if not request.user.can_write:
+        raise PermissionDenied("Read-only users cannot change tasks.")
+    form = BulkTaskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{form.fields[k].label or k}: {' '.join(v)}" if k in form.fields
+                                          else " ".join(v) for k, v in form.errors.items()))
+        return redirect(_back_to_work(request))
+    data = form.cleaned_data
+    owner = User.objects.filter(pk=data["owner"]).first() if data["owner"] else None
+    try:
+        done = work.bulk_tasks(data["task_ids"], data["action"], by=request.user, until=data["until"],
+                               reason=data["reason"], outcome=data["outcome"], note=data["note"], owner=owner)
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"Nothing was changed: {text}")
+    else:
+        verb = {"snooze": "snoozed", "close": "closed", "reassign": f"given to {owner}"}[data["action"]]
+        messages.success(request, f"{len(done)} task{'s' if len(done) != 1 else ''} {verb}.")
+    return redirect(_back_to_work(request))
+
+
+def _back_to_work(request) -> str:
+    """My work as it was (its filters and page), from the form's ``query``."""
+    kept = urlencode([(k, v) for k, v in parse_qsl(request.POST.get("query", "")) if k in WORK_FILTERS])
+    return reverse("risk:my_work") + (f"?{kept}" if kept else "")
 
 
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -273,14 +273,15 @@ def _check_actor(task: Task, by) -> None:
 def open_task(account: Account, *, title: str, due_on: dt.date | None = None, priority: int = TaskPriority.NORMAL,
               description: str = "", signal: Signal | None = None, play: Play | None = None,
               step: PlayStep | None = None, owner=_UNSET, created_by_rule: str = "",
-              dedupe_key: str | None = None) -> Task | None:
+              dedupe_key: str | None = None, contact=None, created_by=None) -> Task | None:
     """Open a task for the account's CSM; None when an open or snoozed task with the same key exists."""
     key = dedupe_key or f"task:{uuid.uuid4().hex}"
     if Task.objects.filter(account=account, dedupe_key=key, status__in=ACTIVE_TASK_STATUSES).exists():
         return None
     task = Task(account=account, owner_id=account.owner_id if owner is _UNSET else getattr(owner, "pk", None),
                 signal=signal, play=play, step=step, dedupe_key=key, title=title[:300], description=description,
-                priority=priority, due_on=due_on or timezone.localdate(), created_by_rule=created_by_rule)
+                priority=priority, due_on=due_on or timezone.localdate(), created_by_rule=created_by_rule,
+                contact=contact, created_by=created_by)
     try:
         with transaction.atomic():
             task.save()
@@ -288,6 +289,110 @@ def open_task(account: Account, *, title: str, due_on: dt.date | None = None, pr
         return None
     emit_many([("task.opened", _task_event(task))])
     return task
+
+
+# ---- tasks a person owns: opened, changed and handed over by hand ------------------------------------------
+
+
+def may_assign(by, account: Account):
+    """The people ``by`` may give a task on ``account`` to: a leader, anyone who can change records; anyone else,
+    themselves or the account's CSM (handing a task to the account's owner is part of the job; to a colleague's
+    book is a leader's call)."""
+    from tenure.users.models import User
+
+    people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    if by.is_leader:
+        return [u for u in people if u.can_write]
+    return [u for u in people if u.pk in {by.pk, account.owner_id}]
+
+
+def _task_errors(account: Account, by, *, title=None, due_on=None, priority=None, contact=_UNSET,
+                 owner=_UNSET) -> dict:
+    errors = {}
+    if title is not None and not title.strip():
+        errors["title"] = "Say what is to be done."
+    if title is not None and len(title) > 300:
+        errors["title"] = "Keep the title under 300 characters: the details go in the description."
+    if priority is not None and priority not in TaskPriority.values:
+        errors["priority"] = f"Priority is one of {', '.join(str(v) for v in TaskPriority.values)} (1 is urgent)."
+    if due_on is not None and not isinstance(due_on, dt.date):
+        errors["due_on"] = "Due on a date."
+    if contact is not _UNSET and contact is not None and contact.account_id != account.pk:
+        errors["contact"] = f"{contact} is not a person of {account.name}."
+    if owner is not _UNSET and owner is not None and owner.pk not in {u.pk for u in may_assign(by, account)}:
+        why = "they cannot change records" if by.is_leader else "you may give it to yourself or the account’s CSM"
+        errors["owner"] = f"{owner} cannot take this task: {why}."
+    return errors
+
+
+def create_task(account: Account, *, by, title: str, due_on: dt.date | None = None,
+                priority: int = TaskPriority.NORMAL, description: str = "", contact=None, owner=_UNSET) -> Task:
+    """A task opened by a person, theirs unless they give it to someone they may (``may_assign``)."""
+    if by is None or not by.can_write:
+        raise PermissionDenied("Read-only users cannot open tasks.")
+    owner = by if owner is _UNSET else owner
+    errors = _task_errors(account, by, title=title, due_on=due_on, priority=priority, contact=contact, owner=owner)
+    if errors:
+        raise ValidationError(errors)
+    return open_task(account, title=title.strip(), due_on=due_on, priority=priority, description=description.strip(),
+                     owner=owner, contact=contact, created_by=by)
+
+
+EDITABLE = ("title", "description", "due_on", "priority", "contact", "owner")
+
+
+def edit_task(task: Task, *, by, **changes) -> Task:
+    """Change an open or snoozed task's ``EDITABLE`` fields; giving it to someone else (``owner``) follows
+    ``may_assign``. Automatic tasks may be edited too: the play only ever opens them."""
+    _check_actor(task, by)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"These cannot be changed on a task: {', '.join(sorted(unknown))}.")
+    if task.status == TaskStatus.DONE:
+        raise ValidationError("A closed task cannot be changed.")
+    errors = _task_errors(task.account, by, **{k: v for k, v in changes.items() if k != "description"})
+    if "due_on" in changes and changes["due_on"] is None:
+        errors["due_on"] = "A task needs a due day."
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(task, name, value.strip() if isinstance(value, str) else value)
+    task.save(update_fields=[*changes, "updated_at"])
+    return task
+
+
+BULK_ACTIONS = ("snooze", "close", "reassign")
+
+
+def bulk_tasks(task_ids, action: str, *, by, until: dt.date | None = None, reason: str = "", outcome: str = "",
+               note: str = "", owner=None) -> list[Task]:
+    """Snooze, close or reassign several tasks at once: all of them, or none when any one is refused (each is
+    checked as the single-task action checks it)."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"Pick an action: {', '.join(BULK_ACTIONS)}.")
+    ids = sorted({int(i) for i in task_ids})
+    if not ids:
+        raise ValidationError("Pick at least one task.")
+    if action == "reassign" and owner is None:
+        raise ValidationError("Pick who takes the tasks.")
+    tasks = list(Task.objects.filter(pk__in=ids).select_related("account"))
+    missing = sorted(set(ids) - {t.pk for t in tasks})
+    if missing:
+        raise ValidationError(f"No task with id {', '.join(map(str, missing))}.")
+    with transaction.atomic():
+        for task in tasks:
+            try:
+                if action == "snooze":
+                    snooze_task(task, until, by=by)
+                elif action == "close":
+                    close_task(task, reason, outcome, by=by, note=note)
+                else:
+                    edit_task(task, by=by, owner=owner)
+            except ValidationError as exc:
+                raise ValidationError(f"“{task.title}” ({task.account.name}): {' '.join(exc.messages)}") from None
+            except PermissionDenied as exc:
+                raise PermissionDenied(f"“{task.title}” ({task.account.name}): {exc}") from None
+    return tasks
 
 
 def apply_play(account: Account, play: Play, signal: Signal | None = None, as_of: dt.date | None = None, *,
@@ -370,10 +475,11 @@ UNASSIGNED = "none"
 ACCOUNTS_PER_PAGE = 25
 
 
-def work_queue(user, owner: str | None = None):
-    """Open tasks by priority then due date: a CSM's own (or the pooled queue, if on the tech-touch team); a
-    leader's choice of CSM (``owner`` id), "none" (unassigned accounts) or "pooled" (the tech-touch queue)."""
-    qs = Task.objects.filter(status=TaskStatus.OPEN)
+def work_queue(user, owner: str | None = None, status: str = TaskStatus.OPEN):
+    """Open (or snoozed) tasks by priority then due date: a CSM's own (or the pooled queue, if on the tech-touch
+    team); a leader's choice of CSM (``owner`` id), "none" (unassigned accounts) or "pooled" (the tech-touch
+    queue)."""
+    qs = Task.objects.filter(status=TaskStatus.SNOOZED if status == TaskStatus.SNOOZED else TaskStatus.OPEN)
     if owner == POOLED and works_pooled_queue(user):
         qs = qs.filter(owner__isnull=True, account__coverage=POOLED)
     elif not user.is_leader:
@@ -460,7 +566,7 @@ def work_by_account(tasks, page=1, per_page: int = ACCOUNTS_PER_PAGE) -> tuple[W
     ids = order[(number - 1) * per_page:number * per_page]
     rows: dict[int, list[Task]] = {pk: [] for pk in ids}
     for t in (tasks.filter(account_id__in=ids)
-              .select_related("account", "account__owner", "owner", "signal", "play", "step")):
+              .select_related("account", "account__owner", "owner", "signal", "play", "step", "contact")):
         rows[t.account_id].append(t)
     groups = [AccountWork(rows[pk][0].account, rows[pk]) for pk in ids if rows[pk]]
     return WorkPage(number, per_page, len(groups), has_next=len(order) > number * per_page), groups
