@@ -98,11 +98,13 @@ def _contact_fields(data: dict) -> dict:
 @contacts_router.post("", response={201: ContactOut})
 def create_contact(request, payload: ContactCreate):
     require_writer(request)
-    return Status(201, services.create_contact(**_contact_fields(payload.dict())))
+    return Status(201, services.create_contact(by=request.auth, **_contact_fields(payload.dict())))
 
 
 @contacts_router.patch("/{int:contact_id}", response=ContactOut)
 def update_contact(request, contact_id: int, payload: ContactUpdate):
     require_writer(request)
     contact = get_or_404(Contact, contact_id)
-    return services.update_contact(contact, **_contact_fields(changes_from(payload)))
+    fields = _contact_fields(changes_from(payload))
+    successor = resolve(Contact, fields.pop("successor_id", None), "successor_id")
+    return services.update_contact(contact, by=request.auth, successor=successor, **fields)

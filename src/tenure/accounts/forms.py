@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from tenure.accounts.models import Account, Contact, LifecycleStage
+from tenure.accounts.models import Account, CommunityRole, Contact, LifecycleStage, RelationshipRole
 from tenure.accounts.services import owns_accounts, segments
 from tenure.engagement.models import Sentiment, TouchKind
 from tenure.users.models import Role, User
@@ -92,3 +92,33 @@ class TouchForm(forms.Form):
         self.fields["contacts"].queryset = account.contacts.filter(left_on__isnull=True)
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+
+
+class PersonForm(forms.Form):
+    """A customer's person: who they are, their roles, and whether (and when) they left, with a successor."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False, max_length=254)
+    title = forms.CharField(required=False, max_length=200)
+    roles = forms.MultipleChoiceField(choices=RelationshipRole.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple, label="Roles")
+    community_roles = forms.MultipleChoiceField(choices=CommunityRole.choices, required=False,
+                                                widget=forms.CheckboxSelectMultiple, label="In the community")
+    left_on = forms.DateField(required=False, label="Left the company on",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    successor = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, label="Successor",
+                                       empty_label="Not known yet",
+                                       help_text="Takes over the sponsor, champion, admin and billing roles.")
+
+    def __init__(self, *args, account, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = Contact.objects.filter(account=account, left_on__isnull=True).order_by("name")
+        self.fields["successor"].queryset = others.exclude(pk=person.pk) if person else others
+        if person is None:
+            del self.fields["left_on"], self.fields["successor"]
+
+    def clean_left_on(self):
+        left = self.cleaned_data.get("left_on")
+        if left and left > timezone.localdate():
+            raise forms.ValidationError("Record a departure once it has happened (today or earlier).")
+        return left

@@ -127,6 +127,8 @@ class Contact(models.Model):
         max_length=200, null=True, blank=True, help_text="The userId the product sends in analytics events."
     )
     left_on = models.DateField(null=True, blank=True, help_text="When the person left the customer.")
+    successor = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  help_text="Who took over this person's roles when they left.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

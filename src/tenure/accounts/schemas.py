@@ -58,6 +58,7 @@ class ContactOut(Schema):
     product_user_id: str | None
     is_active: bool
     left_on: dt.date | None
+    successor_id: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -82,3 +83,4 @@ class ContactUpdate(Schema):
     community_roles: list[str] | None = None
     product_user_id: str | None = None
     left_on: dt.date | None = None
+    successor_id: int | None = Field(None, description="with left_on: who takes over their relationship roles")

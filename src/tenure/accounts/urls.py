@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenure.accounts import assignment_views, views
+from tenure.accounts import assignment_views, people_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("assignment/run/", assignment_views.run_rules, name="assignment-run"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/touches/", views.log_touch, name="log_touch"),
+    path("<int:pk>/people/new/", people_views.new_person, name="new_person"),
+    path("people/<int:pk>/", people_views.edit_person, name="edit_person"),
 ]
