@@ -111,3 +111,16 @@ def test_only_leaders_and_admins_change_scorecards(csm_client, reader_client, de
         assert client.post(f"/scores/scorecards/{default.scorecard_id}/", {}).status_code == 403
         assert client.post("/scores/scorecards/", {"name": "X", "segment": "", "stage": "renewing"}).status_code == 403
     assert Scorecard.objects.count() == 1 and ScorecardVersion.objects.count() == 1
+
+
+def test_saving_a_scorecard_unchanged_makes_no_new_version(leader, default, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(leader)
+    page = client.get(f"/scores/scorecards/{default.scorecard_id}/")
+    data = {b.name: "" if b.value() is None else b.value() for b in page.context["form"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/scores/scorecards/{default.scorecard_id}/", data, follow=True)
+    assert default.scorecard.versions.count() == 1
+    assert "Nothing changed: version 1 stays in force" in response.content.decode()

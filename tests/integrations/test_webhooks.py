@@ -99,6 +99,18 @@ def test_failing_receiver_is_retried_with_back_off_then_succeeds_once(receiver_f
     assert (delivery.attempts, delivery.last_status_code) == (3, 200)
 
 
+def test_a_refusal_is_logged_once_with_its_words(receiver_factory, leader_client):
+    receiver = receiver_factory(statuses=[403])
+    endpoint(receiver.url)
+    webhooks.emit("task.opened", {"summary": "Call the sponsor"})
+    delivery = WebhookDelivery.objects.get()
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.last_status_code == 403 and "403" not in delivery.last_error  # the code is kept apart
+    page = leader_client.get("/integrations/webhooks/").content.decode()
+    assert "HTTP 403" in page and "HTTP 403 HTTP 403" not in page
+
+
 def test_slow_receiver_times_out_and_is_retried(receiver_factory, monkeypatch):
     monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.3)
     receiver = receiver_factory(delay=1.0)

@@ -50,3 +50,10 @@ def test_marking_a_key_feature_with_htmx(leader_client):
     assert "Saved" in response.content.decode()
     feature.refresh_from_db()
     assert (feature.friendly_name, feature.module, feature.is_key) == ("Export a report", "Reporting", True)
+
+
+def test_the_page_says_what_usage_has_arrived_even_without_write_keys(leader_client):
+    assert "No usage has arrived yet" in leader_client.get("/usage/").content.decode()
+    ingest([{"type": "track", "messageId": "m1", "userId": "u1", "event": "Logged In"}])
+    page = leader_client.get("/usage/").content.decode()
+    assert "About 1 event received so far" in page and "Write keys" in page

@@ -15,7 +15,6 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -87,9 +86,13 @@ def _enqueue_rescore(account_ids: list[int]) -> None:
 
 @transaction.atomic
 def apply_scorecard(scorecard: Scorecard, definition: dict, *, by=None, note: str = "") -> ScorecardVersion:
-    """Save a new version of the scorecard (versions never change), then re-score its accounts after commit."""
+    """Save a new version of the scorecard (versions never change), then re-score its accounts after commit. A
+    definition equal to the version in force changes nothing: that version is returned."""
     scoring.validate_definition(definition)
-    last = scorecard.versions.aggregate(n=Max("number"))["n"] or 0
+    current = scorecard.versions.order_by("-number").first()
+    if current is not None and current.definition == definition:
+        return current
+    last = current.number if current is not None else 0
     version = ScorecardVersion.objects.create(scorecard=scorecard, number=last + 1, definition=definition,
                                               created_by=by, note=note[:300])
     transaction.on_commit(lambda: _enqueue_rescore(covered_accounts(scorecard)))

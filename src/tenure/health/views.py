@@ -72,7 +72,10 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             version = services.apply_scorecard(card, form.cleaned_data["definition"], by=request.user,
                                                note=form.cleaned_data["note"])
-            messages.success(request, f"Saved as version {version.number}; its accounts are being re-scored.")
+            if current is not None and version.pk == current.pk:
+                messages.info(request, f"Nothing changed: version {version.number} stays in force.")
+            else:
+                messages.success(request, f"Saved as version {version.number}; its accounts are being re-scored.")
             return redirect("health:scorecard", pk=card.pk)
     for v in versions:
         v.rules = [(_label(m["key"]), m["weight"], format_mapping(m["mapping"]))

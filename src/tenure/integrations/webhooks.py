@@ -143,7 +143,7 @@ def attempt(delivery_id: int, now: dt.datetime | None = None) -> str | None:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             code = response.status
     except urllib.error.HTTPError as e:
-        code, error = e.code, f"HTTP {e.code}"
+        code, error = e.code, (e.reason if isinstance(e.reason, str) else "")[:300]  # the code is kept apart
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         error = str(getattr(e, "reason", e))[:300] or type(e).__name__
     delivery.last_status_code, delivery.last_error = code, error
