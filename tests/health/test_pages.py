@@ -104,6 +104,8 @@ def test_health_page_shows_distribution_and_backtest(leader):
     assert page.status_code == 200
     body = text(page)
     assert "Is the score true?" in body and "Stored snapshots" in body and "Default v1 re-scored" in body
+    html = page.content.decode()  # a comparison re-scores history: the form says so while it works, in place
+    assert 'hx-indicator="#bt-working"' in html and 'id="bt-working"' in html and 'id="bt-panel"' in html
 
 
 def test_api_gives_the_score_with_its_explanations(csm_client):
