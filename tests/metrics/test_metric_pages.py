@@ -103,3 +103,12 @@ def test_api_endpoints(reader_client, history):
 
 def test_api_needs_authentication(client, db):
     assert client.get("/api/metrics/retention").status_code == 401
+
+
+@pytest.mark.parametrize("as_of, partial", [("2026-06-17", True), ("2026-06-30", False)])
+def test_the_as_of_days_month_is_labelled_partial_unless_it_is_over(reader_client, history, as_of, partial):
+    response = reader_client.get(reverse("metrics:retention"), {"months": 3, "as_of": as_of})
+    text = response.content.decode()
+    assert ("2026-06 <span class=\"muted small\">(to 17 Jun, partial)</span>" in text) == partial
+    assert ("2026-06 (partial)" in text) == partial  # the charts' months too
+    assert "2026-05 <span" not in text  # a month that is over is never partial

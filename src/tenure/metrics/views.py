@@ -83,8 +83,11 @@ def retention(request: HttpRequest) -> HttpResponse:
     months = report.months.to_dict("records") if len(report.months) else []
     if request.GET.get("export") == "csv":
         return _csv("retention", MOVEMENT_COLUMNS, ([m[c] for c in MOVEMENT_COLUMNS] for m in months))
+    for m in months:  # the as-of day's month is counted to that day only: said wherever it is shown
+        end = m["month_end"]
+        m["partial"] = (end + dt.timedelta(days=1)).month == end.month
     chart = {
-        "months": [m["month"] for m in months],
+        "months": [f"{m['month']} (partial)" if m["partial"] else m["month"] for m in months],
         **{k: [_num(m[k]) for m in months] for k in ("starting_mrr", "new", "expansion", "contraction", "churned",
                                                     "reactivation", "ending_mrr")},
         **{k: [_ratio(m[k]) for m in months] for k in ("grr", "nrr", "logo_churn_rate")},

@@ -1,4 +1,5 @@
-"""Usage setup pages: what usage has arrived, event sources (write keys), history imports, the feature catalog and messages the API rejected."""
+"""Usage setup pages: what usage has arrived, event sources (write keys), history imports, the feature catalog
+and messages the API rejected."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
