@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from tenure.users import throttle
+from tenure.users import audit, throttle
 from tenure.users.services import user_for_token
 
 
@@ -36,6 +36,7 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            audit.set_actor(user, f"{user} through the API")
         else:
             throttle.failed(limits)
         return user

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from tenure.accounts.models import Account, AssignmentRule
 from tenure.billing.services import arr_by_account, seats_by_account
+from tenure.users import audit
 from tenure.users.models import User
 
 DEFAULT_CAPACITY = 50  # accounts a CSM carries when no capacity is set on the user
@@ -120,6 +121,9 @@ def assign_accounts(account_ids=None, *, by: User | None = None, override_manual
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
     changes = plan(list(accounts), rules, current_loads(), override_manual=override_manual)
+    audit.record_changes(Account, [
+        (c.account, {"owner": (c.old_owner, c.new_owner), "coverage": (c.account.coverage, c.coverage)})
+        for c in changes], label=None if by else "assignment rules")
     for c in changes:
         Account.objects.filter(pk=c.account.pk).update(
             owner=c.new_owner, coverage=c.coverage, assigned_by_rule=c.rule

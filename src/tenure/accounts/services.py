@@ -17,6 +17,7 @@ from tenure.accounts.models import (
     LifecycleStage,
     RelationshipRole,
 )
+from tenure.users import audit
 from tenure.users.models import User
 
 ACCOUNT_FIELDS = ("name", "domain", *EXTERNAL_ID_FIELDS, "industry", "segment", "stage", "owner", "custom")
@@ -342,7 +343,9 @@ def create_accounts(accounts: Iterable[Account], *, clean: bool = True) -> list[
         if clean:
             bulk.clean_changed(account, ())
     _check_owners(accounts, _active_owners({a.owner_id for a in accounts}))
-    return bulk.insert(Account, accounts)
+    created = bulk.insert(Account, accounts)
+    audit.record_created(Account, created)
+    return created
 
 
 @transaction.atomic
@@ -355,10 +358,12 @@ def update_accounts(changes: Iterable[tuple[Account, dict]], *, by: User | None 
     changed: list[Account] = []
     names: set[str] = set()
     moves: list[tuple[Account, int | None]] = []
+    olds: dict[int, dict] = {}
     for account, fields in changes:
         diff = {k: v for k, v in _account_values(dict(fields)).items() if getattr(account, k) != v}
         if not diff:
             continue
+        olds[id(account)] = {k: getattr(account, k) for k in diff}
         old_owner_id = account.owner_id
         for key, value in diff.items():
             setattr(account, key, value)
@@ -377,6 +382,14 @@ def update_accounts(changes: Iterable[tuple[Account, dict]], *, by: User | None 
     if moves:
         _record_owner_changes([(a, users.get(old), users.get(a.owner_id)) for a, old in moves],
                               by=by, source=source, at=at)
+        names_of = {pk: str(u) for pk, u in users.items()}
+    else:
+        names_of = {}
+    audit.record_changes(Account, [
+        (a, {k.removesuffix("_id"): (names_of.get(v, v) if k == "owner_id" else v,
+                                     names_of.get(getattr(a, k), getattr(a, k)) if k == "owner_id" else getattr(a, k))
+             for k, v in olds[id(a)].items()})
+        for a in changed], label=None if source == "app" else source)
     return changed
 
 
@@ -412,7 +425,9 @@ def create_contacts(contacts: Iterable[Contact], *, clean: bool = True) -> list[
         contact.product_user_id = clean_external_id(contact.product_user_id)
         if clean:
             bulk.clean_changed(contact, ())
-    return bulk.insert(Contact, contacts)
+    created = bulk.insert(Contact, contacts)
+    audit.record_created(Contact, created)
+    return created
 
 
 @transaction.atomic
@@ -421,10 +436,12 @@ def update_contacts(changes: Iterable[tuple[Contact, dict]], *, clean: bool = Tr
     or is_* flags); ``updated_at`` moves so the refresh sees them. Returns the contacts that changed."""
     changed: list[Contact] = []
     names: set[str] = set()
+    olds: dict[int, dict] = {}
     for contact, fields in changes:
         diff = {k: v for k, v in _contact_values(fields).items() if getattr(contact, k) != v}
         if not diff:
             continue
+        olds[id(contact)] = {k: getattr(contact, k) for k in diff}
         for key, value in diff.items():
             setattr(contact, key, value)
         if clean:
@@ -432,6 +449,7 @@ def update_contacts(changes: Iterable[tuple[Contact, dict]], *, clean: bool = Tr
         names.update(diff)
         changed.append(contact)
     bulk.save_changed(Contact, changed, names)
+    audit.record_changes(Contact, [(c, {k: (v, getattr(c, k)) for k, v in olds[id(c)].items()}) for c in changed])
     return changed
 
 

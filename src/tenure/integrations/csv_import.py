@@ -67,6 +67,7 @@ from tenure.integrations.csv_cells import (  # noqa: F401  (re-exported for impo
     parse_mapping,
 )
 from tenure.integrations.csv_files import Lines, digest_of, opened, records, sniff_delimiter
+from tenure.users import audit
 
 CHUNK_ROWS = 1000
 MAX_ERRORS = 50
@@ -490,6 +491,15 @@ def import_csv(
 
     Raises ImportFileError for problems with the file as a whole.
     """
+    user, who = audit.current_actor()
+    name = os.path.basename(str(getattr(source, "name", source)))[:80]
+    # Every record the import changes is audited as this import's, and the person's who ran it.
+    with audit.acting_as(user, f"{who}, importing {kind} from {name}" if user else f"import of {kind} from {name}"):
+        return _import_csv(kind, source, mapping=mapping, dry_run=dry_run, encoding=encoding, delimiter=delimiter,
+                           progress=progress, chunk_rows=chunk_rows, options=options)
+
+
+def _import_csv(kind, source, *, mapping, dry_run, encoding, delimiter, progress, chunk_rows, options) -> ImportResult:
     importer_class = get_importer(kind)
     mapping = parse_mapping(mapping)
     options, notes = _detected(importer_class, source, mapping, encoding, delimiter, dict(options or {}))

@@ -36,6 +36,7 @@ from tenure.risk.models import (
     TaskStatus,
 )
 from tenure.risk.plays import due_dates, install_default_plays
+from tenure.users import audit
 
 SEVERITY_PRIORITY = {Severity.HIGH: TaskPriority.HIGH, Severity.MEDIUM: TaskPriority.NORMAL,
                      Severity.LOW: TaskPriority.LOW}
@@ -432,6 +433,11 @@ def close_tasks(tasks, reason: str, outcome: str, *, by=None, note: str = "") ->
     Task.objects.filter(pk__in=[t.pk for t in rows]).update(
         status=TaskStatus.DONE, snoozed_until=None, close_reason=reason, outcome=outcome, close_note=note,
         closed_at=now, closed_by=by, updated_at=now)
+    labels = dict(TaskStatus.choices)
+    audit.record_changes(Task, [(t, {"status": (labels[t.status], labels[TaskStatus.DONE]),
+                                     "close_reason": ("", CloseReason(reason).label),
+                                     "outcome": ("", Outcome(outcome).label)}) for t in rows],
+                         label="Tenure, automatically" if by is None else None)
     for t in rows:
         t.status, t.snoozed_until, t.close_reason, t.outcome = TaskStatus.DONE, None, reason, outcome
         t.close_note, t.closed_at, t.closed_by, t.updated_at = note, now, by, now

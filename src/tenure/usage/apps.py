@@ -5,3 +5,9 @@ class UsageConfig(AppConfig):
     name = "tenure.usage"
     label = "usage"
     verbose_name = "Product usage"
+
+    def ready(self) -> None:
+        from tenure.usage.models import WriteKey
+        from tenure.users import audit
+
+        audit.track(WriteKey, exclude=("last_used_at",))

@@ -115,3 +115,35 @@ class SignInThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_started_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class AuditEntry(models.Model):
+    """One change to a record, field by field: who (a person, an import, an API token, a rule), when, old → new.
+    Append-only; it names its record by model and id, not by a foreign key, so it outlives the record."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200, help_text="Who, in words: a person, 'import accounts.csv', "
+                                                            "'API token crm-sync (carol)', 'system'.")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    model = models.CharField(max_length=60, help_text="app_label.model of the record")
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    account_id = models.BigIntegerField(null=True, blank=True, help_text="The account it concerns, if one.")
+    field = models.CharField(max_length=60, blank=True, default="")
+    old = models.TextField(blank=True, default="")
+    new = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["account_id", "-at"]), models.Index(fields=["model", "object_id"]),
+                   models.Index(fields=["-at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.model} {self.object_id}"

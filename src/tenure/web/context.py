@@ -19,6 +19,7 @@ SETUP = (  # the pages CS operations use, under one menu; the others read most o
     ("risk:settings", "Signal settings"),
     ("accounts:assignment", "Assignment rules"),
     ("integrations:webhooks", "Webhooks"),
+    ("web:audit", "Audit"),
 )
 # Who may open a set-up page at all (the rest are open to every role, read-only unless it manages set-up).
 SETUP_OPENS = {"integrations:import": "can_write", "risk:settings": "manages_setup"}
@@ -34,7 +35,7 @@ def _paths() -> tuple[tuple[str, str], ...]:
 def active_item(view_name: str, path: str) -> str | None:
     """The one navigation item a page is in: the item itself; else the item it belongs to; else the item whose
     address is the longest start of the page's (an account's page is in Accounts, a scorecard's in Scorecards);
-    else the first item of the same app. None outside every item."""
+    else the first main item of the same app. None outside every item."""
     names = [name for name, _ in _paths()]
     if view_name in names:
         return view_name
@@ -44,7 +45,7 @@ def active_item(view_name: str, path: str) -> str | None:
     if prefixed:
         return max(prefixed)[1]
     namespace = view_name.rpartition(":")[0]
-    return next((name for name in names if namespace and name.rpartition(":")[0] == namespace), None)
+    return next((name for name, _ in MAIN if namespace and name.rpartition(":")[0] == namespace), None)
 
 
 def navigation(request):

@@ -1,0 +1,100 @@
+"""The audit trail: every change, field by field, with who made it (a person, an import, the API, a rule, Tenure
+itself), kept when the record is deleted, and a read-only page to find it."""
+
+import json
+import textwrap
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tenure.accounts import services as accounts
+from tenure.accounts.models import Account, AssignmentRule
+from tenure.integrations.csv_import import import_csv
+from tenure.risk.models import Task
+from tenure.risk.work import open_task
+from tenure.users.models import AuditEntry, Role
+from tenure.users.services import issue_token
+from tests.factories import make_account, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def entries(**filters) -> list[tuple]:
+    return list(AuditEntry.objects.filter(**filters).order_by("pk")
+                .values_list("actor_label", "action", "field", "old", "new"))
+
+
+def test_a_change_through_the_api_names_the_person_and_each_field(csm):
+    dana = make_user(Role.CSM, first_name="Dana", last_name="Scully")
+    account = make_account(name="Initech", owner=csm, stage="adopting")
+    _, raw = issue_token(csm, "crm")
+    api = Client(headers={"authorization": f"Bearer {raw}"})
+    response = api.patch(f"/api/accounts/{account.pk}", json.dumps({"stage": "renewing", "owner_id": dana.pk}),
+                         content_type="application/json")
+    assert response.status_code == 200
+    changed = entries(model="accounts.account", object_id=account.pk, action="update")
+    assert (f"{csm} through the API", "update", "stage", "Adopting", "Renewing") in changed
+    assert (f"{csm} through the API", "update", "owner", str(csm), "Dana Scully") in changed
+    assert AuditEntry.objects.filter(object_id=account.pk, action="update").first().actor == csm
+
+
+def test_a_person_on_a_page_and_a_bulk_close_are_recorded_as_that_person(csm):
+    account = make_account(owner=csm)
+    c = Client()
+    c.force_login(csm)
+    c.post(reverse("risk:new_task"), {"account": account.pk, "title": "Call Bill", "due_on": "2030-01-01",
+                                      "priority": 3, "owner": csm.pk})
+    task = Task.objects.get()
+    assert entries(model="risk.task", object_id=task.pk) == [(str(csm), "create", "", "", "")]
+    c.post(reverse("risk:bulk"), {"task_ids": [task.pk], "action": "close", "reason": "completed",
+                                  "outcome": "improved"})
+    closed = entries(model="risk.task", object_id=task.pk, action="update")
+    assert (str(csm), "update", "status", "Open", "Done") in closed
+    assert (str(csm), "update", "outcome", "", "Improved") in closed
+
+
+def test_an_import_is_named_as_the_import_and_a_rule_as_the_rules(tmp_path, csm):
+    path = tmp_path / "crm-export.csv"
+    path.write_text(textwrap.dedent("""\
+        crm_id,Name,Stage
+        C-1,Acme,adopting
+    """))
+    assert import_csv("accounts", path).ok
+    acme = Account.objects.get(crm_id="C-1")
+    assert entries(object_id=acme.pk, model="accounts.account") == [
+        ("import of accounts from crm-export.csv", "create", "", "", "")]
+    path.write_text("crm_id,Name,Stage\nC-1,Acme,renewing\n")
+    assert import_csv("accounts", path).ok
+    assert ("import of accounts from crm-export.csv", "update", "stage", "adopting", "renewing") in entries(
+        object_id=acme.pk)
+    rule = AssignmentRule.objects.create(name="Everyone to carol", position=1)
+    rule.team.add(csm)
+    from tenure.accounts.assignment import assign_accounts
+
+    assign_accounts([acme.pk])
+    assert ("assignment rules", "update", "owner", "", str(csm)) in entries(object_id=acme.pk)
+
+
+def test_the_trail_outlives_the_record(csm):
+    account = make_account(name="Gone Corp", owner=csm)
+    accounts.update_account(account, stage="renewing")
+    pk = account.pk
+    account.delete()
+    kept = entries(model="accounts.account", object_id=pk)
+    assert [a for _, a, *_ in kept] == ["create", "update", "delete"]
+
+
+def test_every_role_reads_the_trail_filtered_and_nobody_writes_it(csm, reader):
+    account = make_account(name="Initech", owner=csm)
+    other = make_account(name="Globex")
+    task = open_task(account, title="Prepare the QBR")
+    c = Client()
+    c.force_login(reader)
+    page = c.get(reverse("web:audit"), {"account": account.pk}).content.decode()
+    assert "Initech" in page and "Prepare the QBR" in page and "Globex" not in page
+    assert f"#{task.pk}" in page
+    assert "Globex" in c.get(reverse("web:audit"), {"model": "accounts.account"}).content.decode()
+    assert c.post(reverse("web:audit"), {}).status_code in (403, 405)
+    assert c.get(reverse("web:audit"), {"account": "x", "since": "not a day", "before": "-1"}).status_code == 200
+    assert other.pk
