@@ -9,6 +9,7 @@ from tests.accounts.pages import listed
 from tests.factories import make_account, make_contact, make_subscription, make_user
 
 URL = reverse("accounts:list")
+ALL = {"stage": "all"}  # churned accounts too (the list hides them by default)
 
 
 @pytest.fixture
@@ -32,11 +33,11 @@ def book(csm):
 
 
 def test_list_shows_every_account_by_name(csm_client, book):
-    assert listed(csm_client.get(URL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+    assert listed(csm_client.get(URL, ALL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
 
 
 def test_list_shows_live_totals_and_next_renewal(csm_client, book):
-    html = csm_client.get(URL).content.decode()
+    html = csm_client.get(URL, ALL).content.decode()
     acme_row = html[html.index(">Acme<"):html.index(">Beta Labs<")]
     assert ">110<" in acme_row  # 100 + 10 seats, trialing counts as live
     assert ">5,300<" in acme_row
@@ -57,32 +58,32 @@ def test_list_shows_live_totals_and_next_renewal(csm_client, book):
     ],
 )
 def test_search_matches_name_domain_and_external_ids(csm_client, book, q, expected):
-    assert listed(csm_client.get(URL, {"q": q})) == expected
+    assert listed(csm_client.get(URL, {**ALL, "q": q})) == expected
 
 
 def test_filter_by_owner(csm_client, book):
-    assert listed(csm_client.get(URL, {"owner": book["bob"].pk})) == ["Beta Labs", "Delta"]
+    assert listed(csm_client.get(URL, {**ALL, "owner": book["bob"].pk})) == ["Beta Labs", "Delta"]
 
 
 def test_filter_unassigned(csm_client, book):
-    assert listed(csm_client.get(URL, {"owner": "none"})) == ["Cobalt"]
+    assert listed(csm_client.get(URL, {**ALL, "owner": "none"})) == ["Cobalt"]
 
 
 def test_filter_by_segment(csm_client, book):
-    assert listed(csm_client.get(URL, {"segment": "enterprise"})) == ["Acme", "Delta"]
+    assert listed(csm_client.get(URL, {**ALL, "segment": "enterprise"})) == ["Acme", "Delta"]
 
 
 def test_filter_by_stage(csm_client, book):
-    assert listed(csm_client.get(URL, {"stage": "renewing"})) == ["Cobalt"]
+    assert listed(csm_client.get(URL, {**ALL, "stage": "renewing"})) == ["Cobalt"]
 
 
 def test_filters_combine(csm_client, book):
-    assert listed(csm_client.get(URL, {"segment": "enterprise", "owner": book["bob"].pk})) == ["Delta"]
-    assert listed(csm_client.get(URL, {"segment": "enterprise", "q": "acme", "stage": "churned"})) == []
+    assert listed(csm_client.get(URL, {**ALL, "segment": "enterprise", "owner": book["bob"].pk})) == ["Delta"]
+    assert listed(csm_client.get(URL, {**ALL, "segment": "enterprise", "q": "acme", "stage": "churned"})) == []
 
 
 def test_filter_choices_list_owners_segments_and_stages(csm_client, book):
-    html = csm_client.get(URL).content.decode()
+    html = csm_client.get(URL, ALL).content.decode()
     assert '<option value="none">Unassigned</option>' in html
     assert f'<option value="{book["bob"].pk}">Bob Baker</option>' in html
     for segment in ("enterprise", "mid-market", "smb"):
@@ -92,7 +93,7 @@ def test_filter_choices_list_owners_segments_and_stages(csm_client, book):
 
 def test_unknown_filter_values_are_ignored_not_errors(csm_client, book):
     response = csm_client.get(URL, {"owner": "999999", "stage": "bogus", "sort": "password", "page": "x"})
-    assert listed(response) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+    assert listed(response) == ["Acme", "Beta Labs", "Cobalt"]  # the default view: active customers
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ def test_unknown_filter_values_are_ignored_not_errors(csm_client, book):
     ],
 )
 def test_sort_by_each_column(csm_client, book, sort, expected):
-    assert listed(csm_client.get(URL, {"sort": sort})) == expected
+    assert listed(csm_client.get(URL, {**ALL, "sort": sort})) == expected
 
 
 def test_sorted_column_is_marked_and_its_link_reverses_the_order(csm_client, book):
@@ -132,8 +133,8 @@ def many_accounts(db):
 
 
 def test_list_is_paginated_fifty_per_page(csm_client, many_accounts):
-    first = listed(csm_client.get(URL))
-    third = listed(csm_client.get(URL, {"page": 3}))
+    first = listed(csm_client.get(URL, ALL))
+    third = listed(csm_client.get(URL, {**ALL, "page": 3}))
     assert first == [f"Customer {i:03d}" for i in range(50)]
     assert third == [f"Customer {i:03d}" for i in range(100, 120)]
 
@@ -144,17 +145,17 @@ def test_page_links_keep_filters_and_sort(csm_client, many_accounts):
     html = response.content.decode()
     assert "Showing 1\u201350 of 60 accounts" in html
     assert "?segment=smb&amp;sort=-name&amp;page=2" in html
-    page2 = listed(csm_client.get(URL, {"segment": "smb", "sort": "-name", "page": 2}))
+    page2 = listed(csm_client.get(URL, {**ALL, "segment": "smb", "sort": "-name", "page": 2}))
     assert len(page2) == 10
     assert page2[-1] == "Customer 001"
 
 
 def test_page_past_the_end_shows_the_last_page(csm_client, many_accounts):
-    assert listed(csm_client.get(URL, {"page": 99}))[-1] == "Customer 119"
+    assert listed(csm_client.get(URL, {**ALL, "page": 99}))[-1] == "Customer 119"
 
 
 def test_htmx_request_gets_only_the_table(csm_client, book):
-    response = csm_client.get(URL, {"q": "acme"}, headers={"HX-Request": "true"})
+    response = csm_client.get(URL, {**ALL, "q": "acme"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert listed(response) == ["Acme"]
     assert "<html" not in html and 'id="account-filters"' not in html
@@ -165,23 +166,23 @@ def test_htmx_request_gets_only_the_table(csm_client, book):
 
 def test_htmx_history_restore_gets_the_whole_page(csm_client, book):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    html = csm_client.get(URL, headers=headers).content.decode()
+    html = csm_client.get(URL, ALL, headers=headers).content.decode()
     assert "<html" in html and 'id="account-filters"' in html
 
 
 def test_filters_form_works_without_javascript(csm_client, book):
-    html = csm_client.get(URL, {"q": "cobalt"}).content.decode()
+    html = csm_client.get(URL, {**ALL, "q": "cobalt"}).content.decode()
     assert '<form id="account-filters" class="filters" method="get" action="/accounts/"' in html
     assert 'value="cobalt"' in html  # the search box keeps what was typed
 
 
 def test_empty_result_says_so(csm_client, book):
-    html = csm_client.get(URL, {"q": "zzz"}).content.decode()
+    html = csm_client.get(URL, {**ALL, "q": "zzz"}).content.decode()
     assert "No accounts match these filters." in html
 
 
 def test_read_only_user_can_see_the_list(reader_client, book):
-    assert listed(reader_client.get(URL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
+    assert listed(reader_client.get(URL, ALL)) == ["Acme", "Beta Labs", "Cobalt", "Delta"]
 
 
 def _populate(n: int, owner) -> None:

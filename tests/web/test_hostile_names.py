@@ -70,7 +70,7 @@ def test_csv_exports_neutralise_formulas_and_keep_numbers_numeric(hostile, path)
 
 
 def test_the_csv_cell_rule():
-    from tenure.metrics.views import csv_cell
+    from tenure.exports import csv_cell
 
     assert csv_cell("=SUM(A1)") == "'=SUM(A1)" and csv_cell("@x") == "'@x" and csv_cell("+1") == "'+1"
     assert csv_cell("-x") == "'-x" and csv_cell("\tx") == "'\tx" and csv_cell("\rx") == "'\rx"

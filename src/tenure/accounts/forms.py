@@ -5,11 +5,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account, CommunityRole, Contact, LifecycleStage, RelationshipRole
-from tenure.accounts.services import owns_accounts, segments
+from tenure.accounts.services import ACTIVE, owns_accounts, segments
 from tenure.engagement.models import Sentiment, TouchKind
 from tenure.users.models import Role, User
 
 UNASSIGNED = "none"
+ALL_STAGES = "all"
 
 # Sort keys the list accepts, mapped to the column label shown in the table header.
 SORT_COLUMNS = {
@@ -35,7 +36,8 @@ class AccountFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     owner = forms.ChoiceField(label="Owner CSM", required=False)
     segment = forms.ChoiceField(label="Segment", required=False)
-    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "All stages"), *LifecycleStage.choices])
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[
+        ("", "Active customers"), (ALL_STAGES, "All, churned too"), *LifecycleStage.choices])
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     def __init__(self, data=None, **kwargs):
@@ -60,7 +62,16 @@ class AccountFilterForm(forms.Form):
     def filters(self) -> dict:
         """The valid filters as keyword arguments for search_accounts; invalid ones are dropped."""
         data = self._valid_data()
-        return {key: data[key] for key in ("q", "owner", "segment", "stage") if data.get(key)}
+        found = {key: data[key] for key in ("q", "owner", "segment", "stage") if data.get(key)}
+        # Churned accounts are history: shown when asked for (their stage, or "all"), not by default.
+        if found.get("stage") == ALL_STAGES:
+            del found["stage"]
+        elif "stage" not in found:
+            found["stage"] = ACTIVE
+        return found
+
+    def is_filtered(self) -> bool:
+        return bool({k: v for k, v in self.filters().items() if (k, v) != ("stage", ACTIVE)})
 
     def chosen_sort(self) -> str:
         return self._valid_data().get("sort") or DEFAULT_SORT
@@ -122,3 +133,31 @@ class PersonForm(forms.Form):
         if left and left > timezone.localdate():
             raise forms.ValidationError("Record a departure once it has happened (today or earlier).")
         return left
+
+
+class BulkAccountsForm(forms.Form):
+    """Change the owner or the stage of the accounts ticked on the list."""
+
+    account_ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    owner = forms.ChoiceField(required=False)
+    stage = forms.ChoiceField(required=False, choices=[("", "Keep"), *LifecycleStage.choices])
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        ids = data.getlist("account_ids") if data is not None and hasattr(data, "getlist") else []
+        self.fields["account_ids"].choices = [(i, i) for i in ids]
+        people = User.objects.filter(is_active=True, role__in=(Role.CSM, Role.LEADER, Role.ADMIN)).order_by(
+            "first_name", "last_name", "username")
+        self.fields["owner"].choices = [("", "Keep"), (UNASSIGNED, "Nobody"), *[(str(u.pk), str(u)) for u in people]]
+
+    def clean_account_ids(self):
+        ids = self.cleaned_data["account_ids"]
+        if not ids or len(ids) > 1000 or any(not 0 < i < 2**62 for i in ids):
+            raise forms.ValidationError("Tick between 1 and 1,000 accounts.")
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner") and not data.get("stage"):
+            raise forms.ValidationError("Pick a new owner or a new stage.")
+        return data

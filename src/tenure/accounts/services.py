@@ -461,7 +461,8 @@ def search_accounts(
     segment: str = "",
     stage: str = "",
 ) -> QuerySet[Account]:
-    """The filters the accounts list and the API share. owner='none' means no CSM assigned."""
+    """The filters the accounts list and the API share. owner='none' means no CSM assigned; stage='active' means
+    every stage but churned (the customers a team still serves)."""
     qs = Account.objects.all() if qs is None else qs
     if q:
         q = q.strip()
@@ -482,9 +483,14 @@ def search_accounts(
         qs = qs.filter(owner_id=owner_id) if 0 < owner_id < 2**63 else qs.none()
     if segment:
         qs = qs.filter(segment__iexact=segment)
-    if stage:
+    if stage == ACTIVE:
+        qs = qs.exclude(stage=LifecycleStage.CHURNED)
+    elif stage:
         qs = qs.filter(stage=stage)
     return qs
+
+
+ACTIVE = "active"
 
 
 def owns_accounts() -> Q:

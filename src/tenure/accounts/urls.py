@@ -5,6 +5,7 @@ from tenure.accounts import assignment_views, people_views, views
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
+    path("bulk/", views.bulk_change, name="bulk"),
     path("assignment/", assignment_views.rules_page, name="assignment"),
     path("assignment/<int:pk>/", assignment_views.rules_page, name="assignment-edit"),
     path("assignment/run/", assignment_views.run_rules, name="assignment-run"),

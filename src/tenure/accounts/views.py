@@ -11,17 +11,19 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from tenure.accounts.forms import SORT_COLUMNS, AccountFilterForm, TouchForm
+from tenure.accounts.forms import SORT_COLUMNS, UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
-from tenure.accounts.services import search_accounts
+from tenure.accounts.services import search_accounts, update_accounts
 from tenure.engagement.services import record_touch
 from tenure.engagement.views import plan_context
+from tenure.exports import csv_response
 from tenure.facts import load_facts
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
 from tenure.risk.services import account_signals_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
 from tenure.usage.panels import account_usage_panel
+from tenure.users.models import User
 
 PER_PAGE = 50
 TIMELINE_LENGTH = 50
@@ -53,10 +55,39 @@ def _ordering(sort: str) -> list:
     return [*(by(c) for c in columns), "name", "pk"]
 
 
+EXPORT_COLUMNS = ["account", "crm_id", "domain", "segment", "stage", "owner", "seats", "mrr", "next_renewal",
+                  "health_score", "health_band", "churn_probability", "utilization", "active_users"]
+EXPORT_BATCH = 1000
+
+
+def _export_rows(accounts):
+    """Every account of the list's view, its facts read a batch at a time (memory flat in the list's size)."""
+    today = timezone.localdate()
+    rows = list(accounts.values_list("pk", flat=True))
+    for i in range(0, len(rows), EXPORT_BATCH):
+        ids = rows[i:i + EXPORT_BATCH]
+        facts = load_facts(ids, today, parts=("subscriptions", "usage"))
+        by_id = {a.pk: a for a in Account.objects.filter(pk__in=ids).select_related("owner", "health",
+                                                                                     "churn_prediction")}
+        for pk in ids:
+            a, f = by_id[pk], facts[pk]
+            live = bool(f.subscriptions)
+            health = getattr(a, "health", None)
+            prediction = getattr(a, "churn_prediction", None)
+            yield [a.name, a.crm_id or "", a.domain, a.segment, a.get_stage_display(), str(a.owner or ""),
+                   f.seats if live else "", f.mrr if live else "", f.next_renewal_on or "" if live else "",
+                   "" if health is None or health.score is None else round(health.score, 1),
+                   health.band if health is not None else "",
+                   "" if prediction is None else round(prediction.probability, 4),
+                   "" if f.utilization is None else round(f.utilization, 4), f.active_users]
+
+
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET or None)
     sort = form.chosen_sort()
     found = search_accounts(**form.filters())
+    if request.GET.get("export") == "csv":
+        return csv_response("accounts", EXPORT_COLUMNS, _export_rows(found.order_by(*_ordering(sort))))
     accounts = found.select_related("owner", "health", "churn_prediction")
     paginator = Paginator(accounts.order_by(*_ordering(sort)), PER_PAGE)
     paginator.count = found.count()  # without the joins
@@ -92,7 +123,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "columns": columns,
         "page_url": f"{list_url}?{_with(kept, sort=sort)}&page=",
-        "is_filtered": bool(form.filters()),
+        "is_filtered": form.is_filtered(),
+        "can_bulk": may_change_in_bulk(request.user),
+        "bulk_form": BulkAccountsForm() if may_change_in_bulk(request.user) else None,
+        "export_url": f"{list_url}?{_with(kept, sort=sort, export='csv')}",
         "today": timezone.localdate(),
     }
     # An htmx request from the filters or a table link swaps just the table; a history restore needs it all.
@@ -101,6 +135,40 @@ def account_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def may_change_in_bulk(user) -> bool:
+    """Reassigning or restaging many accounts at once is team management: leaders and CS operations."""
+    return user.can_write and (user.is_leader or user.manages_setup)
+
+
+@require_POST
+def bulk_change(request: HttpRequest) -> HttpResponse:
+    """The accounts ticked on the list get a new owner or stage, through the accounts service (audit trail and
+    timeline notes), all of them or none."""
+    if not may_change_in_bulk(request.user):
+        raise PermissionDenied("Only CS leaders and CS operations change accounts in bulk.")
+    form = BulkAccountsForm(request.POST)
+    back = reverse("accounts:list") + (f"?{request.POST['query']}" if request.POST.get("query", "").isprintable()
+                                       and request.POST.get("query") else "")
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: " + " ".join(" ".join(v) for v in form.errors.values()))
+        return redirect(back)
+    data = form.cleaned_data
+    stored = list(Account.objects.filter(pk__in=data["account_ids"]))
+    change = {}
+    if data["owner"]:
+        change["owner"] = None if data["owner"] == UNASSIGNED else User.objects.filter(pk=int(data["owner"])).first()
+    if data["stage"]:
+        change["stage"] = data["stage"]
+    try:
+        changed = update_accounts([(a, change) for a in stored], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "Nothing was changed: " + " ".join(exc.messages))
+    else:
+        messages.success(request, f"{len(changed)} of {len(stored)} account{'s' if len(stored) != 1 else ''} changed"
+                                  f"{'' if len(changed) == len(stored) else ' (the others already were so)'}.")
+    return redirect(back)
 
 
 def _with(query, **values) -> str:

@@ -1,6 +1,5 @@
 """Retention, cohorts, renewals and book of business pages. Every table also downloads as CSV (?export=csv)."""
 
-import csv
 import datetime as dt
 import functools
 from decimal import Decimal
@@ -8,30 +7,13 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from tenure.exports import csv_response
 from tenure.metrics import services
 from tenure.predict.models import ChurnModel
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def csv_cell(value):
-    """A cell a spreadsheet shows as text, never runs (OWASP's CSV injection rule): text starting like a formula
-    gets a leading apostrophe. Numbers stay numbers, so -120 is still a number."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv(name: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    return response
+def _csv(name: str, header: list[str], rows):
+    return csv_response(name, header, rows)
 
 
 class BadDay(ValueError):
