@@ -26,6 +26,8 @@ from tenure.usage.panels import account_usage_panel
 PER_PAGE = 50
 TIMELINE_LENGTH = 50
 TICKETS_SHOWN = 50
+# The account facts the page shows: the key numbers (subscriptions) and the usage panel (usage, key features).
+PAGE_FACTS = ("subscriptions", "usage", "features")
 
 
 def _ordering(sort: str) -> list:
@@ -117,7 +119,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
     contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
     subscriptions = list(account.subscriptions.prefetch_related("history"))
-    facts = load_facts([account.pk], timezone.localdate())[account.pk]
+    facts = load_facts([account.pk], timezone.localdate(), parts=PAGE_FACTS)[account.pk]
     live_ids = {s.id for s in facts.subscriptions}
     for s in subscriptions:
         s.live_today = s.pk in live_ids
