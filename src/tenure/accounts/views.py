@@ -118,6 +118,8 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     for c in contacts:
         c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
     contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
+    if touch_form is not None:
+        touch_form.choose_from(contacts)
     subscriptions = list(account.subscriptions.prefetch_related("history"))
     facts = load_facts([account.pk], timezone.localdate(), parts=PAGE_FACTS)[account.pk]
     live_ids = {s.id for s in facts.subscriptions}
@@ -143,6 +145,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     touches = list(
         account.touches.select_related("author").prefetch_related("contacts")[: TIMELINE_LENGTH + 1]
     )
+    health = account_health_panel(account)
     return {
         "account": account,
         "custom_attributes": sorted(account.custom.items()) if isinstance(account.custom, dict) else [],
@@ -167,8 +170,8 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "more_touches": len(touches) > TIMELINE_LENGTH,
         "touch_form": touch_form,
         **account_usage_panel(account, account_facts=facts),
-        **account_health_panel(account),
-        **account_churn_panel(account),
+        **health,
+        **account_churn_panel(account, latest_health=health["health"]),
         **account_signals_panel(account),
         **plan_context(account),
     }
