@@ -81,7 +81,11 @@ def account_usage_panel(account, today: dt.date | None = None, account_facts=Non
     # The facts' day, when given: every figure of the panel stands on the same day.
     today = account_facts.as_of if account_facts is not None else today or timezone.localdate()
     series = daily_series(account.pk, today - dt.timedelta(days=CHART_DAYS - 1), today)
+    has_usage = any(users for _, users, _, _ in series)
     if account_facts is not None:
+        if not has_usage and not account_facts.active_users:
+            # The panel says only that no usage arrived: none of its figures are read.
+            return {"usage": None, "usage_chart": None, "has_usage": False}
         facts = _from_facts(account.pk, today, account_facts, series)
     else:
         facts = account_usage(account.pk, *window(today, WINDOW_DAYS), today=today)
@@ -92,4 +96,4 @@ def account_usage_panel(account, today: dt.date | None = None, account_facts=Non
         "seats": facts.seats,
         "utilization": None if facts.utilization is None else round(facts.utilization * 100, 1),
     }
-    return {"usage": facts, "usage_chart": chart, "has_usage": any(chart["active_users"])}
+    return {"usage": facts, "usage_chart": chart, "has_usage": has_usage}
