@@ -159,8 +159,8 @@ def _everything(account, n: int) -> None:
 # usage panel: the chart's days, the feature catalog, weekly active users, key-feature depth, feature use: 5
 # (only the chart's days for an account no usage reached);
 # health panel: the trend, the two compared snapshots, the latest pulse: 3; churn panel: the prediction with its
-# model: 1; signals: 1; onboarding and success plan: projects, their milestones, the milestones' owners, goals: 4.
-PINNED = 9 + 5 + 3 + 1 + 1 + 4
+# model: 1; signals: 1; onboarding and success plan: projects, their milestones with owners, goals: 3.
+PINNED = 9 + 5 + 3 + 1 + 1 + 3
 
 
 def _page_facts_queries() -> int:
@@ -189,8 +189,8 @@ def test_detail_runs_a_pinned_number_of_queries_whatever_the_account_holds(csm_c
 
 
 def test_an_account_without_usage_reads_only_the_chart_days_of_it(csm_client, full_account, django_assert_num_queries):
-    # Usage: the chart's days only (4 fewer). No onboarding project: no milestones nor their owners (2 fewer), but
-    # the templates a writer may start one from (1 more).
-    with django_assert_num_queries(PINNED - 4 - 2 + 1 + _page_facts_queries()):
+    # Usage: the chart's days only (4 fewer). No onboarding project: no milestones (1 fewer), but the templates a
+    # writer may start one from (1 more).
+    with django_assert_num_queries(PINNED - 4 - 1 + 1 + _page_facts_queries()):
         html = _page(csm_client, full_account)
     assert "No product usage received" in html
