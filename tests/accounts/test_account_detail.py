@@ -194,3 +194,12 @@ def test_an_account_without_usage_reads_only_the_chart_days_of_it(csm_client, fu
     with django_assert_num_queries(PINNED - 4 - 1 + 1 + _page_facts_queries()):
         html = _page(csm_client, full_account)
     assert "No product usage received" in html
+
+
+def test_a_touch_still_names_a_person_who_moved_to_another_account(csm_client, full_account):
+    # The timeline takes a touch's people from the account's contacts; one who is no longer among them is read too.
+    from tenure.accounts.models import Contact
+
+    Contact.objects.filter(name="Hank Scorpio").update(account=make_account(name="Elsewhere"))
+    timeline = _section(_page(csm_client, full_account), "timeline")
+    assert "With Frank Grimes, Hank Scorpio" in timeline

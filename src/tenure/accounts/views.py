@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.forms import SORT_COLUMNS, AccountFilterForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
 from tenure.accounts.services import search_accounts
-from tenure.engagement.services import record_touch
+from tenure.engagement.services import latest_touches, record_touch
 from tenure.engagement.views import plan_context
 from tenure.facts import load_facts
 from tenure.health.panels import account_health_panel
@@ -114,10 +114,10 @@ def _with(query, **values) -> str:
 
 def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
-    contacts = list(account.contacts.all())
-    for c in contacts:
+    by_name = list(account.contacts.all())
+    for c in by_name:
         c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
-    contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
+    contacts = sorted(by_name, key=lambda c: not c.is_active)  # people still there first, each group by name
     if touch_form is not None:
         touch_form.choose_from(contacts)
     subscriptions = list(account.subscriptions.prefetch_related("history"))
@@ -142,9 +142,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         )
         .order_by("unresolved", "priority_rank", "-opened_at", "-pk")[: TICKETS_SHOWN + 1]
     )
-    touches = list(
-        account.touches.select_related("author").prefetch_related("contacts")[: TIMELINE_LENGTH + 1]
-    )
+    touches = latest_touches(account, TIMELINE_LENGTH + 1, by_name)
     health = account_health_panel(account)
     return {
         "account": account,
