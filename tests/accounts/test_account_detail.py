@@ -109,16 +109,97 @@ def _grow(account, n: int) -> None:
         make_touch(account, contacts=contacts[: i + 1])
 
 
-@pytest.mark.parametrize("extra", [0, 8])
-def test_detail_query_count_does_not_grow_with_rows(csm_client, full_account, extra, django_assert_max_num_queries):
-    # session, user, account+owner, contacts, subscriptions, their history, tickets, touches, touch contacts,
-    # and the form's contact choices, plus the usage panel's fixed set of rollup reads: the same twenty at most
-    # whatever the account holds. The health panel adds three (trend, the two compared snapshots, pulse).
-    # The churn panel adds one (the prediction with its model), the signals panel one, and the onboarding and
-    # success plan panel three (projects with milestones, goals, templates).
-    # The key numbers and the usage panel's seats read the account facts: one batch, a fixed number of queries.
-    from tests.facts.test_queries import facts_queries
+def _use(account, users: int, day) -> None:
+    from tenure.usage.services import ingest
 
-    _grow(full_account, extra)
-    with django_assert_max_num_queries(20 + 3 + 1 + 1 + 3 + facts_queries()):
-        _page(csm_client, full_account)
+    stamp = f"{day.isoformat()}T12:00:00Z"
+    ingest([m for u in range(users) for m in (
+        {"type": "group", "messageId": f"g-{account.pk}-{u}", "userId": f"{account.pk}-{u}",
+         "groupId": account.product_group_id, "timestamp": stamp},
+        {"type": "track", "messageId": f"t-{account.pk}-{u}-{day}", "userId": f"{account.pk}-{u}",
+         "event": "Report Exported", "timestamp": stamp})])
+
+
+def _everything(account, n: int) -> None:
+    """Every panel filled: usage, health snapshots, signals, a running onboarding project, a goal; ``n`` more of
+    each record the page lists."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenure.engagement.models import OnboardingTemplate, SuccessGoal
+    from tenure.engagement.onboarding import start_onboarding
+    from tenure.pipeline import refresh
+    from tenure.risk.models import Signal
+    from tenure.usage.models import Feature
+
+    today = timezone.localdate()
+    account.product_group_id = f"pg-{account.pk}"
+    account.save(update_fields=["product_group_id"])
+    _grow(account, n)
+    for days_ago in range(1 + n):
+        _use(account, 2 + n, today - dt.timedelta(days=days_ago))
+    Feature.objects.update(is_key=True)
+    template = OnboardingTemplate.objects.create(
+        name="Std", milestones=[{"title": f"Step {i}", "due_days": 5 * i} for i in range(1 + n)])
+    start_onboarding(account, template, started_on=today - dt.timedelta(days=20))
+    refresh([account.pk], today - dt.timedelta(days=7))
+    refresh([account.pk], today)
+    for i in range(1 + n):
+        SuccessGoal.objects.create(account=account, title=f"Goal {i}", metric="tickets", baseline=10, target=5)
+        Signal.objects.create(account=account, driver="disconnection", kind="no_touch", dedupe_key=f"k{i}",
+                              severity="high", title=f"Signal {i}", first_detected_on=today, last_seen_on=today,
+                              evidence={})
+
+
+# The account page's queries, whatever the account holds (tests/facts/test_queries.py counts the facts' own):
+# session, user, account with owner, contacts, subscriptions, their history, tickets with their contact, touches
+# with their author, the touches' contacts: 9;
+# the account facts the page shows (subscriptions, usage, key features): one batch;
+# usage panel: the chart's days, the feature catalog, weekly active users, key-feature depth, feature use: 5
+# (only the chart's days for an account no usage reached);
+# health panel: the trend, the two compared snapshots, the latest pulse: 3; churn panel: the prediction with its
+# model: 1; signals: 1; onboarding and success plan: projects, their milestones with owners, goals: 3.
+PINNED = 9 + 5 + 3 + 1 + 1 + 3
+
+
+def _page_facts_queries() -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tenure.accounts.models import Account
+    from tenure.accounts.views import PAGE_FACTS
+    from tenure.facts import load_facts
+
+    ids = list(Account.objects.values_list("pk", flat=True)[:1])
+    with CaptureQueriesContext(connection) as ctx:
+        load_facts(ids, timezone.localdate(), parts=PAGE_FACTS)
+    return len(ctx)
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_detail_runs_a_pinned_number_of_queries_whatever_the_account_holds(csm_client, full_account, extra,
+                                                                             django_assert_num_queries):
+    _everything(full_account, extra)
+    pinned = PINNED + _page_facts_queries()
+    with django_assert_num_queries(pinned):
+        html = _page(csm_client, full_account)
+    assert 'id="feature-adoption"' in html and "Signal 0" in html and "Step 0" in html and "Goal 0" in html
+
+
+def test_an_account_without_usage_reads_only_the_chart_days_of_it(csm_client, full_account, django_assert_num_queries):
+    # Usage: the chart's days only (4 fewer). No onboarding project: no milestones (1 fewer), but the templates a
+    # writer may start one from (1 more).
+    with django_assert_num_queries(PINNED - 4 - 1 + 1 + _page_facts_queries()):
+        html = _page(csm_client, full_account)
+    assert "No product usage received" in html
+
+
+def test_a_touch_still_names_a_person_who_moved_to_another_account(csm_client, full_account):
+    # The timeline takes a touch's people from the account's contacts; one who is no longer among them is read too.
+    from tenure.accounts.models import Contact
+
+    Contact.objects.filter(name="Hank Scorpio").update(account=make_account(name="Elsewhere"))
+    timeline = _section(_page(csm_client, full_account), "timeline")
+    assert "With Frank Grimes, Hank Scorpio" in timeline

@@ -55,3 +55,28 @@ def test_accounts_list_shows_utilization_and_trend(csm_client):
 def test_plotly_is_served_locally(csm_client):
     response = csm_client.get("/static/vendor/plotly/plotly.min.js")
     assert response.status_code == 200
+
+
+def test_the_page_reads_the_usage_figures_the_account_facts_hold_and_shows_the_same(db):
+    # The account page passes its facts (subscriptions, usage, features); the value report does not: both show
+    # the same figures, so nothing the page reads from the facts means something else than the panel's own reads.
+    from tenure.facts import load_facts
+    from tenure.usage.panels import account_usage_panel
+
+    account = make_account(name="Both Ways", product_group_id="both-ways")
+    make_subscription(account, seats=12, start_date=dt.date(2026, 1, 1), end_date=dt.date(2027, 12, 31))
+    _activity(account, 3, days_ago=45)
+    _activity(account, 5, days_ago=10)
+    _activity(account, 2, days_ago=3, event="Alert Created")
+    Feature.objects.filter(event="Report Exported").update(is_key=True)
+    Feature.objects.create(event="Dashboard Viewed", is_key=True, first_seen=timezone.now(), last_seen=timezone.now())
+    today = timezone.localdate()
+    facts = load_facts([account.pk], today, parts=("subscriptions", "usage", "features"))[account.pk]
+    from_facts = account_usage_panel(account, account_facts=facts)
+    own = account_usage_panel(account, today)
+    shown = ("active_users", "active_users_change", "dau", "wau", "logins", "mau", "seats", "utilization",
+             "key_features", "key_features_used", "breadth", "depth", "previous_active_users", "last_active_on",
+             "days_since_last_activity", "features", "events")
+    assert {k: getattr(from_facts["usage"], k) for k in shown} == {k: getattr(own["usage"], k) for k in shown}
+    assert from_facts["usage"].active_users == 5 and from_facts["usage"].key_features_used == 1
+    assert from_facts["usage_chart"] == own["usage_chart"]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.forms import SORT_COLUMNS, UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
 from tenure.accounts.services import search_accounts, update_accounts
-from tenure.engagement.services import record_touch
+from tenure.engagement.services import latest_touches, record_touch
 from tenure.engagement.views import plan_context
 from tenure.exports import csv_response
 from tenure.facts import load_facts
@@ -28,6 +28,8 @@ from tenure.users.models import User
 PER_PAGE = 50
 TIMELINE_LENGTH = 50
 TICKETS_SHOWN = 50
+# The account facts the page shows: the key numbers (subscriptions) and the usage panel (usage, key features).
+PAGE_FACTS = ("subscriptions", "usage", "features")
 
 
 def _ordering(sort: str) -> list:
@@ -180,12 +182,14 @@ def _with(query, **values) -> str:
 
 def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
-    contacts = list(account.contacts.all())
-    for c in contacts:
+    by_name = list(account.contacts.all())
+    for c in by_name:
         c.role_labels = [labels[r] for r in (*c.roles, *c.community_roles)]
-    contacts.sort(key=lambda c: not c.is_active)  # people still there first, each group by name
+    contacts = sorted(by_name, key=lambda c: not c.is_active)  # people still there first, each group by name
+    if touch_form is not None:
+        touch_form.choose_from(contacts)
     subscriptions = list(account.subscriptions.prefetch_related("history"))
-    facts = load_facts([account.pk], timezone.localdate())[account.pk]
+    facts = load_facts([account.pk], timezone.localdate(), parts=PAGE_FACTS)[account.pk]
     live_ids = {s.id for s in facts.subscriptions}
     for s in subscriptions:
         s.live_today = s.pk in live_ids
@@ -206,9 +210,8 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         )
         .order_by("unresolved", "priority_rank", "-opened_at", "-pk")[: TICKETS_SHOWN + 1]
     )
-    touches = list(
-        account.touches.select_related("author").prefetch_related("contacts")[: TIMELINE_LENGTH + 1]
-    )
+    touches = latest_touches(account, TIMELINE_LENGTH + 1, by_name)
+    health = account_health_panel(account)
     return {
         "account": account,
         "custom_attributes": sorted(account.custom.items()) if isinstance(account.custom, dict) else [],
@@ -233,8 +236,8 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         "more_touches": len(touches) > TIMELINE_LENGTH,
         "touch_form": touch_form,
         **account_usage_panel(account, account_facts=facts),
-        **account_health_panel(account),
-        **account_churn_panel(account),
+        **health,
+        **account_churn_panel(account, latest_health=health["health"]),
         **account_signals_panel(account),
         **plan_context(account),
     }

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from tenure.accounts.models import Contact
@@ -18,6 +19,28 @@ def _set_contacts(touch: Touch, contacts: Iterable[Contact]) -> None:
     if strangers:
         raise ValidationError({"contacts": f"{strangers[0]} belongs to another account"})
     touch.contacts.set(contacts)
+
+
+def latest_touches(account, limit: int, contacts: list[Contact]) -> list[Touch]:
+    """The account's latest ``limit`` touches, newest first, with their author, and their people as
+    ``touch.people`` in the contacts' order. ``contacts``: the account's contacts as the page read them (in their
+    model order): the people come from them, so only the links are read (a touch names its account's own
+    contacts: ``_set_contacts``); a link to anyone else has every touch's people read the usual way."""
+    touches = list(account.touches.select_related("author")[:limit])
+    by_pk = {c.pk: c for c in contacts}
+    people: dict[int, list[Contact]] = {t.pk: [] for t in touches}
+    links = Touch.contacts.through.objects.filter(touch_id__in=list(people)).values_list("touch_id", "contact_id")
+    for touch_id, contact_id in links:
+        if contact_id not in by_pk:
+            prefetch_related_objects(touches, "contacts")
+            for t in touches:
+                t.people = list(t.contacts.all())
+            return touches
+        people[touch_id].append(by_pk[contact_id])
+    position = {c.pk: i for i, c in enumerate(contacts)}
+    for t in touches:
+        t.people = sorted(people[t.pk], key=lambda c: position[c.pk])
+    return touches
 
 
 def _apply(touch: Touch, fields: dict) -> None:

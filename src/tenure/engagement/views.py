@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -26,7 +27,8 @@ def _writer(request) -> None:
 
 def plan_context(account: Account) -> dict:
     """What the account page's onboarding and success plan panel shows."""
-    projects = list(account.onboarding_projects.prefetch_related("milestones__owner")[:3])
+    milestones = Prefetch("milestones", Milestone.objects.select_related("owner"))  # with their owners: one query
+    projects = list(account.onboarding_projects.prefetch_related(milestones)[:3])
     goals = list(account.success_goals.all())
     today = timezone.localdate()
     for p in projects:

@@ -52,14 +52,12 @@ def disagreement(band: str, score: float | None, measures: list[dict], probabili
     return sentence + "."
 
 
-def account_panel(account) -> dict:
-    """Probability, model date and drivers in words; and, where health and churn risk disagree, why."""
+def account_panel(account, latest_health: HealthSnapshot | None) -> dict:
+    """Probability, model date and drivers in words; and, where health and churn risk disagree, why.
+    ``latest_health``: the account's latest health snapshot, as the health panel beside it read it."""
     prediction = ChurnPrediction.objects.select_related("model").filter(account=account).first()
     why = ""
-    if prediction is not None and (prediction.probability >= HIGH_CHURN or prediction.probability <= LOW_CHURN):
-        latest = (HealthSnapshot.objects.filter(account=account).order_by("-day")
-                  .only("score", "band", "measures").first())
-        if latest is not None:
-            why = disagreement(latest.band, latest.score, latest.measures, prediction.probability,
-                               prediction.drivers or [])
+    if prediction is not None and latest_health is not None:
+        why = disagreement(latest_health.band, latest_health.score, latest_health.measures, prediction.probability,
+                           prediction.drivers or [])
     return {"churn_prediction": prediction, "health_vs_churn": why}
