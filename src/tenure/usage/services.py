@@ -15,6 +15,7 @@ from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
 from tenure.usage.models import (
+    Backfill,
     DailyAccountActivity,
     DailyFeatureUsage,
     DailyUserActivity,
@@ -399,10 +400,11 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
 
 
 def wipe_usage() -> None:
-    """Delete all usage: raw events and the retry memory, rollups, product users, the feature catalog (the demo's
-    rebuild). The rollup cursor stays where it is: event ids only grow, so new events come after it."""
+    """Delete all usage: raw events and the retry memory, the history imports that brought some, rollups, product
+    users, the feature catalog (the demo's rebuild). The rollup cursor stays where it is: event ids only grow, so
+    new events come after it."""
     for model in (DailyUserFeature, DailyUserActivity, DailyFeatureUsage, DailyAccountActivity, Event, SeenMessage,
-                  ProductUser, Feature):
+                  Backfill, ProductUser, Feature):
         model.objects.all()._raw_delete(model.objects.db)  # no cascade to collect: nothing points at these
 
 
