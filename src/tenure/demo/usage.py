@@ -14,6 +14,7 @@ real vendor's.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import random
@@ -128,42 +129,45 @@ def account_messages(account: Account, scenario: DemoScenario, contacts: list[Co
     breadth = rng.uniform(0.45, 1.0) if scenario.usage_trend != UsageTrend.DECLINING else rng.uniform(0.3, 0.7)
     pool: list[str] = [c.product_user_id for c in contacts if c.product_user_id]
     people = {c.product_user_id: c for c in contacts if c.product_user_id}
-    adopted: dict[str, tuple[tuple[str, ...], list[float]]] = {}
+    adopted: dict[str, tuple[tuple[str, ...], list[float], float, int]] = {}
     introduced: set[str] = set()
     seats_state: dict = {}
     share = min(0.95, scenario.active_share * USER_SHARE)
     p_day = ACTIVE_DAYS_PER_MONTH / 21.7
     day = first_day
+    draw = rng.random
     while day <= last_day:
         seats = _seats_on(timeline, day, seats_state)
         trend = _trend(scenario, day, first_day, declining_end)
         active = round(seats * share * trend)
         while len(pool) < active:
             pool.append(f"{group}-u{len(pool) + 1}")
-        weekday = day.weekday() < 5
+        chance = p_day if day.weekday() < 5 else p_day * 0.1
+        iso = day.isoformat()
         for user in pool[:active]:
-            if rng.random() >= (p_day if weekday else p_day * 0.1):
+            if draw() >= chance:
                 continue
             if user not in introduced:
                 introduced.add(user)
                 yield {"type": "group", "messageId": f"demo-g-{user}", "userId": user, "groupId": group,
-                       "timestamp": f"{day.isoformat()}T08:00:00Z"}
+                       "timestamp": f"{iso}T08:00:00Z"}
                 person = people.get(user)
                 if person is not None:
                     yield {"type": "identify", "messageId": f"demo-i-{user}", "userId": user,
-                           "timestamp": f"{day.isoformat()}T08:00:01Z",
+                           "timestamp": f"{iso}T08:00:01Z",
                            "traits": {"email": person.email, "name": person.name, "title": person.title}}
                 events, weights = zip(*[(e, p) for e, _, _, is_key, p in FEATURES
-                                        if not is_key or rng.random() < breadth], strict=True)
-                adopted[user] = events, list(itertools.accumulate(weights))
-            stamp = f"{day.isoformat()}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
-            if rng.random() < LOGIN_SHARE:
-                yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}-login", "userId": user,
+                                        if not is_key or draw() < breadth], strict=True)
+                cumulative = list(itertools.accumulate(weights))
+                adopted[user] = events, cumulative, cumulative[-1] + 0.0, len(events) - 1
+            stamp = f"{iso}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
+            if draw() < LOGIN_SHARE:
+                yield {"type": "track", "messageId": f"demo-{user}-{iso}-login", "userId": user,
                        "event": LOGIN, "timestamp": stamp}
-            events, cumulative = adopted[user]  # the same draw as choices(events, weights), summed once
-            event = rng.choices(events, cum_weights=cumulative)[0]
-            yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}", "userId": user,
-                   "event": event, "timestamp": stamp}
+            # rng.choices(events, cum_weights=cumulative)[0], as it draws: one random() into the summed weights.
+            events, cumulative, total, last = adopted[user]
+            yield {"type": "track", "messageId": f"demo-{user}-{iso}", "userId": user,
+                   "event": events[bisect.bisect(cumulative, draw() * total, 0, last)], "timestamp": stamp}
         day += dt.timedelta(days=1)
 
 
@@ -181,14 +185,18 @@ def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
     backfill = begin_backfill(f"demo:{seed}:{today.isoformat()}")
     calls: list = []
     tracks: list = []
+    times: dict[str, tuple[dt.datetime, str]] = {}  # a stamp's time and isoformat: stamps repeat, minute by minute
     for account in accounts:
         for raw in account_messages(account, account.demo_scenario, contacts[account.pk],
                                     timelines.get(account.pk, []), today, seed):
             if raw["type"] == "track":
                 # Made here, so built as checked and attributed to its account, as an import's rows are.
-                tracks.append(backfill_event(raw["messageId"], raw["userId"], raw["event"],
-                                             dt.datetime.fromisoformat(raw["timestamp"]), "{}", received_at,
-                                             account.pk, source="demo"))
+                when = times.get(raw["timestamp"])
+                if when is None:
+                    moment = dt.datetime.fromisoformat(raw["timestamp"])
+                    when = times[raw["timestamp"]] = moment, moment.isoformat()
+                tracks.append(backfill_event(raw["messageId"], raw["userId"], raw["event"], when[0], "{}",
+                                             received_at, account.pk, timestamp_text=when[1], source="demo"))
                 if len(tracks) >= TRACK_CHUNK:
                     stage_backfill(backfill, tracks, lines_done=0, received_at=received_at)
                     tracks = []

@@ -121,9 +121,11 @@ def append_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, re
         return _copy_backfill_events(events, backfill_id, received_at)
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
-    received, rows = sqlite_time(received_at), []
+    received, rows, memo = sqlite_time(received_at), [], {}
     for e in events:
-        when = sqlite_time(e.timestamp)
+        when = memo.get(e.timestamp)  # a history's times repeat (by the minute, or the day): convert each once
+        if when is None:
+            when = memo[e.timestamp] = sqlite_time(e.timestamp)
         rows.append((e.message_id, e.event, e.user_id, e.account_id, when, when, received, e.payload_json,
                      backfill_id))
     with connection.cursor() as cursor:
