@@ -1,5 +1,6 @@
-"""The demo's product usage, sent through the same ingestion code as the event API (store_messages):
-validation, de-duplication by message id, identity (group, identify) and rollups.
+"""The demo's product usage, stored through the same ingestion code as real usage: the group and identify calls
+through the event API's (store_messages: validation, de-duplication by message id, identity), the year of tracks
+through the history import's (usage.backfill: appended in chunks, then counted into the rollups at once).
 
 Usage follows each account's DemoScenario: a new customer ramps up, an expanding one grows, a declining one
 fades from ``usage_change_on`` until it churns (or, at risk, until today); a usage dip (a rough patch) falls
@@ -13,6 +14,7 @@ real vendor's.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import random
@@ -24,6 +26,7 @@ from django.db import transaction
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
 from tenure.demo.models import Cause, DemoScenario, UsageTrend
+from tenure.usage.backfill import begin_backfill, complete_backfill, stage_backfill
 from tenure.usage.models import Feature
 from tenure.usage.protocol import backfill_event, parse_message
 from tenure.usage.rollups import roll_up_all
@@ -44,7 +47,8 @@ KEY_FEATURES = [f for f in FEATURES if f[3]]
 ACTIVE_DAYS_PER_MONTH = 0.8  # per user, on weekdays
 LOGIN_SHARE = 0.25  # active days that start with a fresh login (sessions last)
 USER_SHARE = 1.2  # people who use the product, per unit of active_share, of the seats bought
-BATCH = 5000
+BATCH = 5000  # group and identify calls per transaction
+TRACK_CHUNK = 50_000  # tracks per transaction of the backfill
 
 
 def describe_catalog() -> None:
@@ -125,47 +129,52 @@ def account_messages(account: Account, scenario: DemoScenario, contacts: list[Co
     breadth = rng.uniform(0.45, 1.0) if scenario.usage_trend != UsageTrend.DECLINING else rng.uniform(0.3, 0.7)
     pool: list[str] = [c.product_user_id for c in contacts if c.product_user_id]
     people = {c.product_user_id: c for c in contacts if c.product_user_id}
-    adopted: dict[str, tuple[tuple[str, ...], list[float]]] = {}
+    adopted: dict[str, tuple[tuple[str, ...], list[float], float, int]] = {}
     introduced: set[str] = set()
     seats_state: dict = {}
     share = min(0.95, scenario.active_share * USER_SHARE)
     p_day = ACTIVE_DAYS_PER_MONTH / 21.7
     day = first_day
+    draw = rng.random
     while day <= last_day:
         seats = _seats_on(timeline, day, seats_state)
         trend = _trend(scenario, day, first_day, declining_end)
         active = round(seats * share * trend)
         while len(pool) < active:
             pool.append(f"{group}-u{len(pool) + 1}")
-        weekday = day.weekday() < 5
+        chance = p_day if day.weekday() < 5 else p_day * 0.1
+        iso = day.isoformat()
         for user in pool[:active]:
-            if rng.random() >= (p_day if weekday else p_day * 0.1):
+            if draw() >= chance:
                 continue
             if user not in introduced:
                 introduced.add(user)
                 yield {"type": "group", "messageId": f"demo-g-{user}", "userId": user, "groupId": group,
-                       "timestamp": f"{day.isoformat()}T08:00:00Z"}
+                       "timestamp": f"{iso}T08:00:00Z"}
                 person = people.get(user)
                 if person is not None:
                     yield {"type": "identify", "messageId": f"demo-i-{user}", "userId": user,
-                           "timestamp": f"{day.isoformat()}T08:00:01Z",
+                           "timestamp": f"{iso}T08:00:01Z",
                            "traits": {"email": person.email, "name": person.name, "title": person.title}}
                 events, weights = zip(*[(e, p) for e, _, _, is_key, p in FEATURES
-                                        if not is_key or rng.random() < breadth], strict=True)
-                adopted[user] = events, list(itertools.accumulate(weights))
-            stamp = f"{day.isoformat()}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
-            if rng.random() < LOGIN_SHARE:
-                yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}-login", "userId": user,
+                                        if not is_key or draw() < breadth], strict=True)
+                cumulative = list(itertools.accumulate(weights))
+                adopted[user] = events, cumulative, cumulative[-1] + 0.0, len(events) - 1
+            stamp = f"{iso}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00Z"
+            if draw() < LOGIN_SHARE:
+                yield {"type": "track", "messageId": f"demo-{user}-{iso}-login", "userId": user,
                        "event": LOGIN, "timestamp": stamp}
-            events, cumulative = adopted[user]  # the same draw as choices(events, weights), summed once
-            event = rng.choices(events, cum_weights=cumulative)[0]
-            yield {"type": "track", "messageId": f"demo-{user}-{day.isoformat()}", "userId": user,
-                   "event": event, "timestamp": stamp}
+            # rng.choices(events, cum_weights=cumulative)[0], as it draws: one random() into the summed weights.
+            events, cumulative, total, last = adopted[user]
+            yield {"type": "track", "messageId": f"demo-{user}-{iso}", "userId": user,
+                   "event": events[bisect.bisect(cumulative, draw() * total, 0, last)], "timestamp": stamp}
         day += dt.timedelta(days=1)
 
 
 def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
-    """Generate the year's usage for every demo account and store it through the ingestion path."""
+    """Generate the year's usage for every demo account and store it: the group and identify calls through the
+    event API's path (store_messages), the tracks as a history import stores its events (begin, stage and complete
+    a backfill): appended in chunks, then counted into the rollups all at once, in a few set-based statements."""
     accounts = list(Account.objects.filter(demo_scenario__isnull=False).select_related("demo_scenario"))
     contacts = defaultdict(list)
     for c in Contact.objects.filter(account__in=accounts).exclude(product_user_id=None).order_by("pk"):
@@ -173,24 +182,40 @@ def send_demo_usage(today: dt.date, seed: int) -> IngestResult:
     timelines = _seats_timeline([a.pk for a in accounts])
     result = IngestResult()
     received_at = dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
-    batch: list = []
-    with transaction.atomic():
-        for account in accounts:
-            for raw in account_messages(account, account.demo_scenario, contacts[account.pk],
-                                        timelines.get(account.pk, []), today, seed):
-                if raw["type"] == "track":
-                    # Made here, so built as checked and attributed to its account, as an import's are (most of
-                    # the year's messages); the group and identify calls take the event API's whole path.
-                    batch.append(backfill_event(raw["messageId"], raw["userId"], raw["event"],
-                                                dt.datetime.fromisoformat(raw["timestamp"]), "{}", received_at,
-                                                account.pk, source="demo").as_message(received_at))
-                else:
-                    batch.append(parse_message(raw, received_at))
-                if len(batch) >= BATCH:
-                    store_messages(batch, result=result)
-                    batch = []
-        if batch:
-            store_messages(batch, result=result)
-        roll_up_all()
-        describe_catalog()
+    backfill = begin_backfill(f"demo:{seed}:{today.isoformat()}")
+    calls: list = []
+    tracks: list = []
+    times: dict[str, tuple[dt.datetime, str]] = {}  # a stamp's time and isoformat: stamps repeat, minute by minute
+    for account in accounts:
+        for raw in account_messages(account, account.demo_scenario, contacts[account.pk],
+                                    timelines.get(account.pk, []), today, seed):
+            if raw["type"] == "track":
+                # Made here, so built as checked and attributed to its account, as an import's rows are.
+                when = times.get(raw["timestamp"])
+                if when is None:
+                    moment = dt.datetime.fromisoformat(raw["timestamp"])
+                    when = times[raw["timestamp"]] = moment, moment.isoformat()
+                tracks.append(backfill_event(raw["messageId"], raw["userId"], raw["event"], when[0], "{}",
+                                             received_at, account.pk, timestamp_text=when[1], source="demo"))
+                if len(tracks) >= TRACK_CHUNK:
+                    stage_backfill(backfill, tracks, lines_done=0, received_at=received_at)
+                    tracks = []
+            else:
+                calls.append(parse_message(raw, received_at))
+                if len(calls) >= BATCH:
+                    _store_calls(calls, result)
+                    calls = []
+    _store_calls(calls, result)
+    roll_up_all()  # the calls count in no rollup, but the rollup cursor moves past them
+    stage_backfill(backfill, tracks, lines_done=0, received_at=received_at)
+    # Every user's group call is stored by now, so the backfill adds no product user of its own.
+    backfill = complete_backfill(backfill)
+    result.accepted += backfill.created
+    result.duplicates += backfill.unchanged
+    describe_catalog()
     return result
+
+
+def _store_calls(calls: list, result: IngestResult) -> None:
+    with transaction.atomic():
+        store_messages(calls, result=result)

@@ -15,6 +15,7 @@ from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.usage import store
 from tenure.usage.models import (
+    Backfill,
     DailyAccountActivity,
     DailyFeatureUsage,
     DailyUserActivity,
@@ -112,8 +113,7 @@ class _Identities:
         # fixed order leaves no two requests waiting on each other.
         new = sorted((lower, key, at) for lower, (key, at) in first_seen.items() if lower not in self.pks)
         if new:
-            ProductUser.objects.bulk_create([ProductUser(user_id=key, first_seen=at) for _, key, at in new],
-                                            ignore_conflicts=True)
+            store.add_product_users([(key, at) for _, key, at in new])
             for key, pk, account_id, has_traits in store.product_users([lower for lower, _, _ in new]):
                 self.pks[key] = pk
                 self.account_ids[key] = account_id
@@ -126,6 +126,7 @@ class _Identities:
         changing |= {m.user_key.lower() for m in messages if m.type == "group" and m.traits}
         changing |= {m.user_key.lower() for m in messages if m.type == "group"} & self.has_traits
         self.loaded: dict[str, ProductUser] = {}
+        self.changed: dict[int, ProductUser] = {}  # loaded users whose rows change, written once at the end
         self.contacts: dict[str, Contact] = {}
         if changing:  # a batch of usage alone changes no one: no query
             self.loaded = {
@@ -155,6 +156,17 @@ class _Identities:
         for account_id, pks in self.moved.items():
             ProductUser.objects.filter(pk__in=pks).update(account_id=account_id)
         self.moved.clear()
+
+    def changes(self, *users: ProductUser) -> None:
+        for user in users:
+            self.changed[user.pk] = user
+
+    def save_changes(self) -> None:
+        """The changed users' rows, in one statement per few hundred: a user's group and identify calls in one
+        request (the usual pair) change its row twice. Loaded users are read from ``loaded`` from then on, never
+        from the database, so the write can wait for the end of the request."""
+        store.update_product_users(list(self.changed.values()))
+        self.changed.clear()
 
     def account_for_group(self, group_id: str) -> Account:
         return self.accounts[group_id.lower()]
@@ -260,8 +272,9 @@ def _sync_contact(user: ProductUser, account: Account, ids: _Identities) -> None
         contact = accounts.create_contact(account=account, product_user_id=user.user_id, roles=["user"], **fields)
         ids.contacts[user.user_id.lower()] = contact
     else:
-        if fields.get("email") and Contact.objects.filter(email=fields["email"]).exclude(pk=contact.pk).exists():
-            fields.pop("email")
+        if fields.get("email") and fields["email"] != contact.email and (
+                Contact.objects.filter(email=fields["email"]).exclude(pk=contact.pk).exists()):
+            fields.pop("email")  # another contact's; its own email is its own (emails are unique)
         changes = {k: v for k, v in fields.items() if getattr(contact, k) != v}
         if not contact.product_user_id:
             changes["product_user_id"] = user.user_id
@@ -279,8 +292,7 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
             new.account = new.account or old.account
             new.contact = new.contact or old.contact
             new.traits = {**old.traits, **new.traits}
-            old.save()
-            new.save()
+            ids.changes(old, new)
             ids.account_ids[m.previous_id.lower()] = new.account_id
             ids.account_ids[m.user_id.lower()] = new.account_id
         return None
@@ -310,7 +322,7 @@ def _apply_identity(m: Message, ids: _Identities) -> int | None:
             account = user.account or (user.merged_into.account if user.merged_into_id else None)
     if m.user_id and account is not None:
         _sync_contact(user, account, ids)
-    user.save()
+    ids.changes(user)
     return account.pk if account else None
 
 
@@ -390,6 +402,7 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
             "payload": m.payload_json or json.dumps(m.payload),
         })
     ids.save_moves()
+    ids.save_changes()
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)
@@ -399,10 +412,11 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
 
 
 def wipe_usage() -> None:
-    """Delete all usage: raw events and the retry memory, rollups, product users, the feature catalog (the demo's
-    rebuild). The rollup cursor stays where it is: event ids only grow, so new events come after it."""
+    """Delete all usage: raw events and the retry memory, the history imports that brought some, rollups, product
+    users, the feature catalog (the demo's rebuild). The rollup cursor stays where it is: event ids only grow, so
+    new events come after it."""
     for model in (DailyUserFeature, DailyUserActivity, DailyFeatureUsage, DailyAccountActivity, Event, SeenMessage,
-                  ProductUser, Feature):
+                  Backfill, ProductUser, Feature):
         model.objects.all()._raw_delete(model.objects.db)  # no cascade to collect: nothing points at these
 
 

@@ -122,9 +122,11 @@ def append_backfill_events(events: Sequence[BackfillEvent], backfill_id: int, re
         return _copy_backfill_events(events, backfill_id, received_at)
     table = connection.ops.quote_name(Event._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
-    received, rows = sqlite_time(received_at), []
+    received, rows, memo = sqlite_time(received_at), [], {}
     for e in events:
-        when = sqlite_time(e.timestamp)
+        when = memo.get(e.timestamp)  # a history's times repeat (by the minute, or the day): convert each once
+        if when is None:
+            when = memo[e.timestamp] = sqlite_time(e.timestamp)
         rows.append((e.message_id, e.event, e.user_id, e.account_id, when, when, received, e.payload_json,
                      backfill_id))
     with connection.cursor() as cursor:
@@ -236,6 +238,37 @@ def product_users(keys: Iterable[str]) -> list[tuple[str, int, int | None, bool]
             )
             found.extend(cursor.fetchall())
     return found
+
+
+def add_product_users(users: Sequence[tuple[str, dt.datetime]]) -> None:
+    """New product users (user id, first seen), in the order given; an id that exists already (in any case) is
+    left as it is: a request bringing the same new users at the same moment waits for this one."""
+    table = connection.ops.quote_name(ProductUser._meta.db_table)
+    convert = sqlite_time if connection.vendor == "sqlite" else (lambda value: value)
+    row = "(%s, '{}', %s)"
+    with connection.cursor() as cursor:
+        for start in range(0, len(users), _ROWS_PER_INSERT):
+            chunk = users[start : start + _ROWS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, traits, first_seen) VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT DO NOTHING",
+                [value for user_id, at in chunk for value in (user_id, convert(at))],
+            )
+
+
+def update_product_users(users: Sequence[ProductUser]) -> None:
+    """Write the identity of these product users (account, contact, alias and traits) in one statement, run for
+    each (Django's bulk_update builds a CASE per row and column: slower than saving them one by one)."""
+    if not users:
+        return
+    table = connection.ops.quote_name(ProductUser._meta.db_table)
+    traits = ProductUser._meta.get_field("traits")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET account_id = %s, contact_id = %s, merged_into_id = %s, traits = %s WHERE id = %s",
+            [(u.account_id, u.contact_id, u.merged_into_id, traits.get_db_prep_save(u.traits, connection), u.pk)
+             for u in users],
+        )
 
 
 # ---- rollups: counted from the event log in passes, one pass at a time ---------------------------------------
