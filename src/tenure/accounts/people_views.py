@@ -10,6 +10,7 @@ from django.urls import reverse
 from tenure.accounts import services
 from tenure.accounts.forms import PersonForm
 from tenure.accounts.models import Account, Contact
+from tenure.form_errors import show_on_form
 
 
 def _allowed(request, account: Account) -> None:
@@ -38,10 +39,7 @@ def _page(request, account: Account, person: Contact | None) -> HttpResponse:
                 services.update_contact(person, by=request.user, successor=successor, **data)
                 messages.success(request, f"{person} saved.")
         except ValidationError as exc:
-            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                                  else [(None, exc.messages)]):
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            show_on_form(form, exc)
         else:
             return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
     return render(request, "accounts/person_form.html", {"form": form, "account": account, "person": person},

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tenure.accounts.models import Account
 from tenure.accounts.services import owns_accounts
+from tenure.form_errors import show_on_form
 from tenure.risk import work
 from tenure.risk.forms import BulkTaskForm, CloseForm, RiskSettingsForm, SnoozeForm, TaskForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
@@ -175,10 +176,7 @@ def _task_page(request, account: Account, task: Task | None) -> HttpResponse:
                 work.edit_task(task, by=request.user, **changed)
                 messages.success(request, "Task saved.")
         except ValidationError as exc:
-            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                                  else [(None, exc.messages)]):
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            show_on_form(form, exc)
         else:
             return redirect(back)
     return render(request, "risk/task_form.html", {"form": form, "account": account, "task": task, "next": back},
