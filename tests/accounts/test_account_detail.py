@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_touch
@@ -159,8 +160,9 @@ def _everything(account, n: int) -> None:
 # usage panel: the chart's days, the feature catalog, weekly active users, key-feature depth, feature use: 5
 # (only the chart's days for an account no usage reached);
 # health panel: the trend, the two compared snapshots, the latest pulse: 3; churn panel: the prediction with its
-# model: 1; signals: 1; onboarding and success plan: projects, their milestones with owners, goals: 3.
-PINNED = 9 + 5 + 3 + 1 + 1 + 3
+# model: 1; signals: 1; tasks (open, and closed in 30 days): 1; onboarding and success plan: projects, their
+# milestones with owners, goals: 3.
+PINNED = 9 + 5 + 3 + 1 + 1 + 1 + 3
 
 
 def _page_facts_queries() -> int:
@@ -203,3 +205,26 @@ def test_a_touch_still_names_a_person_who_moved_to_another_account(csm_client, f
     Contact.objects.filter(name="Hank Scorpio").update(account=make_account(name="Elsewhere"))
     timeline = _section(_page(csm_client, full_account), "timeline")
     assert "With Frank Grimes, Hank Scorpio" in timeline
+
+
+def test_the_page_lists_the_accounts_tasks_and_lets_its_csm_record_people(csm, csm_client, full_account):
+    from tenure.risk.work import close_task, open_task
+    from tenure.users.models import Role
+    from tests.factories import make_user
+
+    full_account.owner = csm
+    full_account.save()
+    mine = open_task(full_account, title="Ask about the SSO rollout", owner=csm)
+    done = open_task(full_account, title="Send the deck", owner=csm)
+    close_task(done, "completed", "improved", by=csm)
+    html = _page(csm_client, full_account)
+    tasks = html[html.index('id="tasks"'):]
+    tasks = tasks[:tasks.index("</section>")]
+    assert "Ask about the SSO rollout" in tasks and "Opened by hand" in tasks and "+ Add task" in tasks
+    assert "Closed in the last 30 days (1)" in tasks and "Send the deck" in tasks
+    assert f"/work/tasks/{mine.pk}/edit/" in tasks
+    assert "+ Add a person" in html and "/accounts/people/" in html
+    other = Client()
+    other.force_login(make_user(Role.CSM))
+    html = other.get(f"/accounts/{full_account.pk}/").content.decode()
+    assert "+ Add a person" not in html  # another CSM's account: read, not recorded

@@ -13,14 +13,14 @@ from django.views.decorators.http import require_POST
 
 from tenure.accounts.forms import SORT_COLUMNS, UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
-from tenure.accounts.services import search_accounts, update_accounts
+from tenure.accounts.services import may_edit_people, search_accounts, update_accounts
 from tenure.engagement.services import latest_touches, record_touch
 from tenure.engagement.views import plan_context
 from tenure.exports import csv_response
 from tenure.facts import load_facts
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
-from tenure.risk.services import account_signals_panel
+from tenure.risk.services import account_signals_panel, account_tasks_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
 from tenure.usage.panels import account_usage_panel
 from tenure.users.models import User
@@ -239,6 +239,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         **health,
         **account_churn_panel(account, latest_health=health["health"]),
         **account_signals_panel(account),
+        **account_tasks_panel(account),
         **plan_context(account),
     }
 
@@ -250,7 +251,8 @@ def _get_account(pk: int) -> Account:
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_account(pk)
     form = TouchForm(account=account) if request.user.can_write else None
-    return render(request, "accounts/detail.html", _account_context(account, form))
+    return render(request, "accounts/detail.html", {**_account_context(account, form),
+                                                    "may_edit_people": may_edit_people(request.user, account)})
 
 
 @require_POST
@@ -277,4 +279,6 @@ def log_touch(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Touch logged.")
             return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
-    return render(request, "accounts/detail.html", _account_context(account, form), status=400)
+    return render(request, "accounts/detail.html", {**_account_context(account, form),
+                                                    "may_edit_people": may_edit_people(request.user, account)},
+                  status=400)

@@ -34,6 +34,7 @@ from tenure.health.models import AccountHealth
 from tenure.integrations.webhooks import emit_many
 from tenure.risk import detectors as d
 from tenure.risk.models import (
+    ACTIVE_TASK_STATUSES,
     Driver,
     RiskSettings,
     Severity,
@@ -192,6 +193,23 @@ def _signal_event(s: Signal) -> dict:
 
 RESOLVED_SHOWN = 5
 RESOLVED_DAYS = 90
+
+
+TASKS_CLOSED_DAYS, TASKS_SHOWN = 30, 25
+
+
+def account_tasks_panel(account: Account, today: dt.date | None = None) -> dict:
+    """The account page's tasks: open and snoozed ones (the most pressing first), automatic and opened by hand,
+    and those closed in the last 30 days. 1 query."""
+    since = (today or timezone.localdate()) - dt.timedelta(days=TASKS_CLOSED_DAYS)
+    rows = list(Task.objects.filter(Q(account=account) & (Q(status__in=ACTIVE_TASK_STATUSES) |
+                                                          Q(closed_at__date__gte=since)))
+                .select_related("owner", "contact", "play").order_by("priority", "due_on", "pk")[:200])
+    active = [t for t in rows if t.status in ACTIVE_TASK_STATUSES]
+    closed = sorted((t for t in rows if t.status not in ACTIVE_TASK_STATUSES), key=lambda t: t.closed_at,
+                    reverse=True)
+    return {"account_tasks": active[:TASKS_SHOWN], "more_account_tasks": len(active) > TASKS_SHOWN,
+            "account_tasks_open": len(active), "account_tasks_closed": closed[:TASKS_SHOWN]}
 
 
 def account_signals_panel(account: Account, today: dt.date | None = None) -> dict:
