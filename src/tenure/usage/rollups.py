@@ -38,7 +38,11 @@ def roll_up_pending(*, limit: int = ROLLUP_PASS_EVENTS, wait: bool = True) -> in
         if cursor is None:
             if RollupCursor.objects.filter(pk=1).exists():
                 return 0  # another pass has it
-            cursor, _ = RollupCursor.objects.get_or_create(pk=1)  # a database emptied by a test's flush
+            # A database without the cursor row (a new one, or emptied by a test's flush): create it, then hold it
+            # like any pass. get_or_create alone returned it unlocked to the pass that lost the race to create it,
+            # and two passes then counted side by side (a deadlock on the rollups, or events counted twice).
+            RollupCursor.objects.get_or_create(pk=1)
+            cursor = RollupCursor.objects.select_for_update().get(pk=1)
         committed = store.committed_event_id()
         if committed <= cursor.last_event_id:
             return 0

@@ -13,9 +13,9 @@ from tenure.users.permissions import require_setup
 
 def setup(request):
     # Usage arrives through write keys (the event API), history imports, or the demo's generator: the page says
-    # what has arrived at all, so "no write keys" never reads as "no usage". The newest event by id costs one
-    # index step, where counting the log would read all of it.
-    latest = Event.objects.order_by("-id").values("id", "received_at").first()
+    # whether any has arrived, and when last, so "no write keys" never reads as "no usage". The newest event by id
+    # costs one index step, where counting the log would read all of it.
+    latest = Event.objects.order_by("-id").values("received_at").first()
     return render(request, "usage/setup.html", {
         "latest_event": latest, "imports": Backfill.objects.order_by("-pk")[:10],
         "write_keys": WriteKey.objects.all(),
