@@ -10,11 +10,12 @@ from django.urls import reverse
 from tenure.accounts import services
 from tenure.accounts.forms import PersonForm
 from tenure.accounts.models import Account, Contact
+from tenure.accounts.people import may_edit_people
 from tenure.form_errors import show_on_form
 
 
 def _allowed(request, account: Account) -> None:
-    if not services.may_edit_people(request.user, account):
+    if not may_edit_people(request.user, account):
         raise PermissionDenied(f"Only {account.name}'s CSM, CS leaders and CS operations record its people.")
 
 

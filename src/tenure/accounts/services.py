@@ -17,6 +17,7 @@ from tenure.accounts.models import (
     LifecycleStage,
     RelationshipRole,
 )
+from tenure.accounts.people import hand_over, people_notes
 from tenure.users import audit
 from tenure.users.models import User
 
@@ -212,58 +213,12 @@ def _apply_contact_fields(contact: Contact, fields: dict) -> None:
             setattr(contact, f"is_{r}", r in parsed)
 
 
-def may_edit_people(user, account: Account) -> bool:
-    """Who records a customer's people and their roles: the account's CSM, leaders, CS operations."""
-    return bool(user and user.can_write and (user.is_leader or user.manages_setup or account.owner_id == user.pk))
-
-
-def _role_words(roles: Iterable[str]) -> str:
-    labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
-    return ", ".join(labels[r].lower() for r in roles) or "no role"
-
-
-def people_notes(before: Contact | None, after: Contact, *, by=None, source: str = "app") -> list[str]:
-    """The timeline's words for what changed about a person: added, roles, left (and who took over)."""
-    who = f" (by {by})" if by else ("" if source == "app" else f" (by {source})")
-    name = str(after)
-    if before is None:
-        title = f", {after.title}" if after.title else ""
-        return [f"Added {name}{title}: {_role_words(after.roles + after.community_roles)}{who}."]
-    notes = []
-    old_roles, new_roles = before.roles + before.community_roles, after.roles + after.community_roles
-    if old_roles != new_roles:
-        notes.append(f"{name}'s roles: {_role_words(old_roles)} → {_role_words(new_roles)}{who}.")
-    if before.left_on is None and after.left_on is not None:
-        took = f"; {after.successor} takes over as {_role_words(after.roles)}" if after.successor_id else \
-            "; no successor named yet"
-        notes.append(f"{name} left on {after.left_on:%-d %b %Y}{took}{who}.")
-    elif before.left_on is not None and after.left_on is None:
-        notes.append(f"{name} is back at the company (no longer marked as left){who}.")
-    if before.title != after.title and after.title:
-        notes.append(f"{name} is now {after.title} (was {before.title or 'no title'}){who}.")
-    return notes
-
-
-def _record_people_notes(account: Account, notes: list[str], by) -> None:
+def record_people_notes(account: Account, notes: list[str], by) -> None:
     from tenure.engagement.services import record_touches
 
     if notes:
         author = by if isinstance(by, User) else None
         record_touches([{"account": account, "kind": "note", "author": author, "summary": n} for n in notes])
-
-
-def _hand_over(contact: Contact, successor: Contact) -> Contact:
-    """The successor takes the relationship roles the person who left held (sponsor, champion, admin, billing)."""
-    if successor.pk == contact.pk:
-        raise ValidationError({"successor": "A person cannot succeed themselves."})
-    if successor.account_id != contact.account_id:
-        raise ValidationError({"successor": f"{successor} is not a person of this account."})
-    if successor.left_on is not None:
-        raise ValidationError({"successor": f"{successor} has left too: pick someone still there."})
-    for role in contact.roles:
-        if role != RelationshipRole.USER:
-            setattr(successor, f"is_{role}", True)
-    return successor
 
 
 @transaction.atomic
@@ -273,7 +228,7 @@ def create_contact(*, by=None, **fields) -> Contact:
     _apply_contact_fields(contact, fields)
     _save(contact)
     if by is not None:
-        _record_people_notes(contact.account, people_notes(None, contact, by=by), by)
+        record_people_notes(contact.account, people_notes(None, contact, by=by), by)
     return contact
 
 
@@ -286,7 +241,7 @@ def update_contact(contact: Contact, *, by=None, successor: Contact | None = Non
     if successor is not None:
         if contact.left_on is None:
             raise ValidationError({"successor": "Name a successor when the person leaves."})
-        contact.successor = _hand_over(contact, successor)
+        contact.successor = hand_over(contact, successor)
         successor_before = Contact.objects.get(pk=successor.pk)
         _save(successor)
     _save(contact)
@@ -294,7 +249,7 @@ def update_contact(contact: Contact, *, by=None, successor: Contact | None = Non
         notes = people_notes(before, contact, by=by)
         if successor is not None:
             notes += people_notes(successor_before, successor, by=by)
-        _record_people_notes(contact.account, notes, by)
+        record_people_notes(contact.account, notes, by)
     return contact
 
 

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from tenure.accounts.forms import SORT_COLUMNS, UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole
-from tenure.accounts.services import may_edit_people, search_accounts, update_accounts
+from tenure.accounts.people import may_edit_people
+from tenure.accounts.services import search_accounts, update_accounts
 from tenure.engagement.services import latest_touches, record_touch
 from tenure.engagement.views import plan_context
 from tenure.exports import csv_response

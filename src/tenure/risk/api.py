@@ -6,7 +6,7 @@ from ninja.responses import Status
 
 from tenure.accounts.models import Account, Contact
 from tenure.api_helpers import changes_from, get_or_404, require_writer, resolve
-from tenure.risk import work
+from tenure.risk import tasks, work
 from tenure.risk.models import Driver, Signal, SignalKind, Task, TaskStatus
 from tenure.risk.schemas import SignalOut, TaskBulk, TaskChange, TaskClose, TaskCreate, TaskOut, TaskSnooze
 from tenure.users.models import User
@@ -76,7 +76,7 @@ def create_task(request, payload: TaskCreate):
               "priority": payload.priority, "contact": resolve(Contact, payload.contact_id, "contact_id")}
     if payload.owner_id is not None:
         fields["owner"] = resolve(User, payload.owner_id, "owner_id")
-    return Status(201, _refused(lambda: work.create_task(account, by=request.auth, **fields)))
+    return Status(201, _refused(lambda: tasks.create_task(account, by=request.auth, **fields)))
 
 
 @tasks_router.patch("/{int:task_id}", response=TaskOut)
@@ -92,7 +92,7 @@ def change_task(request, task_id: int, payload: TaskChange):
     for name in ("title", "due_on", "priority"):
         if name in changes and changes[name] is None:
             raise HttpError(422, f"{name}: cannot be empty")
-    _refused(lambda: work.edit_task(task, by=request.auth, **changes))
+    _refused(lambda: tasks.edit_task(task, by=request.auth, **changes))
     return get_or_404(Task.objects.select_related("run").prefetch_related("run__signals"), task_id)
 
 
@@ -101,7 +101,7 @@ def bulk_tasks(request, payload: TaskBulk):
     """Snooze, close or reassign several tasks: all of them, or none (the answer names the one refused)."""
     require_writer(request)
     owner = resolve(User, payload.owner_id, "owner_id")
-    done = _refused(lambda: work.bulk_tasks(payload.task_ids, payload.action, by=request.auth, until=payload.until,
+    done = _refused(lambda: tasks.bulk_tasks(payload.task_ids, payload.action, by=request.auth, until=payload.until,
                                             reason=payload.reason or "", outcome=payload.outcome or "",
                                             note=payload.note, owner=owner))
     return list(Task.objects.filter(pk__in=[t.pk for t in done]).select_related("run")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.models import Account
 from tenure.accounts.services import owns_accounts
 from tenure.form_errors import show_on_form
+from tenure.risk import tasks as hand_tasks
 from tenure.risk import work
 from tenure.risk.forms import BulkTaskForm, CloseForm, RiskSettingsForm, SnoozeForm, TaskForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
@@ -91,12 +92,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 def _bulk_owners(user) -> list:
     """Who the bulk "give to" may name: a leader, anyone who writes; anyone else, no one but themselves (handing a
     task to an account's CSM is done task by task, where the account is known)."""
-    if not user.can_write:
-        return []
-    if user.is_leader:
-        return [u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-                if u.can_write]
-    return [user]
+    return hand_tasks.may_assign(user, None) if user.can_write else []
 
 
 def _task(pk: int) -> Task:
@@ -152,7 +148,7 @@ def _task_page(request, account: Account, task: Task | None) -> HttpResponse:
     """Open a task by hand (``task`` None) or change one: the same form."""
     if not request.user.can_write:
         raise PermissionDenied("Read-only users cannot open or change tasks.")
-    assignable = work.may_assign(request.user, account)
+    assignable = hand_tasks.may_assign(request.user, account)
     if task is None:
         initial = {"due_on": timezone.localdate() + dt.timedelta(days=3), "owner": request.user.pk}
     else:
@@ -168,12 +164,12 @@ def _task_page(request, account: Account, task: Task | None) -> HttpResponse:
         data = form.cleaned_data
         try:
             if task is None:
-                work.create_task(account, by=request.user, **data)
+                hand_tasks.create_task(account, by=request.user, **data)
                 messages.success(request, f"Task opened on {account.name}.")
             else:
                 changed = {k: v for k, v in data.items() if v != initial.get(k) and
                            not (k in ("contact", "owner") and getattr(v, "pk", v) == initial.get(k))}
-                work.edit_task(task, by=request.user, **changed)
+                hand_tasks.edit_task(task, by=request.user, **changed)
                 messages.success(request, "Task saved.")
         except ValidationError as exc:
             show_on_form(form, exc)
@@ -212,7 +208,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     owner = User.objects.filter(pk=data["owner"]).first() if data["owner"] else None
     try:
-        done = work.bulk_tasks(data["task_ids"], data["action"], by=request.user, until=data["until"],
+        done = hand_tasks.bulk_tasks(data["task_ids"], data["action"], by=request.user, until=data["until"],
                                reason=data["reason"], outcome=data["outcome"], note=data["note"], owner=owner)
     except (ValidationError, PermissionDenied) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
