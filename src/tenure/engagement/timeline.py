@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import groupby
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q
 
 from tenure.accounts.models import Contact
@@ -32,6 +34,13 @@ class FieldChange:
     label: str
     old: str
     new: str
+    flag: bool = False  # a yes/no field (a contact's role): said as "now champion", "no longer champion"
+
+    @property
+    def words(self) -> str:
+        if self.flag:
+            return f"now {self.label}" if self.new == "yes" else f"no longer {self.label}"
+        return ""
 
 
 @dataclass
@@ -68,11 +77,33 @@ def _model(label: str):
         return None
 
 
-def _field_label(model, name: str) -> str:
+def _field(model, name: str):
     try:
-        return str(model._meta.get_field(name).verbose_name) if model else name.replace("_", " ")
+        return model._meta.get_field(name) if model else None
     except FieldDoesNotExist:
-        return name.replace("_", " ")
+        return None
+
+
+def _value(field, value: str) -> str:
+    """A recorded value as a person reads it: a day as "3 Dec 2026", an amount with its thousands."""
+    if field.choices and value:  # the bulk services record a choice's key
+        return str(dict(field.flatchoices).get(value, value))
+    try:
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField) and value:
+            return f"{dt.date.fromisoformat(value):%-d %b %Y}"
+        if isinstance(field, models.DecimalField) and value:
+            return f"{Decimal(value):,.2f}".removesuffix(".00")
+    except (ValueError, ArithmeticError):
+        pass  # recorded before the field changed type: shown as it was recorded
+    return value
+
+
+def _field_change(model, name: str, old: str, new: str) -> FieldChange:
+    field = _field(model, name)
+    if field is None:
+        return FieldChange(name.replace("_", " "), old, new)
+    flag = isinstance(field, models.BooleanField) and {old, new} <= {"yes", "no"}
+    return FieldChange(str(field.verbose_name), _value(field, old), _value(field, new), flag)
 
 
 def _kind_labels(label: str) -> tuple[str, str]:
@@ -106,7 +137,7 @@ def _changes(account_id: int, before: dt.datetime | None, limit: int) -> list[Ch
         changes.append(Change(
             at=group[0][0], who=who, action=action, what=what, what_plural=plural, names=names[:NAMES_SHOWN],
             count=len(names),
-            fields=[FieldChange(_field_label(model, r[6]), r[7], r[8]) for r in reversed(group) if r[6]],
+            fields=[_field_change(model, r[6], r[7], r[8]) for r in reversed(group) if r[6]],
             oldest=group[-1][0],
         ))
     return changes

@@ -152,16 +152,19 @@ def _deleted(sender, instance, **kwargs):
                               account_id=_account_of(sender, instance))
 
 
-def _who(label: str | None) -> tuple[object | None, str]:
-    """The acting person or process; ``label`` names a process (e.g. "assignment rules") where no one acts."""
+def _who(label: str | None, by=None) -> tuple[object | None, str]:
+    """The acting person or process: ``by`` (a person) when given, else the current actor; ``label`` names a
+    process (e.g. "assignment rules") where no one acts."""
+    if getattr(by, "pk", None):
+        return by, str(by)
     user, current = current_actor()
     return user, (label if label and user is None and current == SYSTEM else current)
 
 
-def record_changes(model, changes, *, label: str | None = None) -> int:
+def record_changes(model, changes, *, label: str | None = None, by=None) -> int:
     """The bulk services' door: ``changes`` are (record, {field: (old, new)}) pairs written in one statement, the
     values as a person reads them (a related record by its name)."""
-    user, label = _who(label)
+    user, label = _who(label, by)
     now = timezone.now()
     rows = [AuditEntry(action=AuditEntry.Action.UPDATE, actor=user, actor_label=label[:200], model=_label(model),
                        object_id=obj.pk, object_repr=text(obj)[:200], account_id=_account_of(model, obj),
