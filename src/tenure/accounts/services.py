@@ -158,7 +158,8 @@ def create_account(**fields) -> Account:
 def _acting(by=None, source: str = "app"):
     """Who the audit trail (and so the account's timeline) names for a change: ``by`` (a person, the API's user),
     else a process named by ``source`` (e.g. "import"), else whoever the request or command acts as already."""
-    if by is not None:
+    user, _ = audit.current_actor()
+    if by is not None and getattr(by, "pk", None) != getattr(user, "pk", None):  # else keep "… through the API"
         return audit.acting_as(by)
     if source != "app" and audit.current_actor()[1] == audit.SYSTEM:
         return audit.acting_as(label=source)
