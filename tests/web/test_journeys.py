@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from tenure.accounts.models import Contact
+from tenure.accounts.models import Account, Contact
 from tenure.engagement.models import Touch
 from tenure.risk.tasks import create_task
 from tenure.users.models import AuditEntry, Role
@@ -183,4 +183,28 @@ def test_no_page_asks_anything_of_another_server(initech, live_server, browser_p
         visited.append((path, response.status))
     assert [v for v in visited if v[1] != 200] == []
     assert len(visited) >= 12
+    assert seen == {"outside": [], "errors": []}
+
+
+def test_a_leader_reassigns_accounts_in_bulk_and_the_audit_trail_shows_it(initech, live_server, browser_page):
+    casey, _, _ = initech
+    make_user(Role.LEADER, username="lena", first_name="Lena", last_name="Lead")
+    sam = make_user(Role.CSM, username="sam", first_name="Sam", last_name="Reed")
+    others = [make_account(name=f"Umbrella {i}", owner=casey, segment="smb", stage="adopting") for i in range(3)]
+    page = browser_page
+    seen = watch(page)
+    log_in(page, live_server, "lena", then="/accounts/?segment=smb")
+    for account in others[:2]:
+        page.get_by_label(f"Tick {account.name}").check()
+    page.get_by_label("Ticked accounts: owner").select_option(label=str(sam))
+    page.locator("#bulk-accounts button[type=submit]").click()
+    page.wait_for_load_state()
+    assert [a.owner for a in (Account.objects.get(pk=o.pk) for o in others)] == [sam, sam, casey]
+
+    page.goto(f"{live_server.url}/audit/?who=Lena")
+    rows = page.locator("table tbody tr").all_inner_texts()
+    moved = [r for r in rows if "Umbrella" in r and str(sam) in r]
+    assert len(moved) == 2 and all("Lena Lead" in r and str(casey) in r for r in moved)
+    page.goto(f"{live_server.url}/accounts/{others[0].pk}/")
+    assert f"Owner CSM: {casey}" in page.locator("#timeline").inner_text().replace("\n", " ")
     assert seen == {"outside": [], "errors": []}
