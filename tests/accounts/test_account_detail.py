@@ -24,7 +24,7 @@ def test_header_shows_who_the_account_is(csm_client, full_account):
     assert "<h1>Globex</h1>" in html
     for text in ("globex.example", "enterprise", "Renewing", "Alice Archer", "CRM-77", "cus_globex"):
         assert text in html
-    assert "<dt>region</dt><dd>EMEA</dd>" in html
+    assert "<dt>Region</dt><dd>EMEA</dd>" in html  # a custom attribute, its key in words
 
 
 def test_key_numbers_count_only_live_subscriptions(csm_client, full_account):

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -184,6 +185,25 @@ def _with(query, **values) -> str:
     return query.urlencode()
 
 
+def custom_attribute_words(custom) -> list[tuple[str, str]]:
+    """An account's custom attributes as a person reads them, by name: "customer_since" is "Customer since",
+    8013 is "8,013", True is "yes"; a list is joined, anything nested kept as it came."""
+    if not isinstance(custom, dict):
+        return []
+    rows = []
+    for key, value in custom.items():
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, int | float):
+            text = floatformat(value, "-2g")
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = "" if value is None else str(value)
+        rows.append((str(key).replace("_", " ").strip().capitalize() or str(key), text))
+    return sorted(rows, key=lambda row: row[0].lower())
+
+
 def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
     by_name = list(account.contacts.all())
@@ -218,7 +238,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     health = account_health_panel(account)
     return {
         "account": account,
-        "custom_attributes": sorted(account.custom.items()) if isinstance(account.custom, dict) else [],
+        "custom_attributes": custom_attribute_words(account.custom),
         "contacts": contacts,
         "active_contacts": sum(1 for c in contacts if c.is_active),
         "subscriptions": subscriptions,

@@ -211,6 +211,7 @@ def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -
             "subscription": s.external_id or f"#{s.pk}", "plan": s.plan, "seats": s.seats,
             "renewal_date": s.end_date, "days_left": (s.end_date - as_of).days, "status": s.status,
             "billing_period": s.billing_period, "arr": arr, "churn_probability": p,
+            "status_label": s.get_status_display(), "billing_period_label": s.get_billing_period_display().lower(),
             "arr_at_risk": (arr * Decimal(str(round(p, 4)))).quantize(Decimal("0.01")) if p is not None else None,
         })
     keys = {
