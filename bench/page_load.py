@@ -16,7 +16,6 @@ height in pixels and its number of requests; the target is the load event under 
 """
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,9 @@ TARGET_MS = 1000
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import free_port, wait_until_serving  # noqa: E402
 
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.settings")
@@ -88,29 +90,11 @@ def session_for(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(port: int) -> subprocess.Popen:
-    import http.client
-
     process = subprocess.Popen([sys.executable, "-m", "tenure", "serve", "--no-jobs", "--no-migrate",
                                 "--port", str(port)], env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/health/")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("the server did not start")
+    return wait_until_serving(process, port)
 
 
 def visit(page, url: str) -> dict:

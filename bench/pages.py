@@ -27,7 +27,6 @@ default Tenure opens one per request).
 import http.client
 import os
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -97,6 +96,7 @@ from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from serving import free_port, wait_until_serving  # noqa: E402
 
 from tenure.accounts.models import Account  # noqa: E402
 from tenure.users.models import Role, User  # noqa: E402
@@ -204,12 +204,6 @@ def build() -> None:
 # ---- serving and driving ----------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(port: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     for pair in os.environ.get("BENCH_SERVER_ENV", "").split():
@@ -219,17 +213,7 @@ def serve(port: int) -> subprocess.Popen:
         process = subprocess.Popen([sys.executable, "-m", "tenure", "serve", "--no-jobs", "--no-migrate",
                                     "--port", str(port), "--processes", str(PROCESSES)],
                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/health/")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("the server did not start")
+    return wait_until_serving(process, port)
 
 
 def drive(port: int, paths: list[str], headers: dict, rate: float, seconds: float, workers: int = 32) -> dict:

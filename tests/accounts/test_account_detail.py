@@ -4,19 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.accounts.pages import account_page as _page
+from tests.accounts.pages import section as _section
 from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_touch
-
-
-def _page(client, account) -> str:
-    response = client.get(reverse("accounts:detail", args=[account.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _section(html: str, section_id: str) -> str:
-    start = html.index(f'id="{section_id}"')
-    end = html.find("</section>", start)
-    return html[start:end]
 
 
 def test_header_shows_who_the_account_is(csm_client, full_account):

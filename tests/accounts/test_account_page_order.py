@@ -12,20 +12,13 @@ from tenure.accounts import services
 from tenure.risk.tasks import create_task
 from tenure.risk.work import open_task
 from tenure.users.audit import acting_as
+from tests.accounts.pages import account_page as _page
+from tests.accounts.pages import section as _section
 from tests.factories import make_account, make_contact, make_touch
 
 pytestmark = pytest.mark.django_db
 
 
-def _page(client, account) -> str:
-    response = client.get(reverse("accounts:detail", args=[account.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def _section(html: str, section_id: str) -> str:
-    start = html.index(f'id="{section_id}"')
-    return html[start:html.find("</section>", start)]
 
 
 def test_sections_come_in_a_csms_reading_order(csm_client, full_account):
