@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from tenure.accounts.services import owns_accounts
 from tenure.exports import csv_response
+from tenure.paging import paged
 from tenure.renewals import forecast, services
 from tenure.renewals.digest import preference_for
 from tenure.renewals.forms import CloseOpportunityForm, CloseRenewalForm, DigestPreferenceForm
@@ -91,9 +92,7 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
         opportunities = opportunities.filter(account__owner__isnull=True)
     elif owner:
         opportunities = opportunities.filter(account__owner_id=int(owner))
-    opportunity_page = Paginator(opportunities, PER_PAGE).get_page(request.GET.get("opage"))
-    other = request.GET.copy()
-    other.pop("opage", None)
+    opportunity_page = paged(request, opportunities, PER_PAGE, "opage")
     owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts()).order_by(
         "first_name", "last_name", "username")
     return render(request, "renewals/list.html", {
@@ -107,7 +106,6 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
         "window_url": f"{base}?{_with(kept, drop=('days',), sort=sort)}days=",
         "export_url": f"{base}?{_with(kept, sort=sort)}export=csv",
         "opportunity_page": opportunity_page, "opportunities": opportunity_page.object_list,
-        "opportunity_page_url": f"{base}?{_with(other)}opage=",
         "model": forecast.model_of(found.rows), "can_act": request.user.can_write,
         "renewal_form": CloseRenewalForm(), "opportunity_form": CloseOpportunityForm(),
     })
