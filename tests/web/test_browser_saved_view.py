@@ -57,7 +57,7 @@ def test_a_csm_picks_columns_saves_a_view_and_gets_it_back(book, live_server, br
 
     # Save it as a view: the page reopens on it.
     page.locator(".view-actions summary").click()
-    page.get_by_label("Name", exact=True).first.fill("Enterprise ARR")
+    page.get_by_role("textbox", name="New view").fill("Enterprise ARR")
     page.get_by_role("button", name="Save as new view").click()
     page.wait_for_url("**/accounts/?view=*")
     assert page.locator(".messages").inner_text().strip() == "View \u201cEnterprise ARR\u201d saved."

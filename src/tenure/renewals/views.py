@@ -103,7 +103,6 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
         "page": page, "renewals": page.object_list,
         "page_url": f"{base}?{_with(kept, sort=sort)}page=",
         "sort_url": f"{base}?{_with(kept)}sort=",
-        "window_url": f"{base}?{_with(kept, drop=('days',), sort=sort)}days=",
         "export_url": f"{base}?{_with(kept, sort=sort)}export=csv",
         "opportunity_page": opportunity_page, "opportunities": opportunity_page.object_list,
         "model": forecast.model_of(found.rows), "can_act": request.user.can_write,
