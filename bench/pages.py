@@ -3,6 +3,7 @@
     PYTHONPATH=src python bench/pages.py                 # build (first run) or reuse the database, then measure
     BENCH_DATABASE_URL=postgres://…/db python bench/pages.py
     python bench/pages.py --drop                         # measure, then drop the database
+    python bench/pages.py --browser                      # the demo's pages in Chromium (bench/page_load.py)
 
 The database (default postgres://postgres@127.0.0.1:5432/tenure_bench_pages, created if missing) is built once and
 reused while it holds 100,000 accounts or more. Building: the demo vendor (320 accounts with a year of history,
@@ -37,6 +38,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__" and "--browser" in sys.argv:  # issue 14: the demo's pages in a real browser
+    import runpy
+
+    runpy.run_path(str(Path(__file__).with_name("page_load.py")), run_name="__main__")
+    sys.exit()
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tenure_bench_pages"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
 DATA_DIR = os.environ.get("BENCH_DATA_DIR") or os.path.join(tempfile.gettempdir(), "tenure-bench-pages")

@@ -57,3 +57,13 @@ def make_touch(account=None, **kw):
     fields = {"account": account or make_account(), "kind": "call", "summary": "Weekly check-in"}
     fields.update(kw)
     return engagement.record_touch(**fields)
+
+
+def timeline_changes(account) -> list[str]:
+    """The account timeline's recorded changes, newest first, each as "who: action what names: field words; …"."""
+    from tenure.engagement.timeline import account_timeline
+
+    items = account_timeline(account, list(account.contacts.all()), limit=100).items
+    return [f"{c.who}: {c.action} {c.what} {', '.join(c.names)}: "
+            + "; ".join(f.words if f.flag else f"{f.label} {f.old or '—'} → {f.new or '—'}" for f in c.fields)
+            for c in items if getattr(c, "is_change", False)]

@@ -14,7 +14,8 @@ from tenure.accounts.assignment import assign_accounts, refresh_assignments
 from tenure.accounts.models import Account, AssignmentRule, Contact
 from tenure.engagement.models import Touch
 from tenure.integrations.csv_import import import_csv
-from tests.factories import make_account, make_contact, make_subscription, make_user
+from tenure.users.models import AuditEntry
+from tests.factories import make_account, make_contact, make_subscription, make_user, timeline_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -71,25 +72,26 @@ def test_an_owner_set_by_import_is_on_the_timeline_and_survives_the_next_assignm
     _kept_after_refresh(first, carl)
     second.refresh_from_db()
     assert second.owner is None and second.assigned_by_rule is None  # no owner: the rules' to assign again
-    note = Touch.objects.filter(account=first).latest("pk")
-    assert note.kind == "note" and note.summary == f"Owner changed from {before[first.pk]} to carl by import."
-    assert Touch.objects.filter(account=second).latest("pk").summary == (
-        f"Owner changed from {before[second.pk]} to nobody by import.")
+    assert timeline_changes(first)[0] == (
+        f"import of accounts from {path.name}: update account {first.name}: owner CSM {before[first.pk]} → carl")
+    assert timeline_changes(second)[0] == (
+        f"import of accounts from {path.name}: update account {second.name}: owner CSM {before[second.pk]} → —")
+    assert not Touch.objects.exists()  # not a touch with the customer
 
 
-def test_reimporting_owners_writes_no_second_timeline_note(ruled, csv_file):
+def test_reimporting_owners_records_no_second_change(ruled, csv_file):
     path = csv_file("""
         crm_id,owner
         C-0,carl
     """)
     import_csv("accounts", path)
     stamp = Account.objects.get(crm_id="C-0").updated_at
-    notes = Touch.objects.count()
+    entries = AuditEntry.objects.count()
 
     again = import_csv("accounts", path)
 
     assert again.unchanged == 1
-    assert Touch.objects.count() == notes
+    assert AuditEntry.objects.count() == entries
     assert Account.objects.get(crm_id="C-0").updated_at == stamp
 
 
@@ -110,7 +112,8 @@ def test_an_owner_set_in_the_admin_is_on_the_timeline_and_survives_the_next_assi
 
     assert response.status_code == 302, response.content.decode()[:3000]
     _kept_after_refresh(account, carl)
-    assert Touch.objects.filter(account=account).latest("pk").summary.endswith("to carl by root.")
+    assert (timeline_changes(account)[0].startswith("root: update account") and "owner CSM" in timeline_changes(
+        account)[0] and timeline_changes(account)[0].endswith("→ carl")) or "→ carl;" in timeline_changes(account)[0]
 
 
 def test_an_owner_set_through_the_api_is_on_the_timeline_and_survives_the_next_assignment_run(ruled, csm_client,
@@ -122,7 +125,8 @@ def test_an_owner_set_through_the_api_is_on_the_timeline_and_survives_the_next_a
 
     assert response.status_code == 200, response.content
     _kept_after_refresh(account, carl)
-    assert Touch.objects.filter(account=account).latest("pk").summary.endswith(f"to carl by {csm}.")
+    latest = timeline_changes(account)[0]
+    assert latest.startswith(f"{csm}: update account {account.name}: ") and "→ carl" in latest
 
 
 def test_update_accounts_takes_a_fixed_number_of_queries_whatever_the_number_of_accounts(csm):
@@ -134,7 +138,7 @@ def test_update_accounts_takes_a_fixed_number_of_queries_whatever_the_number_of_
         return len(queries)
 
     assert run(2) == run(20)
-    assert Touch.objects.count() == 22
+    assert AuditEntry.objects.filter(model="accounts.account", field="owner", new=str(csm)).count() == 22
     assert set(Account.objects.values_list("owner", "segment")) == {(csm.pk, "enterprise")}
 
 

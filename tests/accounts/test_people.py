@@ -15,7 +15,7 @@ from tenure.engagement.models import Touch
 from tenure.risk.models import Signal, SignalKind
 from tenure.users.models import Role
 from tenure.users.services import issue_token
-from tests.factories import make_account, make_contact, make_user
+from tests.factories import make_account, make_contact, make_user, timeline_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,6 @@ def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
-
-
-def notes(account) -> list[str]:
-    return list(Touch.objects.filter(account=account, kind="note").order_by("pk").values_list("summary", flat=True))
 
 
 def test_a_csm_adds_a_person_with_their_roles_and_the_timeline_says_so(csm):
@@ -41,7 +37,9 @@ def test_a_csm_adds_a_person_with_their_roles_and_the_timeline_says_so(csm):
     joanna = Contact.objects.get(account=account)
     assert (joanna.email, joanna.roles, joanna.community_roles) == (
         "joanna@initech.example", ["executive_sponsor", "billing"], ["promoter"])
-    assert notes(account) == [f"Added Joanna Dalton, COO: executive sponsor, billing, promoter (by {csm})."]
+    assert timeline_changes(account)[0] == f"{csm}: create contact Joanna Dalton: "
+    # Told by the audit trail, not as a note: a note would count as a touch with the customer and hide a silence.
+    assert not Touch.objects.filter(account=account).exists()
 
 
 def test_the_sponsor_leaves_a_successor_takes_over_and_the_signal_resolves(csm):
@@ -57,14 +55,17 @@ def test_the_sponsor_leaves_a_successor_takes_over_and_the_signal_resolves(csm):
     pipeline.refresh([account.pk])
     signal = Signal.objects.get(account=account, kind=SignalKind.SPONSOR_LEFT)
     assert signal.resolved_on is None and "no successor" in signal.title
-    assert notes(account)[-1] == f"Bill Lumbergh left on {left:%-d %b %Y}; no successor named yet (by {csm})."
+    latest = timeline_changes(account)[0]
+    assert latest.startswith(f"{csm}: update contact Bill Lumbergh: ") and f"left on — → {left:%-d %b %Y}" in latest
 
     assert c.post(reverse("accounts:edit_person", args=[bill.pk]), {**form, "successor": peter.pk}).status_code == 302
     peter.refresh_from_db()
     bill.refresh_from_db()
     assert peter.roles == ["executive_sponsor", "champion"] and not peter.is_user  # "user" is not handed over
     assert bill.successor == peter
-    assert notes(account)[-1] == f"Peter Gibbons's roles: champion → executive sponsor, champion (by {csm})."
+    assert timeline_changes(account)[:2] == [f"{csm}: update contact Bill Lumbergh: successor — → Peter Gibbons",
+                                    f"{csm}: update contact Peter Gibbons: now executive sponsor"]
+    assert not Touch.objects.filter(account=account).exists()
     pipeline.refresh([account.pk])
     signal.refresh_from_db()
     assert signal.resolved_on is not None

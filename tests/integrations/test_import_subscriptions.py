@@ -117,3 +117,24 @@ def test_an_end_before_the_start_and_a_missing_plan_are_errors(csv_file, account
         "line 2, column 'end_date': is before the start date",
         "line 3, column 'plan': is required to create a new subscription",
     ]
+
+
+def test_imported_subscriptions_and_their_changes_are_audited_and_on_the_accounts_timeline(csv_file, accounts):
+    from tests.factories import timeline_changes
+
+    path = csv_file(FILE)
+    import_csv("subscriptions", path)
+    who = f"import of subscriptions from {path.name}"
+    assert timeline_changes(accounts[0])[0] == f"{who}: create subscription Acme · Growth: "
+    changed = csv_file("""
+        external_id,seats,mrr,status
+        sub_1,30,"1,500.50",past_due
+    """, name="seats.csv")
+
+    import_csv("subscriptions", changed)
+
+    head, _, fields = timeline_changes(accounts[0])[0].partition(": update subscription Acme · Growth: ")
+    assert head == "import of subscriptions from seats.csv"
+    assert set(fields.split("; ")) == {"MRR 1,250 → 1,500.50", "seats purchased 25 → 30", "status Active → Past due"}
+    import_csv("subscriptions", changed)  # the same again: nothing changes, nothing is recorded
+    assert len(timeline_changes(accounts[0])) == 3  # the account added, its subscription added, then changed

@@ -177,7 +177,7 @@ def test_each_task_links_to_its_signals_evidence(csm_client, past_due_account):
     page = csm_client.get(reverse("risk:my_work")).content.decode()
     assert reverse("risk:signal", args=[task.signal_id]) in page
     detail = csm_client.get(reverse("risk:signal", args=[task.signal_id]))
-    assert detail.status_code == 200 and b"days past due" in detail.content
+    assert detail.status_code == 200 and b"Days past due" in detail.content
 
 
 def test_a_queue_past_the_count_cap_says_more_than(leader, queue, monkeypatch):

@@ -66,14 +66,17 @@ def test_an_import_is_named_as_the_import_and_a_rule_as_the_rules(tmp_path, csm)
         ("import of accounts from crm-export.csv", "create", "", "", "")]
     path.write_text("crm_id,Name,Stage\nC-1,Acme,renewing\n")
     assert import_csv("accounts", path).ok
-    assert ("import of accounts from crm-export.csv", "update", "stage", "adopting", "renewing") in entries(
+    assert ("import of accounts from crm-export.csv", "update", "stage", "Adopting", "Renewing") in entries(
         object_id=acme.pk)
     rule = AssignmentRule.objects.create(name="Everyone to carol", position=1)
     rule.team.add(csm)
     from tenure.accounts.assignment import assign_accounts
 
     assign_accounts([acme.pk])
-    assert ("assignment rules", "update", "owner", "", str(csm)) in entries(object_id=acme.pk)
+    assert ("assignment rule “Everyone to carol”", "update", "owner", "nobody", str(csm)) in entries(
+        object_id=acme.pk)
+    assert ("assignment rule “Everyone to carol”", "update", "coverage", "Named CSM", "Named CSM") not in entries(
+        object_id=acme.pk)  # what did not change is not recorded
 
 
 def test_the_trail_outlives_the_record(csm):

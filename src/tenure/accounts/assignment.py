@@ -108,12 +108,9 @@ def current_loads() -> dict[int, int]:
 
 
 @transaction.atomic
-def assign_accounts(account_ids=None, *, by: User | None = None, override_manual: bool = False,
-                    at=None) -> list[Assignment]:
-    """Apply the rules to these accounts (all when None) and record each change of owner on the timeline
-    (dated ``at``, default now)."""
-    from tenure.engagement.services import record_touch
-
+def assign_accounts(account_ids=None, *, by: User | None = None, override_manual: bool = False) -> list[Assignment]:
+    """Apply the rules to these accounts (all when None). Each change of owner is recorded in the audit trail as
+    the rule's (or ``by``'s, who ran them), and so shows on the account's timeline."""
     rules = list(AssignmentRule.objects.filter(active=True).prefetch_related("team"))
     if not rules:
         return []
@@ -121,19 +118,24 @@ def assign_accounts(account_ids=None, *, by: User | None = None, override_manual
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
     changes = plan(list(accounts), rules, current_loads(), override_manual=override_manual)
-    audit.record_changes(Account, [
-        (c.account, {"owner": (c.old_owner, c.new_owner), "coverage": (c.account.coverage, c.coverage)})
-        for c in changes], label=None if by else "assignment rules")
+    for rule in {c.rule.pk: c.rule for c in changes}.values():
+        audit.record_changes(Account, [
+            (c.account, {"owner": (c.old_owner or _nobody(c.account.coverage), c.new_owner or _nobody(c.coverage)),
+                         "coverage": (c.account.get_coverage_display(), _coverage_label(c.coverage))})
+            for c in changes if c.rule.pk == rule.pk], label=f"assignment rule “{rule}”", by=by)
     for c in changes:
         Account.objects.filter(pk=c.account.pk).update(
             owner=c.new_owner, coverage=c.coverage, assigned_by_rule=c.rule
         )
-        if (c.old_owner.pk if c.old_owner else None) != (c.new_owner.pk if c.new_owner else None):
-            old = c.old_owner or ("the pooled team" if c.account.coverage == "pooled" else "nobody")
-            new = c.new_owner or "the pooled (tech-touch) team"
-            record_touch(account=c.account, kind="note", author=by, occurred_at=at,
-                         summary=f"Owner changed from {old} to {new} by assignment rule “{c.rule}”.")
     return changes
+
+
+def _nobody(coverage: str) -> str:
+    return "the pooled (tech-touch) team" if coverage == "pooled" else "nobody"
+
+
+def _coverage_label(coverage: str) -> str:
+    return str(dict(Account._meta.get_field("coverage").flatchoices).get(coverage, coverage))
 
 
 def refresh_assignments(account_ids: list[int], as_of=None) -> None:

@@ -1,5 +1,6 @@
 """Accounts and contacts: the one place their rows are created and changed."""
 
+import contextlib
 import json
 from collections.abc import Iterable
 
@@ -17,7 +18,7 @@ from tenure.accounts.models import (
     LifecycleStage,
     RelationshipRole,
 )
-from tenure.accounts.people import hand_over, people_notes
+from tenure.accounts.people import hand_over
 from tenure.users import audit
 from tenure.users.models import User
 
@@ -154,8 +155,24 @@ def create_account(**fields) -> Account:
     return account
 
 
+def _acting(by=None, source: str = "app"):
+    """Who the audit trail (and so the account's timeline) names for a change: ``by`` (a person, the API's user),
+    else a process named by ``source`` (e.g. "import"), else whoever the request or command acts as already."""
+    user, _ = audit.current_actor()
+    if by is not None and getattr(by, "pk", None) != getattr(user, "pk", None):  # else keep "… through the API"
+        return audit.acting_as(by)
+    if source != "app" and audit.current_actor()[1] == audit.SYSTEM:
+        return audit.acting_as(label=source)
+    return contextlib.nullcontext()
+
+
 @transaction.atomic
 def update_account(account: Account, *, by: User | None = None, source: str = "app", **changes) -> Account:
+    with _acting(by, source):
+        return _update_account(account, changes)
+
+
+def _update_account(account: Account, changes: dict) -> Account:
     changes = _normalize_account_fields(changes)
     old_owner = account.owner
     if "owner" in changes:
@@ -165,29 +182,8 @@ def update_account(account: Account, *, by: User | None = None, source: str = "a
     owner_changed = "owner" in changes and (changes["owner"] and changes["owner"].pk) != (old_owner and old_owner.pk)
     if owner_changed:
         account.assigned_by_rule = None  # a person chose: assignment rules leave this account alone from now on
-    _save(account)
-    if owner_changed:
-        _record_owner_changes([(account, old_owner, account.owner)], by=by, source=source)
+    _save(account)  # a change of owner reaches the timeline through the audit trail, not as a touch
     return account
-
-
-def owner_change_summary(old: User | str | None, new: User | str | None, *, by: User | None = None,
-                         source: str = "app") -> str:
-    """The timeline's words for a change of owner made by a person, an import or the API."""
-    who = f" by {by}" if by else ("" if source == "app" else f" by {source}")
-    return f"Owner changed from {old or 'nobody'} to {new or 'nobody'}{who}."
-
-
-def _record_owner_changes(moves: list[tuple[Account, User | None, User | None]], *, by: User | None,
-                          source: str, at=None) -> None:
-    """One timeline note per change of owner, written in one statement."""
-    from tenure.engagement.services import record_touches
-
-    record_touches([
-        {"account": account, "kind": "note", "author": by, "occurred_at": at,
-         "summary": owner_change_summary(old, new, by=by, source=source)}
-        for account, old, new in moves
-    ])
 
 
 def _apply_contact_fields(contact: Contact, fields: dict) -> None:
@@ -213,43 +209,29 @@ def _apply_contact_fields(contact: Contact, fields: dict) -> None:
             setattr(contact, f"is_{r}", r in parsed)
 
 
-def record_people_notes(account: Account, notes: list[str], by) -> None:
-    from tenure.engagement.services import record_touches
-
-    if notes:
-        author = by if isinstance(by, User) else None
-        record_touches([{"account": account, "kind": "note", "author": author, "summary": n} for n in notes])
-
-
 @transaction.atomic
 def create_contact(*, by=None, **fields) -> Contact:
-    """One person; with ``by`` (a person or the API's user), a timeline note says who added them."""
+    """One person; the account's timeline shows them added, by ``by`` (a person or the API's user) when given.
+    (The audit trail tells it: a note would count as a touch with the customer, and hide a silence.)"""
     contact = Contact()
     _apply_contact_fields(contact, fields)
-    _save(contact)
-    if by is not None:
-        record_people_notes(contact.account, people_notes(None, contact, by=by), by)
+    with _acting(by):
+        _save(contact)
     return contact
 
 
 @transaction.atomic
 def update_contact(contact: Contact, *, by=None, successor: Contact | None = None, **changes) -> Contact:
     """Change a person: fields, roles, leaving (``left_on``, with the ``successor`` who takes over their
-    relationship roles). With ``by``, the account's timeline says what changed, and who did it."""
-    before = Contact.objects.get(pk=contact.pk) if contact.pk else None
+    relationship roles). The account's timeline shows what changed and who did it (``by``, when given)."""
     _apply_contact_fields(contact, changes)
-    if successor is not None:
-        if contact.left_on is None:
-            raise ValidationError({"successor": "Name a successor when the person leaves."})
-        contact.successor = hand_over(contact, successor)
-        successor_before = Contact.objects.get(pk=successor.pk)
-        _save(successor)
-    _save(contact)
-    if by is not None and before is not None:
-        notes = people_notes(before, contact, by=by)
+    with _acting(by):
         if successor is not None:
-            notes += people_notes(successor_before, successor, by=by)
-        record_people_notes(contact.account, notes, by)
+            if contact.left_on is None:
+                raise ValidationError({"successor": "Name a successor when the person leaves."})
+            contact.successor = hand_over(contact, successor)
+            _save(successor)
+        _save(contact)
     return contact
 
 
@@ -305,10 +287,10 @@ def create_accounts(accounts: Iterable[Account], *, clean: bool = True) -> list[
 
 @transaction.atomic
 def update_accounts(changes: Iterable[tuple[Account, dict]], *, by: User | None = None, source: str = "app",
-                    at=None, clean: bool = True) -> list[Account]:
+                    clean: bool = True) -> list[Account]:
     """Apply field changes to many accounts (each pair: the account as stored, its new values), with what
     update_account does for one: a change of owner is a person's (or import's) choice, so it clears
-    ``assigned_by_rule`` and writes a timeline note; ``updated_at`` moves so the refresh sees the change.
+    ``assigned_by_rule`` (the audit trail tells the timeline); ``updated_at`` moves so the refresh sees the change.
     Returns the accounts that changed; values equal to the stored ones change nothing."""
     changed: list[Account] = []
     names: set[str] = set()
@@ -334,17 +316,12 @@ def update_accounts(changes: Iterable[tuple[Account, dict]], *, by: User | None 
         users = _active_owners({a.owner_id for a, _ in moves} | {old for _, old in moves})
         _check_owners([a for a, _ in moves], users)
     bulk.save_changed(Account, changed, names)
-    if moves:
-        _record_owner_changes([(a, users.get(old), users.get(a.owner_id)) for a, old in moves],
-                              by=by, source=source, at=at)
-        names_of = {pk: str(u) for pk, u in users.items()}
-    else:
-        names_of = {}
+    names_of = {pk: str(u) for pk, u in users.items()} if moves else {}
     audit.record_changes(Account, [
         (a, {k.removesuffix("_id"): (names_of.get(v, v) if k == "owner_id" else v,
                                      names_of.get(getattr(a, k), getattr(a, k)) if k == "owner_id" else getattr(a, k))
              for k, v in olds[id(a)].items()})
-        for a in changed], label=None if source == "app" else source)
+        for a in changed], label=None if source == "app" else source, by=by)
     return changed
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("assignment/run/", assignment_views.run_rules, name="assignment-run"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/touches/", views.log_touch, name="log_touch"),
+    path("<int:pk>/timeline/", views.older_timeline, name="timeline"),
     path("<int:pk>/people/new/", people_views.new_person, name="new_person"),
     path("people/<int:pk>/", people_views.edit_person, name="edit_person"),
 ]

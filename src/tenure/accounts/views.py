@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from tenure.accounts import columns, saved_views
@@ -16,10 +18,12 @@ from tenure.accounts.forms import UNASSIGNED, AccountFilterForm, BulkAccountsFor
 from tenure.accounts.models import Account, CommunityRole, RelationshipRole, SavedView
 from tenure.accounts.people import may_edit_people
 from tenure.accounts.services import search_accounts, update_accounts
-from tenure.engagement.services import latest_touches, record_touch
+from tenure.engagement.services import record_touch
+from tenure.engagement.timeline import account_timeline
 from tenure.engagement.views import plan_context
 from tenure.exports import csv_response
 from tenure.facts import load_facts
+from tenure.facts.account import KEY_ROLES, ROLE_LABELS
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
 from tenure.risk.services import account_signals_panel, account_tasks_panel
@@ -28,10 +32,10 @@ from tenure.usage.panels import account_usage_panel
 from tenure.users.models import User
 
 PER_PAGE = 50
-TIMELINE_LENGTH = 50
 TICKETS_SHOWN = 50
-# The account facts the page shows: the key numbers (subscriptions) and the usage panel (usage, key features).
-PAGE_FACTS = ("subscriptions", "usage", "features")
+# The account facts the page shows: the key numbers (subscriptions), the key people with their last touch (people)
+# and the usage panel (usage, key features).
+PAGE_FACTS = ("subscriptions", "people", "usage", "features")
 
 
 def _ordering(sort: str) -> list:
@@ -275,6 +279,25 @@ def _with(query, **values) -> str:
     return query.urlencode()
 
 
+def custom_attribute_words(custom) -> list[tuple[str, str]]:
+    """An account's custom attributes as a person reads them, by name: "customer_since" is "Customer since",
+    8013 is "8,013", True is "yes"; a list is joined, anything nested kept as it came."""
+    if not isinstance(custom, dict):
+        return []
+    rows = []
+    for key, value in custom.items():
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, int | float):
+            text = floatformat(value, "-2g")
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = "" if value is None else str(value)
+        rows.append((str(key).replace("_", " ").strip().capitalize() or str(key), text))
+    return sorted(rows, key=lambda row: row[0].lower())
+
+
 def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
     labels = dict(RelationshipRole.choices) | dict(CommunityRole.choices)
     by_name = list(account.contacts.all())
@@ -305,11 +328,11 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         )
         .order_by("unresolved", "priority_rank", "-opened_at", "-pk")[: TICKETS_SHOWN + 1]
     )
-    touches = latest_touches(account, TIMELINE_LENGTH + 1, by_name)
+    timeline = account_timeline(account, by_name)
     health = account_health_panel(account)
     return {
         "account": account,
-        "custom_attributes": sorted(account.custom.items()) if isinstance(account.custom, dict) else [],
+        "custom_attributes": custom_attribute_words(account.custom),
         "contacts": contacts,
         "active_contacts": sum(1 for c in contacts if c.is_active),
         "subscriptions": subscriptions,
@@ -324,11 +347,13 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
             "currency": currencies.pop() if len(currencies) == 1 else "",
             "live_count": len(live_ids),
         },
-        "tickets": tickets[:TICKETS_SHOWN],
+        "key_people": key_people(facts, contacts),
+        "tickets": [t for t in tickets[:TICKETS_SHOWN] if not t.is_resolved],
+        "closed_tickets": [t for t in tickets[:TICKETS_SHOWN] if t.is_resolved],
         "more_tickets": len(tickets) > TICKETS_SHOWN,
+        "tickets_shown": TICKETS_SHOWN,
         "open_tickets": sum(1 for t in tickets if not t.is_resolved),
-        "touches": touches[:TIMELINE_LENGTH],
-        "more_touches": len(touches) > TIMELINE_LENGTH,
+        "timeline": timeline,
         "touch_form": touch_form,
         **account_usage_panel(account, account_facts=facts),
         **health,
@@ -337,6 +362,28 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         **account_tasks_panel(account),
         **plan_context(account),
     }
+
+
+def key_people(facts, contacts: list) -> list[dict]:
+    """The executive sponsor and the champion, each with whoever holds the role (still there first), their last
+    touch (from the account facts, the same the health score and the signals read) and, for one who left, the
+    successor recorded."""
+    by_pk = {c.pk: c for c in contacts}
+    roles = []
+    for role in KEY_ROLES:
+        holders = []
+        for fact in facts.contacts:
+            contact = by_pk.get(fact.id)
+            if fact.role != role or contact is None:
+                continue
+            holders.append({"contact": contact, "left_on": fact.left_on, "last_touched_on": fact.last_touched_on,
+                            "days_since_touch": None if fact.last_touched_on is None
+                            else (facts.as_of - fact.last_touched_on).days,
+                            "successor": by_pk.get(contact.successor_id)})
+        holders.sort(key=lambda h: (h["left_on"] is not None, h["contact"].name))
+        roles.append({"role": role, "label": ROLE_LABELS[role], "holders": holders,
+                      "present": facts.role(role).present})
+    return roles
 
 
 def _get_account(pk: int) -> Account:
@@ -348,6 +395,23 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = TouchForm(account=account) if request.user.can_write else None
     return render(request, "accounts/detail.html", {**_account_context(account, form),
                                                     "may_edit_people": may_edit_people(request.user, account)})
+
+
+def older_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline's next page, older than ``before``: swapped in below the items shown (htmx), or as a page."""
+    account = _get_account(pk)
+    try:  # a "+" of the offset arrives as a space when the link was typed, not built
+        before = parse_datetime(request.GET.get("before", "").strip().replace(" ", "+"))
+    except ValueError:  # well formed, but no such day or time
+        before = None
+    if before is None:
+        return HttpResponseBadRequest("before: expected a date and time, e.g. 2026-11-30T14:05:00+00:00")
+    if timezone.is_naive(before):
+        before = timezone.make_aware(before)
+    contacts = list(account.contacts.all())
+    context = {"account": account, "timeline": account_timeline(account, contacts, before=before)}
+    template = "accounts/_timeline_items.html" if request.htmx else "accounts/timeline.html"
+    return render(request, template, context)
 
 
 @require_POST

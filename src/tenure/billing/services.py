@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tenure import bulk
 from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange, SubscriptionStatus
+from tenure.users import audit
 
 SUBSCRIPTION_FIELDS = ("account", "external_id", *TRACKED_FIELDS)
 
@@ -144,6 +145,7 @@ def create_subscriptions(subs: Iterable[Subscription], *, source: str = "app",
     for sub in subs:
         _prepare_in_place(sub, clean)
     bulk.insert(Subscription, subs)
+    audit.record_created(Subscription, subs, label=None if source == "app" else source)
     entries = []
     for i, sub in enumerate(subs):
         past = history[i] if history is not None else None
@@ -167,6 +169,7 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
     accounts: set[int] = set()  # before and after a move to another account
     names: set[str] = set()
     entries = []
+    olds: list[tuple[Subscription, dict]] = []
     for sub, fields in changes:
         fields = dict(fields)
         effective_on = fields.pop("effective_on", None)
@@ -179,6 +182,7 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
         if not diff:
             continue
         accounts |= {sub.account_id, account_id}
+        olds.append((sub, {k: getattr(sub, k) for k in diff}))
         for key, value in diff.items():
             setattr(sub, key, value)
         if clean:
@@ -191,6 +195,9 @@ def update_subscriptions(changes: Iterable[tuple[Subscription, dict]], *, source
         changed.append(sub)
     bulk.save_changed(Subscription, changed, names)
     bulk.insert(SubscriptionChange, entries)
+    audit.record_changes(Subscription, [
+        (sub, {k.removesuffix("_id"): (v, getattr(sub, k)) for k, v in old.items()}) for sub, old in olds],
+        label=None if source == "app" else source)
     store_live_totals(accounts)
     return changed
 

@@ -55,8 +55,7 @@ def seed_proactive(today: dt.date, seed: int) -> dict[str, int]:
     named.team.set([u for name, u in sorted(csms.items()) if name in {"alex", "sam", "jordan", "taylor", "priya"}])
     AssignmentRule.objects.create(name="Tech touch up to 50 licenses", position=20, coverage="pooled")
     # Only accounts nobody owns: people's choices stay.
-    noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
-    assigned = len(assign_accounts(at=noon))
+    assigned = len(assign_accounts())
 
     OnboardingTemplate.objects.create(name="Standard onboarding", milestones=STANDARD)
     OnboardingTemplate.objects.create(name="Enterprise onboarding", segment="enterprise", milestones=ENTERPRISE)

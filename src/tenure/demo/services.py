@@ -37,6 +37,7 @@ from tenure.risk.services import detect_all_signals
 from tenure.support import services as support
 from tenure.support.models import Ticket
 from tenure.usage.services import wipe_usage
+from tenure.users.audit import acting_as
 from tenure.users.models import User
 
 BATCH = 2000
@@ -164,28 +165,30 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
     With ``usage``, the year's product usage is then sent through the event ingestion path (demo/usage.py).
     Without ``churn_model`` no model is trained (tests of the stories themselves skip its weekly back-test).
     """
-    started = time.perf_counter()
-    plan = make_plan(seed=seed, accounts=accounts, today=today or timezone.localdate())
-    validate_plan(plan)
-    with transaction.atomic():
-        if not reset:
-            found = non_demo_data()
-            if found:
-                raise DemoConflict(
-                    "the database holds data the demo did not make (" + "; ".join(found) + "); "
-                    "use --reset to wipe it, or point DATABASE_URL / TENURE_DATA_DIR at another database"
-                )
-        wipe()
-        counts = write_plan(plan)
-    if usage:
-        counts["usage events"] = send_demo_usage(plan.today, seed).accepted
-    counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
-    counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
-    counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
-    counts.update(seed_demo_renewals(plan.today))  # renewals: closed with outcomes and reasons, open ones
-    if churn_model:
-        counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize")
+    # Its records say who made them on their timelines and in the audit trail.
+    with acting_as(label="demo build"):
+        started = time.perf_counter()
+        plan = make_plan(seed=seed, accounts=accounts, today=today or timezone.localdate())
+        validate_plan(plan)
+        with transaction.atomic():
+            if not reset:
+                found = non_demo_data()
+                if found:
+                    raise DemoConflict(
+                        "the database holds data the demo did not make (" + "; ".join(found) + "); "
+                        "use --reset to wipe it, or point DATABASE_URL / TENURE_DATA_DIR at another database"
+                    )
+            wipe()
+            counts = write_plan(plan)
+        if usage:
+            counts["usage events"] = send_demo_usage(plan.today, seed).accepted
+        counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
+        counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
+        counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
+        counts.update(seed_demo_renewals(plan.today))  # renewals: closed with outcomes and reasons, open ones
+        if churn_model:
+            counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA optimize")
     return DemoResult(plan=plan, seconds=time.perf_counter() - started, counts=counts)

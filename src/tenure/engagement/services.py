@@ -21,12 +21,15 @@ def _set_contacts(touch: Touch, contacts: Iterable[Contact]) -> None:
     touch.contacts.set(contacts)
 
 
-def latest_touches(account, limit: int, contacts: list[Contact]) -> list[Touch]:
+def latest_touches(account, limit: int, contacts: list[Contact], before=None) -> list[Touch]:
     """The account's latest ``limit`` touches, newest first, with their author, and their people as
     ``touch.people`` in the contacts' order. ``contacts``: the account's contacts as the page read them (in their
     model order): the people come from them, so only the links are read (a touch names its account's own
     contacts: ``_set_contacts``); a link to anyone else has every touch's people read the usual way."""
-    touches = list(account.touches.select_related("author")[:limit])
+    touches = account.touches.select_related("author")
+    if before is not None:  # the next page of the timeline
+        touches = touches.filter(occurred_at__lt=before)
+    touches = list(touches[:limit])
     by_pk = {c.pk: c for c in contacts}
     people: dict[int, list[Contact]] = {t.pk: [] for t in touches}
     links = Touch.contacts.through.objects.filter(touch_id__in=list(people)).values_list("touch_id", "contact_id")

@@ -61,7 +61,7 @@ def among(ids, field: str = "account_id") -> Q:
 
 
 # The groups of facts, each read by a fixed number of queries (listed with each reader below).
-PARTS = ("subscriptions", "usage", "features", "support", "people", "sentiment", "onboarding")
+PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding")
 
 
 def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
@@ -221,7 +221,7 @@ def _support(ids, as_of, w, facts) -> None:
         facts[account_id].open_tickets.append(a.TicketFact(pk, subject, priority, day_of(opened)))
 
 
-# ---- relationships and texts: 5 queries -------------------------------------------------------------------
+# ---- relationships (3 queries) and texts (2 queries) ----------------------------------------------------
 
 
 def _people(ids, as_of, w, facts) -> None:
@@ -258,6 +258,11 @@ def _people(ids, as_of, w, facts) -> None:
     for account_id, m in (Touch.objects.filter(among(ids), occurred_at__lt=end).values("account_id")
                           .annotate(m=Max("occurred_at")).values_list("account_id", "m")):
         facts[account_id].last_touch_on = day_of(m)
+
+
+def _texts(ids, as_of, w, facts) -> None:
+    day_of = local_days()
+    end = day_start(as_of + DAY)
     since = day_start(as_of - _days(w.texts - 1))
     # Sorted here: ordered by the database, the planner walks every account's tickets of the period by date.
     for pk, account_id, subject, body, opened in sorted(
@@ -335,4 +340,4 @@ def _onboarding(ids, as_of, w, facts) -> None:
 
 
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
-            "people": _people, "sentiment": _sentiment, "onboarding": _onboarding}
+            "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding}

@@ -80,7 +80,7 @@ def explain(row: dict, previous: dict | None) -> str:
 
 def _points_now(points: float) -> str:
     n = half_up(points)
-    if points < 0:
+    if n < 0:  # a pull under half a point reads as 0, never "−0"
         return f"{MINUS}{abs(n)} point{'s' if abs(n) != 1 else ''}"
     return f"{n} point{'s' if n != 1 else ''} of the score"
 
@@ -102,9 +102,9 @@ def format_raw(row: dict) -> str:
         return "—"
     raw, unit = row["raw"], row["unit"]
     if unit == "%":
-        return f"{'+' if row['key'] == 'active_user_trend' and raw > 0 else ''}{_n(raw)}%".replace("-", MINUS)
+        return f"{'+' if row['key'] == 'active_user_trend' and half_up(raw) > 0 else ''}{_n(raw)}%".replace("-", MINUS)
     if unit == "days":
-        return f"{_n(raw)} days"
+        return f"{_n(raw)} day{'' if half_up(raw) == 1 else 's'}"
     if unit == "/100":
         return f"{_n(raw)}/100"
     return _n(raw)

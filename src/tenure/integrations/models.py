@@ -4,6 +4,24 @@ import secrets
 
 from django.db import models
 
+# Every event Tenure sends, in words: the key is what a receiver reads in the payload, the label what a person
+# reads on the page. The one list: webhooks.EVENT_TYPES is its keys.
+EVENT_LABELS = {
+    "signal.opened": "Signal opened",
+    "signal.resolved": "Signal resolved",
+    "task.opened": "Task opened",
+    "task.closed": "Task closed",
+    "health.band_changed": "Health band changed",
+    "survey.answered": "Survey answered",
+    "renewal.closed": "Renewal closed",
+    "opportunity.closed": "Opportunity closed",
+    "test": "Test",
+}
+
+
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(event_type, event_type.replace("_", " ").replace(".", " ").capitalize())
+
 
 class WebhookFormat(models.TextChoices):
     JSON = "json", "Tenure JSON (signed)"
@@ -29,6 +47,10 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return self.active and (not self.event_types or event_type in self.event_types)
+
+    @property
+    def event_labels(self) -> list[str]:
+        return [event_label(t) for t in self.event_types]
 
 
 class DeliveryStatus(models.TextChoices):
@@ -63,3 +85,7 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint} ({self.status})"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event_type)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenure.integrations import webhooks
-from tenure.integrations.models import WebhookDelivery, WebhookEndpoint
+from tenure.integrations.models import WebhookDelivery, WebhookEndpoint, event_label
 from tenure.paging import paged
 from tenure.users.permissions import require_setup
 
@@ -14,7 +14,7 @@ from tenure.users.permissions import require_setup
 class EndpointForm(forms.ModelForm):
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
-        choices=[(t, t) for t in webhooks.EVENT_TYPES if t != "test"], required=False,
+        choices=[(t, event_label(t)) for t in webhooks.EVENT_TYPES if t != "test"], required=False,
         widget=forms.CheckboxSelectMultiple, help_text="None ticked: every event.",
     )
 

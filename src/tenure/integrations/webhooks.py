@@ -25,15 +25,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
-from tenure.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookFormat
+from tenure.integrations.models import (
+    EVENT_LABELS,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFormat,
+)
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = dt.timedelta(seconds=30)
 TIMEOUT_SECONDS = 5.0
-EVENT_TYPES = (
-    "signal.opened", "signal.resolved", "task.opened", "task.closed", "health.band_changed", "survey.answered",
-    "renewal.closed", "opportunity.closed", "test",
-)
+EVENT_TYPES = tuple(EVENT_LABELS)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -200,7 +200,8 @@ def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -
     return [{
         "account_id": r.account_id, "account": r.account, "owner": r.owner, "subscription": r.subscription,
         "plan": r.plan, "seats": r.seats, "renewal_date": r.renewal_on, "days_left": r.days_left,
-        "status": r.status, "billing_period": r.billing_period, "arr": r.arr,
+        "status": r.status, "billing_period": r.billing_period, "status_label": r.status_label,
+        "billing_period_label": r.billing_period_label, "arr": r.arr,
         "health_score": r.health_score, "health_band": r.health_band,
         "churn_probability": r.churn_probability, "horizon_days": r.horizon_days,
         "churn_by_renewal": None if r.churn_by_renewal is None else round(r.churn_by_renewal, 4),

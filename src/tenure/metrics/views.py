@@ -95,17 +95,37 @@ def cohorts(request: HttpRequest) -> HttpResponse:
     for r in records:
         row = grid.setdefault(r["cohort"], {"cohort": r["cohort"], "accounts": r["accounts"],
                                             "starting_mrr": r["starting_mrr"], "cells": []})
-        row["cells"].append({"k": r["months_since"], "logos": _ratio(r["logo_retention"]),
-                             "revenue": _ratio(r["revenue_retention"])})
+        logos = _ratio(r["logo_retention"])
+        row["cells"].append({"k": r["months_since"], "logos": logos, "revenue": _ratio(r["revenue_retention"]),
+                             "heat": heat_level(logos), "partial": False})
     rows = sorted(grid.values(), key=lambda r: r["cohort"])
+    # Each cohort's last column stands on the as-of day: a month so far, unless that day ends its month. Said in
+    # the table, and left out of the curves (a month of two days would read as 100% kept).
+    partial = (history.as_of + dt.timedelta(days=1)).month == history.as_of.month
+    for r in rows:
+        if partial and r["cells"]:
+            r["cells"][-1]["partial"] = True
     width = max((len(r["cells"]) for r in rows), default=0)
-    chart = [{"cohort": r["cohort"], "k": [c["k"] for c in r["cells"]], "logos": [c["logos"] for c in r["cells"]],
-              "revenue": [c["revenue"] for c in r["cells"]]} for r in rows]
+    chart = [{"cohort": r["cohort"], "k": [c["k"] for c in whole], "logos": [c["logos"] for c in whole],
+              "revenue": [c["revenue"] for c in whole]}
+             for r in rows if (whole := [c for c in r["cells"] if not c["partial"]])]
     return render(request, "metrics/cohorts.html", {
         "rows": rows, "offsets": list(range(width)), "chart": chart, "filters": filters,
         "choices": services.filter_choices(history), "tab": "cohorts", "query": request.GET.urlencode(),
-        "as_of": history.as_of, "grace_days": history.grace_days,
+        "as_of": history.as_of, "grace_days": history.grace_days, "partial": partial, "heat_legend": HEAT_LEGEND,
     })
+
+
+# Cohort cells shaded by the share of logos still paying: (lowest share of the level, words for the legend).
+HEAT_LEVELS = ((0.95, "95% or more"), (0.85, "85–94%"), (0.70, "70–84%"), (0.50, "50–69%"), (0.0, "under 50%"))
+HEAT_LEGEND = [(len(HEAT_LEVELS) - 1 - i, words) for i, (_, words) in enumerate(HEAT_LEVELS)]
+
+
+def heat_level(share: float | None) -> int | None:
+    """4 for the best-kept cohorts (95% or more still paying) down to 0 (under half); None without a figure."""
+    if share is None:
+        return None
+    return next(len(HEAT_LEVELS) - 1 - i for i, (low, _) in enumerate(HEAT_LEVELS) if share >= low - 1e-9)
 
 
 def renewals(request: HttpRequest) -> HttpResponse:

@@ -109,6 +109,14 @@ def describe(feature: str, event_names: dict[str, str] | None = None) -> tuple[s
     return feature.replace("_", " "), "decimal", "key-numbers"
 
 
+def _signed(value: float, places: int) -> str:
+    """+3, −0.4, and 0 for whatever rounds to zero (never "-0" or "+0.0")."""
+    rounded = round(value, places)
+    if rounded == 0:
+        return f"{0:.{places}f}"
+    return f"{rounded:+.{places}f}"
+
+
 def fmt(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "none"
@@ -121,11 +129,11 @@ def fmt(value, unit: str) -> str:
     if unit == "percent":
         return f"{value * 100:.0f}%"
     if unit == "change":
-        return f"{value * 100:+.0f}%"
+        return _signed(value * 100, 0) + "%"
     if unit == "logchange":
-        return f"{(np.expm1(value)) * 100:+.0f}%"
+        return _signed(float(np.expm1(value)) * 100, 0) + "%"
     if unit == "signed":
-        return f"{value:+.1f}"
+        return _signed(value, 1)
     if unit in ("count", "days"):
         return f"{value:,.0f}"
     return f"{value:,.1f}"

@@ -32,6 +32,9 @@ BANDS = (("red", "Red"), ("yellow", "Yellow"), ("green", "Green"), ("none", "Not
 SORTS = {"date": "Renewal date", "account": "Account", "arr": "ARR", "probability": "Churn risk by renewal",
          "risk": "ARR at risk"}
 CENT = Decimal("0.01")
+# A subscription's state and term in words (the billing model's own labels).
+STATUS_LABELS = {str(k): str(v) for k, v in Subscription._meta.get_field("status").flatchoices}
+PERIOD_LABELS = {str(k): str(v) for k, v in Subscription._meta.get_field("billing_period").flatchoices}
 
 # What each row reads of its account, beside the subscription or the renewal.
 _ACCOUNT = ("account__name", "account__owner_id", "account__health__score", "account__health__band",
@@ -77,6 +80,14 @@ class Row:
     @property
     def passed(self) -> bool:
         return self.days_left < 0
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def billing_period_label(self) -> str:
+        return PERIOD_LABELS.get(self.billing_period, self.billing_period).lower()
 
     @property
     def days_ago(self) -> int:

@@ -34,6 +34,17 @@ class ClosedRenewalRow:
     reason: str
     arr_before: Decimal
     arr_after: Decimal | None
+    account_id: int | None = None
+    account: str = ""
+
+
+@dataclass(frozen=True)
+class LostAccount:
+    """An account that left for a reason: who, when, the ARR it took."""
+
+    account_id: int
+    name: str
+    arr: Decimal
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Line:
     count: int = 0
     arr_before: Decimal = ZERO
     arr_after: Decimal = ZERO
+    accounts: list[LostAccount] = field(default_factory=list)  # churn-reason lines: who left, most ARR first
 
     @property
     def arr_change(self) -> Decimal:
@@ -65,7 +77,8 @@ class ChurnReasonReport:
 def churn_reason_report(rows: Iterable[ClosedRenewalRow], outcome_order: Iterable[str],
                         reason_order: Iterable[str]) -> ChurnReasonReport:
     """Counts and ARR by outcome, and by churn reason for the churned ones; lines in the given orders, empty
-    lines kept so the report's shape never changes. A churned renewal's ARR after is 0 whatever was typed."""
+    lines kept so the report's shape never changes. A churned renewal's ARR after is 0 whatever was typed.
+    Each churn-reason line lists the accounts that left for it (an account that left twice, twice), most ARR first."""
     outcomes = {k: Line(k) for k in outcome_order}
     reasons = {k: Line(k) for k in reason_order}
     report = ChurnReasonReport()
@@ -78,6 +91,10 @@ def churn_reason_report(rows: Iterable[ClosedRenewalRow], outcome_order: Iterabl
             line.arr_before += row.arr_before
             line.arr_after += after
         kept += min(after, row.arr_before)
+        if row.outcome == "churned" and row.reason in reasons and row.account_id is not None:
+            reasons[row.reason].accounts.append(LostAccount(row.account_id, row.account, row.arr_before))
+    for line in reasons.values():
+        line.accounts.sort(key=lambda a: (-a.arr, a.name, a.account_id))
     report.outcomes, report.reasons, report._kept = list(outcomes.values()), list(reasons.values()), kept
     return report
 

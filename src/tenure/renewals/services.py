@@ -283,5 +283,5 @@ def churn_reasons(start: dt.date, end: dt.date) -> r.ChurnReasonReport:
     """Renewals closed with a renewal date in [start, end], by outcome and churn reason."""
     rows = (r.ClosedRenewalRow(*row) for row in Renewal.objects.filter(
         status=RenewalStatus.CLOSED, renewal_on__range=(start, end)).values_list(
-        "outcome", "reason", "arr_before", "arr_after"))
+        "outcome", "reason", "arr_before", "arr_after", "account_id", "account__name"))
     return r.churn_reason_report(rows, RenewalOutcome.values, ChurnReason.values)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from tenure.accounts.models import Account
 from tenure.accounts.services import owns_accounts
 from tenure.form_errors import show_on_form
+from tenure.risk import evidence, work
 from tenure.risk import tasks as hand_tasks
-from tenure.risk import work
 from tenure.risk.forms import BulkTaskForm, CloseForm, RiskSettingsForm, SnoozeForm, TaskForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
 from tenure.users.models import Role, User
@@ -229,13 +229,15 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = get_object_or_404(Signal.objects.select_related("account"), pk=pk)
     tasks = list(Task.objects.filter(Q(signal=signal) | Q(run__signals=signal)).distinct()  # its play's too
                  .select_related("owner", "closed_by").order_by("status", "priority", "due_on", "pk"))
-    numbers = [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
+    figures = (signal.evidence or {}).get("numbers", {})
+    numbers = [(evidence.label(k), evidence.value_text(k, v)) for k, v in figures.items()
                if not isinstance(v, list | dict)]
+    records = [{**r, "kind": evidence.record_kind(r.get("model", ""))}
+               for r in (signal.evidence or {}).get("records", [])]
     return render(request, "risk/signal_detail.html", {
-        "signal": signal, "tasks": tasks, "numbers": numbers,
-        "records": (signal.evidence or {}).get("records", []), "quotes": (signal.evidence or {}).get("quotes", []),
-        "lists": [(k.replace("_", " "), v) for k, v in (signal.evidence or {}).get("numbers", {}).items()
-                  if isinstance(v, list)],
+        "signal": signal, "tasks": tasks, "numbers": numbers, "records": records,
+        "quotes": (signal.evidence or {}).get("quotes", []),
+        "lists": [(evidence.label(k), evidence.list_text(v)) for k, v in figures.items() if isinstance(v, list)],
     })
 
 

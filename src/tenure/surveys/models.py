@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from tenure.accounts.models import Account, Contact
+from tenure.accounts.models import Account, Contact, RelationshipRole
 
 
 class SurveyKind(models.TextChoices):
@@ -65,6 +65,12 @@ class SurveyCampaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles asked, in words ("Executive sponsor", not executive_sponsor)."""
+        labels = dict(RelationshipRole.choices)
+        return [str(labels.get(r, str(r).replace("_", " "))) for r in self.roles]
 
 
 class SurveyInvitation(models.Model):

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from tenure.accounts.models import RelationshipRole
+from tenure.accounts.models import Account, RelationshipRole
 from tenure.paging import paged
 from tenure.surveys.campaigns import answer, audience, invitation_for, nps, nps_by, send_campaign
 from tenure.surveys.models import SCALES, SurveyCampaign, SurveyKind, SurveyResponse
@@ -62,9 +62,11 @@ def overview(request):
             return redirect("surveys:overview")
     answers = SurveyResponse.objects.filter(kind=SurveyKind.NPS)
     by_segment = nps_by(list(answers.values_list("account__segment", "score")))
-    # Lowest NPS first: the accounts to look at.
-    by_account = paged(request, sorted(nps_by(list(answers.values_list("account__name", "score"))).items(),
-                                       key=lambda item: (item[1][0], item[0])), 25, "accounts_page")
+    # Lowest NPS first: the accounts to look at, each a link to its page (by id: two accounts may share a name).
+    names = dict(Account.objects.filter(pk__in=answers.values("account_id")).values_list("pk", "name"))
+    scores = nps_by(list(answers.values_list("account_id", "score")))
+    by_account = paged(request, sorted(((pk, names[pk], v) for pk, v in scores.items()),
+                                       key=lambda item: (item[2][0], item[1], item[0])), 25, "accounts_page")
     by_month = nps_by([(m.strftime("%Y-%m"), s) for m, s in
                        answers.annotate(m=TruncMonth("answered_at")).values_list("m", "score")])
     campaigns = paged(request, SurveyCampaign.objects.annotate(  # one query, not two per campaign

@@ -12,6 +12,7 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
@@ -152,20 +153,32 @@ def _deleted(sender, instance, **kwargs):
                               account_id=_account_of(sender, instance))
 
 
-def _who(label: str | None) -> tuple[object | None, str]:
-    """The acting person or process; ``label`` names a process (e.g. "assignment rules") where no one acts."""
+def _who(label: str | None, by=None) -> tuple[object | None, str]:
+    """The acting person or process: ``by`` (a person) when given, else the current actor; ``label`` names a
+    process (e.g. "assignment rules") where no one acts."""
     user, current = current_actor()
+    if getattr(by, "pk", None) and by.pk != getattr(user, "pk", None):  # the same person keeps "… through the API"
+        return by, str(by)
     return user, (label if label and user is None and current == SYSTEM else current)
 
 
-def record_changes(model, changes, *, label: str | None = None) -> int:
+def _choice(model, name: str, value) -> str:
+    """A choice by its label ("At risk", not "at_risk"); anything else as ``text`` gives it."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return text(value)
+    return text(dict(field.flatchoices).get(value, value)) if field.choices else text(value)
+
+
+def record_changes(model, changes, *, label: str | None = None, by=None) -> int:
     """The bulk services' door: ``changes`` are (record, {field: (old, new)}) pairs written in one statement, the
     values as a person reads them (a related record by its name)."""
-    user, label = _who(label)
+    user, label = _who(label, by)
     now = timezone.now()
     rows = [AuditEntry(action=AuditEntry.Action.UPDATE, actor=user, actor_label=label[:200], model=_label(model),
                        object_id=obj.pk, object_repr=text(obj)[:200], account_id=_account_of(model, obj),
-                       field=name, old=text(old), new=text(new), at=now)
+                       field=name, old=_choice(model, name, old), new=_choice(model, name, new), at=now)
             for obj, fields in changes for name, (old, new) in fields.items() if old != new]
     AuditEntry.objects.bulk_create(rows, batch_size=500)
     return len(rows)

@@ -3,9 +3,14 @@ only, for every role: the trail is kept, never edited."""
 
 import datetime as dt
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from tenure.users.models import AuditEntry
@@ -22,6 +27,49 @@ def _day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def record_words(label: str) -> str:
+    """"billing.subscription" -> "Subscription": the model's own name for itself."""
+    model = _model(label)
+    return capfirst(model._meta.verbose_name) if model else label.rpartition(".")[2].replace("_", " ").capitalize()
+
+
+def field_words(label: str, name: str) -> str:
+    """"is_executive_sponsor" -> "Executive sponsor": the field's verbose name."""
+    model = _model(label)
+    try:
+        return capfirst(model._meta.get_field(name).verbose_name) if model else name.replace("_", " ").capitalize()
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+
+
+def value_words(label: str, name: str, value: str) -> str:
+    """A stored value as a person reads it: a choice by its label (entries written by bulk changes kept the key),
+    an amount with its thousands grouped ("45,933.75", never "45933.75")."""
+    model = _model(label)
+    if not value or model is None or not name:
+        return value
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DecimalField | models.FloatField | models.IntegerField):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        return floatformat(value, "-2g")
+    return value
 
 
 @require_GET
@@ -50,7 +98,12 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     kept = q.copy()
     kept.pop("before", None)
     older = f"{reverse('web:audit')}?{kept.urlencode()}&before={rows[-1].pk}" if more and rows else ""
-    kinds = list(AuditEntry.objects.order_by("model").values_list("model", flat=True).distinct()[:100])
+    for e in rows:
+        e.record_words = record_words(e.model)
+        e.field_words = field_words(e.model, e.field) if e.field else ""
+        e.old_words, e.new_words = value_words(e.model, e.field, e.old), value_words(e.model, e.field, e.new)
+    kinds = sorted(((k, record_words(k)) for k in AuditEntry.objects.order_by("model").values_list(
+        "model", flat=True).distinct()[:100]), key=lambda kind: kind[1])
     return render(request, "web/audit.html", {
         "rows": rows, "older": older, "kinds": kinds, "model": kind, "who": who, "account": account or "",
         "since": since, "until": until, "first_page": not before,

@@ -16,6 +16,15 @@ def money(value, places: int = 0) -> str:
     return floatformat(value, f"{int(places)}g")
 
 
+@register.filter
+def magnitude(value):
+    """How big a change is, without its sign (-4 -> 4), for text beside an arrow or a word that already says which
+    way: "▼ 4", "down 4", never "▼ -4". None stays None."""
+    if value is None or value == "":
+        return value
+    return abs(value)
+
+
 _SELECTED = mark_safe(" selected")
 
 
