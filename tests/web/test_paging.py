@@ -40,7 +40,7 @@ def shown(response, pattern: str) -> list[str]:
     return re.findall(pattern, response.content.decode())
 
 
-DELIVERY = r"<code class=\"small\">kind\.(e\d+)</code>"
+DELIVERY = r'<span title="kind\.(e\d+) in the payload">'
 
 
 def test_the_delivery_log_pages_newest_first(ops):
