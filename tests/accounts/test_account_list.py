@@ -192,8 +192,8 @@ def _populate(n: int, owner) -> None:
         make_contact(account)
 
 
-def _list_facts_queries() -> int:
-    """The queries of the account facts the list reads for its rows (subscriptions and usage)."""
+def _list_facts_queries(parts=("subscriptions", "usage")) -> int:
+    """The queries of the account facts the list reads for its rows (by default subscriptions and usage)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -203,7 +203,7 @@ def _list_facts_queries() -> int:
 
     ids = list(Account.objects.values_list("pk", flat=True)[:1])
     with CaptureQueriesContext(connection) as ctx:
-        load_facts(ids, timezone.localdate(), parts=("subscriptions", "usage"))
+        load_facts(ids, timezone.localdate(), parts=parts)
     return len(ctx)
 
 
@@ -211,14 +211,30 @@ def _list_facts_queries() -> int:
                                    {"sort": "-score", "owner": "none", "page": 2}, {"sort": "name", "q": "heavy"}])
 def test_list_runs_a_pinned_number_of_queries_whatever_the_rows_and_order(csm_client, csm, query,
                                                                            django_assert_num_queries):
-    # session, user, owner choices, segment choices, count, page, and one batch of account facts for the page's
-    # rows, which also gives their live totals (tests/facts/test_queries.py): no query per row, and no sum over
-    # every account's subscriptions to sort by MRR, seats or renewal (the stored sort totals).
+    # session, user, saved views, owner choices, segment choices, count, page, and one batch of account facts for
+    # the page's rows, which also gives their live totals (tests/facts/test_queries.py): no query per row, and no
+    # sum over every account's subscriptions to sort by MRR, seats or renewal (the stored sort totals).
     _populate(3, csm)
-    pinned = 6 + _list_facts_queries()
+    pinned = 7 + _list_facts_queries()
     with django_assert_num_queries(pinned):
         csm_client.get(URL, query)
     _populate(120, csm)
     with django_assert_num_queries(pinned):
         response = csm_client.get(URL, query)
     assert len(listed(response)) == (12 if "owner" in query else 50)  # 61 accounts without an owner: page 2
+
+
+def test_every_column_at_once_still_runs_a_pinned_number_of_queries(csm_client, csm, django_assert_num_queries):
+    # Each column names the groups of account facts it shows; all of them together read each group once for the
+    # page's rows, whatever their number.
+    from tenure.accounts import columns
+
+    query = {"cols": [c.key for c in columns.CATALOGUE], "sort": "-arr"}
+    _populate(3, csm)
+    pinned = 7 + _list_facts_queries(columns.facts_parts(columns.CATALOGUE))
+    with django_assert_num_queries(pinned):
+        csm_client.get(URL, query)
+    _populate(120, csm)
+    with django_assert_num_queries(pinned):
+        response = csm_client.get(URL, query)
+    assert len(listed(response)) == 50

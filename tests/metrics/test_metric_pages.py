@@ -1,4 +1,5 @@
-"""Retention, cohorts, renewals and book-of-business pages, their CSV exports and API endpoints."""
+"""Retention, cohorts and book-of-business pages, their CSV exports and API endpoints; the renewal forecast's old
+address leads to the Renewals page."""
 
 import csv
 import datetime as dt
@@ -25,7 +26,7 @@ def history(db, csm):
     return {"a": a, "b": b}
 
 
-PAGES = ["metrics:retention", "metrics:cohorts", "metrics:renewals", "metrics:book"]
+PAGES = ["metrics:retention", "metrics:cohorts", "metrics:book"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -39,7 +40,7 @@ def test_page_renders_for_a_reader(reader_client, history, name):
     response = reader_client.get(reverse(name))
     assert response.status_code == 200
     assert b"USD" in response.content
-    assert b"plotly.min.js" in response.content or name == "metrics:renewals"
+    assert b"plotly.min.js" in response.content
 
 
 def test_retention_page_writes_out_its_formulas_and_numbers(reader_client, history):
@@ -64,18 +65,25 @@ def test_retention_csv_adds_up(reader_client, history):
     assert float(rows[-1]["ending_mrr"]) == 1500
 
 
-@pytest.mark.parametrize("name", ["metrics:cohorts", "metrics:renewals", "metrics:book"])
+@pytest.mark.parametrize("name", ["metrics:cohorts", "metrics:book"])
 def test_every_table_downloads_as_csv(reader_client, history, name):
     response = reader_client.get(reverse(name), {"export": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert len(response.content.decode().splitlines()) >= 2
 
 
-def test_renewals_lists_the_coming_renewal(reader_client, history):
-    response = reader_client.get(reverse("metrics:renewals"), {"days": 90, "sort": "risk"})
+def test_the_old_renewal_forecast_address_leads_to_the_renewals_page(reader_client, history):
+    response = reader_client.get(reverse("metrics:renewals"), {"days": 30, "sort": "risk"})
+    assert response.status_code == 301 and response["Location"] == "/renewals/?days=30&sort=risk"
+    assert reader_client.get("/metrics/renewals/")["Location"] == "/renewals/"
+    response = reader_client.get(reverse("metrics:renewals"), {"days": 90, "sort": "risk"}, follow=True)
     assert b"Acme" in response.content and b"Beta" not in response.content
-    response = reader_client.get(reverse("metrics:renewals"), {"days": 30})
-    assert b"Acme" not in response.content
+    response = reader_client.get(reverse("metrics:renewals"), {"days": 30}, follow=True)
+    assert response.status_code == 200 and b"Acme" not in response.content
+    csv_download = reader_client.get(reverse("metrics:renewals"), {"export": "csv"}, follow=True)
+    assert csv_download["Content-Type"].startswith("text/csv") and b"Acme" in csv_download.content
+    tabs = reader_client.get(reverse("metrics:retention")).content.decode()
+    assert reverse("metrics:renewals") not in tabs
 
 
 def test_filters_change_the_numbers(reader_client, history):

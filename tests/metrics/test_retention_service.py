@@ -68,7 +68,7 @@ def test_metrics_load_in_a_few_queries(book, django_assert_max_num_queries):
         services.cohorts(services.Filters(), history=history)
 
 
-def test_renewals_weight_arr_by_churn_probability(book):
+def test_renewals_weight_arr_by_the_churn_risk_carried_to_each_renewal_date(book):
     from django.utils import timezone
 
     from tenure.predict.models import ChurnModel, ChurnPrediction
@@ -80,7 +80,9 @@ def test_renewals_weight_arr_by_churn_probability(book):
     rows = services.renewals(90, as_of=D(2025, 11, 1))
     assert [r["account"] for r in rows] == ["Acme"]
     assert rows[0]["arr"] == Decimal("14400.00")
-    assert rows[0]["arr_at_risk"] == Decimal("3600.00")
+    # 60 days to the renewal is two of the model's 30-day windows: 1 − 0.75² = 43.75%, not the 30-day 25%.
+    assert rows[0]["days_left"] == 60 and rows[0]["churn_by_renewal"] == 0.4375
+    assert rows[0]["arr_at_risk"] == Decimal("6300.00")
     assert services.renewals(30, as_of=D(2025, 11, 1)) == []
 
 

@@ -56,7 +56,7 @@ def test_every_page_shows_hostile_names_as_text(hostile):
             assert "<script>alert(10)" not in response.content.decode(), path
 
 
-@pytest.mark.parametrize("path", ["/metrics/retention/", "/metrics/cohorts/", "/metrics/renewals/",
+@pytest.mark.parametrize("path", ["/metrics/retention/", "/metrics/cohorts/", "/renewals/", "/accounts/",
                                   "/metrics/book/"])
 def test_csv_exports_neutralise_formulas_and_keep_numbers_numeric(hostile, path):
     leader = Client()

@@ -25,7 +25,7 @@ def _client(role: str) -> Client:
 
 @pytest.mark.parametrize("name, item", [
     ("metrics:retention", "Retention"), ("metrics:cohorts", "Retention"), ("metrics:book", "Retention"),
-    ("metrics:renewals", "Renewals"), ("renewals:list", "Renewals"), ("renewals:reasons", "Renewals"),
+    ("renewals:list", "Renewals"), ("renewals:reasons", "Renewals"),
     ("accounts:list", "Accounts"), ("accounts:assignment", "Assignment rules"), ("health:overview", "Health"),
     ("health:scorecards", "Scorecards"), ("risk:my_work", "My work"), ("risk:settings", "Signal settings"),
 ])

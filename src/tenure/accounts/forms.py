@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from tenure.accounts import columns
 from tenure.accounts.models import Account, CommunityRole, Contact, LifecycleStage, RelationshipRole
 from tenure.accounts.services import ACTIVE, owns_accounts, segments
 from tenure.engagement.models import Sentiment, TouchKind
@@ -13,17 +14,7 @@ UNASSIGNED = "none"
 ALL_STAGES = "all"
 
 # Sort keys the list accepts, mapped to the column label shown in the table header.
-SORT_COLUMNS = {
-    "name": "Account",
-    "segment": "Segment",
-    "stage": "Stage",
-    "owner": "Owner CSM",
-    "seats": "Seats",
-    "mrr": "MRR",
-    "renewal": "Next renewal",
-    "score": "Health",
-    "churn": "Churn risk",
-}
+SORT_COLUMNS = columns.SORTS
 SORT_CHOICES = [(key, label) for key, label in SORT_COLUMNS.items()] + [
     (f"-{key}", f"{label} (descending)") for key, label in SORT_COLUMNS.items()
 ]
@@ -39,6 +30,7 @@ class AccountFilterForm(forms.Form):
     stage = forms.ChoiceField(label="Stage", required=False, choices=[
         ("", "Active customers"), (ALL_STAGES, "All, churned too"), *LifecycleStage.choices])
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+    cols = forms.MultipleChoiceField(label="Columns", required=False, choices=columns.CHOICES)
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
@@ -75,6 +67,12 @@ class AccountFilterForm(forms.Form):
 
     def chosen_sort(self) -> str:
         return self._valid_data().get("sort") or DEFAULT_SORT
+
+    def chosen_columns(self) -> list[columns.Column]:
+        """The picked columns (the default set when none is picked); unknown keys are dropped, not errors."""
+        if not self.is_bound:
+            return columns.chosen(())
+        return columns.chosen(self.data.getlist("cols") if hasattr(self.data, "getlist") else self.data.get("cols"))
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -191,3 +191,30 @@ class AssignmentRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+
+
+class SavedView(models.Model):
+    """A way of looking at the accounts list a person named: its filters, columns and order. Private to its owner
+    unless shared (leaders and CS operations share views with the team); changed only by its owner, through
+    ``tenure.accounts.saved_views``."""
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    filters = models.JSONField(default=dict, blank=True, help_text='The list\'s filters: {"q", "owner", "segment", '
+                                                                  '"stage"}.')
+    columns = models.JSONField(default=list, blank=True, help_text="Column keys (tenure.accounts.columns).")
+    sort = models.CharField(max_length=24, blank=True, default="")
+    shared = models.BooleanField(default=False, help_text="Everyone may open it; only its owner changes it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(F("owner"), Lower("name"), name="saved_view_name_unique_per_owner",
+                                    violation_error_message="you already have a view of this name"),
+        ]
+        indexes = [models.Index(fields=["shared"], condition=models.Q(shared=True), name="saved_view_shared")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -13,8 +13,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from tenure.accounts.forms import SORT_COLUMNS, UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
-from tenure.accounts.models import Account, CommunityRole, RelationshipRole
+from tenure.accounts import columns, saved_views
+from tenure.accounts.forms import UNASSIGNED, AccountFilterForm, BulkAccountsForm, TouchForm
+from tenure.accounts.models import Account, CommunityRole, RelationshipRole, SavedView
 from tenure.accounts.people import may_edit_people
 from tenure.accounts.services import search_accounts, update_accounts
 from tenure.engagement.services import record_touch
@@ -57,84 +58,114 @@ def _ordering(sort: str) -> list:
         "renewal": ["sort_renewal"],
         "score": ["health__score"],
         "churn": ["churn_prediction__probability"],
+        "arr": ["sort_mrr"],
+        "days_to_renewal": ["sort_renewal"],
     }[key]
     # name and pk break ties so pages never overlap or skip a row.
     return [*(by(c) for c in columns), "name", "pk"]
 
 
-EXPORT_COLUMNS = ["account", "crm_id", "domain", "segment", "stage", "owner", "seats", "mrr", "next_renewal",
-                  "health_score", "health_band", "churn_probability", "utilization", "active_users"]
 EXPORT_BATCH = 1000
 
 
-def _export_rows(accounts):
-    """Every account of the list's view, its facts read a batch at a time (memory flat in the list's size)."""
+def _export_rows(accounts, chosen: list[columns.Column]):
+    """Every account of the list's view, the view's columns, their facts read a batch at a time (memory flat in
+    the list's size)."""
     today = timezone.localdate()
+    parts = columns.facts_parts(chosen)
     rows = list(accounts.values_list("pk", flat=True))
     for i in range(0, len(rows), EXPORT_BATCH):
         ids = rows[i:i + EXPORT_BATCH]
-        facts = load_facts(ids, today, parts=("subscriptions", "usage"))
+        facts = load_facts(ids, today, parts=parts)
         by_id = {a.pk: a for a in Account.objects.filter(pk__in=ids).select_related("owner", "health",
                                                                                      "churn_prediction")}
         for pk in ids:
             a, f = by_id[pk], facts[pk]
-            live = bool(f.subscriptions)
-            health = getattr(a, "health", None)
-            prediction = getattr(a, "churn_prediction", None)
-            yield [a.name, a.crm_id or "", a.domain, a.segment, a.get_stage_display(), str(a.owner or ""),
-                   f.seats if live else "", f.mrr if live else "", f.next_renewal_on or "" if live else "",
-                   "" if health is None or health.score is None else round(health.score, 1),
-                   health.band if health is not None else "",
-                   "" if prediction is None else round(prediction.probability, 4),
-                   "" if f.utilization is None else round(f.utilization, 4), f.active_users]
+            yield [cell for c in chosen for cell in columns.csv_cells(c, a, f, today)]
+
+
+def _list_query(request: HttpRequest, views: list[SavedView]) -> tuple[QueryDict, SavedView | None]:
+    """The query the list applies: an opened view's filters, columns and order (``?view=``, one the person may
+    see), with whatever the request itself says on top (a sort or a filter changed since opening it)."""
+    raw = request.GET.get("view", "")
+    chosen = next((v for v in views if str(v.pk) == raw), None) if raw.isdigit() else None
+    if chosen is None:
+        return request.GET, None
+    data = saved_views.as_query(chosen)
+    for key in request.GET:
+        if key != "view":
+            data.setlist(key, request.GET.getlist(key))
+    return data, chosen
 
 
 def account_list(request: HttpRequest) -> HttpResponse:
-    form = AccountFilterForm(request.GET or None)
+    views = list(saved_views.visible_views(request.user))
+    data, view = _list_query(request, views)
+    form = AccountFilterForm(data if data else None)
     sort = form.chosen_sort()
+    chosen = form.chosen_columns()
     found = search_accounts(**form.filters())
     if request.GET.get("export") == "csv":
-        return csv_response("accounts", EXPORT_COLUMNS, _export_rows(found.order_by(*_ordering(sort))))
+        header = [h for c in chosen for h in c.csv_header]
+        return csv_response("accounts", header, _export_rows(found.order_by(*_ordering(sort)), chosen))
     accounts = found.select_related("owner", "health", "churn_prediction")
     paginator = Paginator(accounts.order_by(*_ordering(sort)), PER_PAGE)
     paginator.count = found.count()  # without the joins
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    # The table shows the live totals, utilization and the active-user trend: the subscription and usage facts
-    # only, read for the page's rows whatever the order (the stored sort totals only order the list).
-    facts = load_facts([a.pk for a in page.object_list], timezone.localdate(), parts=("subscriptions", "usage"))
+    # Each column names the account facts it shows: those groups only, read for the page's rows whatever the order
+    # (the stored sort totals only order the list).
+    parts = columns.facts_parts(chosen)
+    facts = load_facts([a.pk for a in page.object_list], timezone.localdate(), parts=parts) if parts else {}
     for a in page.object_list:
-        a.facts = f = facts[a.pk]
-        live = bool(f.subscriptions)  # no live subscription: empty cells, not zeros
+        a.facts = f = facts.get(a.pk)
+        live = f is not None and bool(f.subscriptions)  # no live subscription: empty cells, not zeros
         a.live_seats, a.live_mrr, a.next_renewal = (f.seats, f.mrr, f.next_renewal_on) if live else (None, None, None)
+        a.live_arr, a.renewal_days = (f.arr, f.days_to_renewal) if live else (None, None)
 
-    # Links that change only the sort or only the page keep every filter.
+    # Links that change only the sort or only the page keep every filter, the columns and the opened view.
     list_url = reverse("accounts:list")
     kept = request.GET.copy()
-    for key in ("page", "sort"):
+    for key in ("page", "sort", "export"):
         kept.pop(key, None)
-    columns = [
+    shown = [
         {
-            "key": key,
-            "label": label,
-            "numeric": key in {"seats", "mrr"},
-            "direction": "ascending" if sort == key else "descending" if sort == f"-{key}" else "",
-            "href": f"{list_url}?{_with(kept, sort=f'-{key}' if sort == key else key)}",
+            "key": c.key,
+            "label": c.label,
+            "title": c.title,
+            "numeric": c.numeric,
+            "sortable": c.sort,
+            "direction": "ascending" if sort == c.key else "descending" if sort == f"-{c.key}" else "",
+            "href": f"{list_url}?{_with(kept, sort=f'-{c.key}' if sort == c.key else c.key)}",
         }
-        for key, label in SORT_COLUMNS.items()
+        for c in chosen
     ]
+    picked = {c.key for c in chosen}
+    may_save = saved_views.may_save(request.user)
     context = {
         "form": form,
         "page": page,
         "accounts": page.object_list,
         "sort": sort,
-        "columns": columns,
+        "columns": shown,
+        "column_choices": [{"key": c.key, "label": c.label, "checked": c.key in picked, "fixed": c.key == "name"}
+                           for c in columns.CATALOGUE],
         "page_url": f"{list_url}?{_with(kept, sort=sort)}&page=",
         "is_filtered": form.is_filtered(),
         "can_bulk": may_change_in_bulk(request.user),
         "bulk_form": BulkAccountsForm() if may_change_in_bulk(request.user) else None,
         "export_url": f"{list_url}?{_with(kept, sort=sort, export='csv')}",
         "today": timezone.localdate(),
+        "views": views,
+        "view": view,
+        "my_views": [v for v in views if v.owner_id == request.user.pk],
+        "shared_views": [v for v in views if v.owner_id != request.user.pk],
+        "may_save": may_save,
+        "may_share": saved_views.may_share(request.user),
+        "may_change_view": view is not None and saved_views.may_change(request.user, view),
+        # What "save" stores: the list as shown (filters, columns, order), whatever the request spelled out.
+        "view_query": _view_query(form, chosen, sort),
+        "back_query": request.GET.urlencode(),
     }
     # An htmx request from the filters or a table link swaps just the table; a history restore needs it all.
     partial = request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
@@ -142,6 +173,69 @@ def account_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _view_query(form: AccountFilterForm, chosen: list[columns.Column], sort: str) -> str:
+    query = QueryDict(mutable=True)
+    data = form.cleaned_data if form.is_bound else {}
+    for key in saved_views.FILTER_KEYS:
+        if data.get(key):
+            query[key] = data[key]
+    query.setlist("cols", [c.key for c in chosen])
+    query["sort"] = sort
+    return query.urlencode()
+
+
+def _back(query: str, view: SavedView | None = None) -> str:
+    """The list again: the opened view, or the query it was left at (only printable text comes back)."""
+    if view is not None:
+        return f"{reverse('accounts:list')}?view={view.pk}"
+    return reverse("accounts:list") + (f"?{query}" if query and query.isprintable() else "")
+
+
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Save the list as shown under a name (shared with the team when a leader or CS operations ticks it)."""
+    try:
+        view = saved_views.create_view(owner=request.user, name=request.POST.get("name", ""),
+                                       query=request.POST.get("query", ""), shared=request.POST.get("shared") == "on")
+    except ValidationError as exc:
+        messages.error(request, "The view was not saved: " + " ".join(exc.messages))
+        return redirect(_back(request.POST.get("query", "")))
+    messages.success(request, f"View \u201c{view.name}\u201d saved.")
+    return redirect(_back("", view))
+
+
+def _own_view(request: HttpRequest, pk: int) -> SavedView:
+    view = get_object_or_404(saved_views.visible_views(request.user), pk=pk)
+    if not saved_views.may_change(request.user, view):
+        raise PermissionDenied("Only the view's owner changes it.")
+    return view
+
+
+@require_POST
+def change_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner re-saves the list as shown into the view, renames it, or shares / unshares it."""
+    view = _own_view(request, pk)
+    post = request.POST
+    try:
+        saved_views.update_view(view, by=request.user, name=post.get("name") if "name" in post else None,
+                                query=post.get("query") if "query" in post else None,
+                                shared=(post.get("shared") == "on") if "share_sent" in post else None)
+    except ValidationError as exc:
+        messages.error(request, "The view was not changed: " + " ".join(exc.messages))
+    else:
+        messages.success(request, f"View \u201c{view.name}\u201d saved.")
+    return redirect(_back("", view))
+
+
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _own_view(request, pk)
+    name = view.name
+    saved_views.delete_view(view, by=request.user)
+    messages.success(request, f"View \u201c{name}\u201d deleted.")
+    return redirect("accounts:list")
 
 
 def may_change_in_bulk(user) -> bool:

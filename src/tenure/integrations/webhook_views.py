@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from tenure.integrations import webhooks
 from tenure.integrations.models import WebhookDelivery, WebhookEndpoint, event_label
+from tenure.paging import paged
 from tenure.users.permissions import require_setup
 
 
@@ -32,7 +33,7 @@ def webhooks_page(request):
             endpoint = form.save()
             messages.success(request, f"Added {endpoint}. Signing secret: {endpoint.secret}")
             return redirect("integrations:webhooks")
-    deliveries = WebhookDelivery.objects.select_related("endpoint")[:100]
+    deliveries = paged(request, WebhookDelivery.objects.select_related("endpoint"), 50)
     return render(request, "integrations/webhooks.html", {
         "endpoints": WebhookEndpoint.objects.all(), "deliveries": deliveries, "form": form,
         "can_manage": can_manage,

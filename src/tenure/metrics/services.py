@@ -16,10 +16,10 @@ from django.db.models import Count, Q
 
 from tenure.accounts.models import Account
 from tenure.accounts.services import owns_accounts
-from tenure.billing.models import Subscription
 from tenure.facts import live_subscription_q, outcomes
 from tenure.facts.history import last_known_day, load_changes
 from tenure.metrics import calc
+from tenure.renewals import forecast
 from tenure.users.models import Role, User
 
 DEFAULT_MONTHS = 12
@@ -189,46 +189,24 @@ def cohorts(filters: Filters | None = None, as_of: dt.date | None = None, histor
 
 # ---- renewals -------------------------------------------------------------------------------------------
 
-RENEWAL_WINDOWS = (30, 90, 180)
+RENEWAL_WINDOWS = forecast.WINDOWS
 
 
 def renewals(days: int = 90, as_of: dt.date | None = None, sort: str = "date") -> list[dict]:
-    """Live subscriptions whose term ends in the next ``days`` days, with ARR and ARR at risk = ARR × the
-    account's churn probability (the latest prediction; none when no model has scored the account)."""
-    as_of = as_of or last_known_day()
-    subs = (
-        Subscription.objects.filter(live_subscription_q(as_of), end_date__lte=as_of + dt.timedelta(days=days))
-        .select_related("account", "account__owner")
-        .order_by("end_date", "pk")
-    )
-    probabilities = _probabilities()
-    rows = []
-    for s in subs:
-        p = probabilities.get(s.account_id)
-        arr = s.mrr * 12
-        rows.append({
-            "account_id": s.account_id, "account": s.account.name, "owner": str(s.account.owner or ""),
-            "subscription": s.external_id or f"#{s.pk}", "plan": s.plan, "seats": s.seats,
-            "renewal_date": s.end_date, "days_left": (s.end_date - as_of).days, "status": s.status,
-            "billing_period": s.billing_period, "arr": arr, "churn_probability": p,
-            "status_label": s.get_status_display(), "billing_period_label": s.get_billing_period_display().lower(),
-            "arr_at_risk": (arr * Decimal(str(round(p, 4)))).quantize(Decimal("0.01")) if p is not None else None,
-        })
-    keys = {
-        "date": lambda r: (r["renewal_date"], r["account"]),
-        "arr": lambda r: -r["arr"],
-        "probability": lambda r: -(r["churn_probability"] or 0),
-        "risk": lambda r: -(r["arr_at_risk"] or 0),
-        "account": lambda r: r["account"].lower(),
-    }
-    rows.sort(key=keys.get(sort, keys["date"]))
-    return rows
-
-
-def _probabilities() -> dict[int, float]:
-    from tenure.predict.models import ChurnPrediction
-
-    return dict(ChurnPrediction.objects.values_list("account_id", "probability"))
+    """The renewals room's forecast (``tenure.renewals.forecast``) as plain rows for the API: live subscriptions
+    whose term ends in the next ``days`` days and open renewals whose date passed, with ARR at risk = ARR × the
+    probability of churning by each renewal date (the churn model's probability carried over the days to it)."""
+    found = forecast.forecast(days, as_of, sort=sort)
+    return [{
+        "account_id": r.account_id, "account": r.account, "owner": r.owner, "subscription": r.subscription,
+        "plan": r.plan, "seats": r.seats, "renewal_date": r.renewal_on, "days_left": r.days_left,
+        "status": r.status, "billing_period": r.billing_period, "status_label": r.status_label,
+        "billing_period_label": r.billing_period_label, "arr": r.arr,
+        "health_score": r.health_score, "health_band": r.health_band,
+        "churn_probability": r.churn_probability, "horizon_days": r.horizon_days,
+        "churn_by_renewal": None if r.churn_by_renewal is None else round(r.churn_by_renewal, 4),
+        "arr_at_risk": r.arr_at_risk, "motion_open": r.renewal_id is not None,
+    } for r in forecast.owners_named(found.rows)]
 
 
 # ---- book of business -----------------------------------------------------------------------------------

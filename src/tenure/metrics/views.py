@@ -1,15 +1,16 @@
-"""Retention, cohorts, renewals and book of business pages. Every table also downloads as CSV (?export=csv)."""
+"""Retention, cohorts and book of business pages (the renewal forecast is on the Renewals page). Every table also
+downloads as CSV (?export=csv)."""
 
 import datetime as dt
 import functools
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from tenure.exports import csv_response
 from tenure.metrics import services
-from tenure.predict.models import ChurnModel
 
 
 def _csv(name: str, header: list[str], rows):
@@ -127,33 +128,11 @@ def heat_level(share: float | None) -> int | None:
     return next(len(HEAT_LEVELS) - 1 - i for i, (low, _) in enumerate(HEAT_LEVELS) if share >= low - 1e-9)
 
 
-RENEWAL_SORTS = {"date": "Renewal date", "account": "Account", "arr": "ARR", "probability": "Churn probability",
-                 "risk": "ARR at risk"}
-
-
-@_bad_day
 def renewals(request: HttpRequest) -> HttpResponse:
-    try:
-        days = int(request.GET.get("days") or 90)
-    except ValueError:
-        days = 90
-    days = days if days in services.RENEWAL_WINDOWS else 90
-    sort = request.GET.get("sort") if request.GET.get("sort") in RENEWAL_SORTS else "date"
-    rows = services.renewals(days, as_of=_as_of(request), sort=sort)
-    if request.GET.get("export") == "csv":
-        columns = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
-                   "billing_period", "arr", "churn_probability", "arr_at_risk"]
-        return _csv(f"renewals-{days}-days", columns, ([r[c] for c in columns] for r in rows))
-    model = ChurnModel.active()
-    totals = {
-        "arr": sum((r["arr"] for r in rows), Decimal(0)),
-        "at_risk": sum((r["arr_at_risk"] or Decimal(0) for r in rows), Decimal(0)),
-        "scored": sum(1 for r in rows if r["churn_probability"] is not None),
-    }
-    return render(request, "metrics/renewals.html", {
-        "rows": rows, "days": days, "windows": services.RENEWAL_WINDOWS, "sort": sort, "sorts": RENEWAL_SORTS,
-        "totals": totals, "model": model, "tab": "renewals",
-    })
+    """The renewal forecast moved to the one Renewals page (the renewals room's): the old address, with its query
+    (window, sort, CSV), leads there."""
+    query = request.GET.urlencode()
+    return redirect(reverse("renewals:list") + (f"?{query}" if query else ""), permanent=True)
 
 
 @_bad_day

@@ -97,3 +97,16 @@ def churn_reason_report(rows: Iterable[ClosedRenewalRow], outcome_order: Iterabl
         line.accounts.sort(key=lambda a: (-a.arr, a.name, a.account_id))
     report.outcomes, report.reasons, report._kept = list(outcomes.values()), list(reasons.values()), kept
     return report
+
+
+def churn_by_renewal(probability: float | None, horizon_days: int | None, days_left: int) -> float | None:
+    """The probability that an account churns by its renewal date, from the churn model's probability over the
+    model's own horizon (``horizon_days``), at a constant daily hazard: 1 − (1 − p)^(span ÷ horizon), where the
+    span is the days to the renewal but never shorter than the horizon: a renewal inside the horizon is inside
+    the window the model was asked about, so it carries p as it is. A renewal 180 days out, with a 30-day model,
+    is six such windows away: 1 − (1 − p)^6. None without a probability, or once the renewal date has passed
+    (the outcome is to be recorded, not forecast)."""
+    if probability is None or not horizon_days or horizon_days <= 0 or days_left < 0:
+        return None
+    p = min(max(float(probability), 0.0), 1.0)
+    return 1.0 - (1.0 - p) ** (max(days_left, horizon_days) / horizon_days)

@@ -1,38 +1,124 @@
-"""Renewal motions: open renewals and opportunities with their close forms, the churn-reason report, and each
-user's digest preference."""
+"""Renewals: the one page of the renewals ahead (forecast, ARR at risk, each renewal's motion and close form) and
+the open opportunities, the churn-reason report, and each user's digest preference."""
 
 import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tenure.renewals import services
+from tenure.accounts.services import owns_accounts
+from tenure.exports import csv_response
+from tenure.paging import paged
+from tenure.renewals import forecast, services
 from tenure.renewals.digest import preference_for
 from tenure.renewals.forms import CloseOpportunityForm, CloseRenewalForm, DigestPreferenceForm
 from tenure.renewals.models import ChurnReason, Opportunity, Renewal, RenewalOutcome, RenewalStatus
+from tenure.users.models import Role, User
+
+PER_PAGE = 50
+CSV_COLUMNS = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
+               "billing_period", "arr", "health_score", "health_band", "churn_probability", "horizon_days",
+               "churn_by_renewal", "arr_at_risk", "motion"]
+
+
+class BadDay(ValueError):
+    pass
+
+
+def _as_of(request: HttpRequest) -> dt.date | None:
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadDay(f"as_of: {text[:40]!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _choice(value: str, allowed, default: str) -> str:
+    return value if value in allowed else default
+
+
+def _owner(request: HttpRequest) -> str:
+    """"" (everyone), "mine", "none" (unassigned) or a user id; the old ``?mine=1`` still means mine."""
+    value = request.GET.get("owner", "").strip()
+    if not value and request.GET.get("mine") == "1":
+        value = "mine"
+    if value in ("mine", "none") or (value.isdigit() and 0 < int(value) < 2**62):
+        return value
+    return ""
 
 
 def renewal_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    mine = request.GET.get("mine") == "1"
-    renewals = Renewal.objects.filter(status=RenewalStatus.OPEN).select_related("account", "account__owner",
-                                                                                "subscription")
-    opportunities = Opportunity.objects.filter(status=RenewalStatus.OPEN).select_related("account")
-    if mine:
-        renewals, opportunities = renewals.filter(account__owner=request.user), opportunities.filter(
-            account__owner=request.user)
-    renewals = list(renewals.order_by("renewal_on", "pk"))
-    counts = services.open_task_counts(renewals)  # the tasks closing the renewal would close
-    for r in renewals:
-        r.days_left, r.open_tasks = (r.renewal_on - today).days, counts[r.pk]
+    """Renewals, one page: the forecast of the window (ARR renewing and at risk by each renewal date) above the
+    renewals themselves, each with its owner, health, churn risk and motion, filtered, sorted and paged."""
+    try:
+        as_of = _as_of(request)
+    except BadDay as exc:
+        return HttpResponseBadRequest(str(exc))
+    days = int(_choice(request.GET.get("days", ""), {str(w) for w in forecast.WINDOWS}, str(forecast.DEFAULT_WINDOW)))
+    sort = _choice(request.GET.get("sort", ""), forecast.SORTS, "date")
+    band = _choice(request.GET.get("band", ""), dict(forecast.BANDS), "")
+    owner = _owner(request)
+    found = forecast.forecast(days, as_of, owner=request.user.pk if owner == "mine" else owner, band=band, sort=sort)
+    if request.GET.get("export") == "csv":
+        rows = forecast.owners_named(found.rows)
+        return csv_response(f"renewals-{days}-days", CSV_COLUMNS, (
+            [r.account, r.owner, r.subscription, r.plan, r.seats, r.renewal_on, r.days_left, r.status,
+             r.billing_period, r.arr, "" if r.health_score is None else round(r.health_score, 1), r.health_band,
+             "" if r.churn_probability is None else round(r.churn_probability, 4), r.horizon_days or "",
+             "" if r.churn_by_renewal is None else round(r.churn_by_renewal, 4), r.arr_at_risk,
+             "open" if r.renewal_id else "not opened yet"] for r in rows))
+    page = Paginator(found.rows, PER_PAGE).get_page(request.GET.get("page"))
+    forecast.fill_in(page.object_list, services.offsets()[0])
+    kept = request.GET.copy()
+    for key in ("page", "sort", "export", "mine"):
+        kept.pop(key, None)
+    if owner:
+        kept["owner"] = owner
+    base = reverse("renewals:list")
+    opportunities = Opportunity.objects.filter(status=RenewalStatus.OPEN).select_related("account").order_by(
+        "-opened_on", "pk")
+    if owner == "mine":
+        opportunities = opportunities.filter(account__owner=request.user)
+    elif owner == "none":
+        opportunities = opportunities.filter(account__owner__isnull=True)
+    elif owner:
+        opportunities = opportunities.filter(account__owner_id=int(owner))
+    opportunity_page = paged(request, opportunities, PER_PAGE, "opage")
+    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts()).order_by(
+        "first_name", "last_name", "username")
     return render(request, "renewals/list.html", {
-        "renewals": renewals, "opportunities": list(opportunities), "mine": mine, "can_act": request.user.can_write,
+        "forecast": found, "totals": found.totals, "days": days, "windows": forecast.WINDOWS, "sort": sort,
+        "band": band, "owner": owner, "bands": forecast.BANDS, "sorts": forecast.SORTS,
+        "owner_choices": [("", "Everyone"), ("mine", "My accounts"), ("none", "Unassigned"),
+                          *[(str(u.pk), str(u)) for u in owners]],
+        "page": page, "renewals": page.object_list,
+        "page_url": f"{base}?{_with(kept, sort=sort)}page=",
+        "sort_url": f"{base}?{_with(kept)}sort=",
+        "export_url": f"{base}?{_with(kept, sort=sort)}export=csv",
+        "opportunity_page": opportunity_page, "opportunities": opportunity_page.object_list,
+        "model": forecast.model_of(found.rows), "can_act": request.user.can_write,
         "renewal_form": CloseRenewalForm(), "opportunity_form": CloseOpportunityForm(),
     })
+
+
+def _with(query, drop=(), **values) -> str:
+    """The query string with ``values`` set and ``drop`` removed, ending so one more key can follow."""
+    query = query.copy()
+    for key in drop:
+        query.pop(key, None)
+    for key, value in values.items():
+        query[key] = value
+    text = query.urlencode()
+    return f"{text}&" if text else ""
 
 
 def _close(request, obj, form_class, apply, done: str) -> HttpResponse:

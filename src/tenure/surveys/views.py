@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenure.accounts.models import Account, RelationshipRole
+from tenure.paging import paged
 from tenure.surveys.campaigns import answer, audience, invitation_for, nps, nps_by, send_campaign
 from tenure.surveys.models import SCALES, SurveyCampaign, SurveyKind, SurveyResponse
 from tenure.users.permissions import require_setup
@@ -64,19 +65,19 @@ def overview(request):
     # Lowest NPS first: the accounts to look at, each a link to its page (by id: two accounts may share a name).
     names = dict(Account.objects.filter(pk__in=answers.values("account_id")).values_list("pk", "name"))
     scores = nps_by(list(answers.values_list("account_id", "score")))
-    by_account = sorted(((pk, names[pk], v) for pk, v in scores.items()),
-                        key=lambda item: (item[2][0], item[1], item[0]))[:25]
+    by_account = paged(request, sorted(((pk, names[pk], v) for pk, v in scores.items()),
+                                       key=lambda item: (item[2][0], item[1], item[0])), 25, "accounts_page")
     by_month = nps_by([(m.strftime("%Y-%m"), s) for m, s in
                        answers.annotate(m=TruncMonth("answered_at")).values_list("m", "score")])
-    campaigns = SurveyCampaign.objects.annotate(  # one query, not two per campaign
+    campaigns = paged(request, SurveyCampaign.objects.annotate(  # one query, not two per campaign
         invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
         answered=Count("invitations", filter=Q(invitations__response__isnull=False)),
-    )[:30]
+    ).order_by("-created_at", "-pk"), 30, "campaigns_page")
     return render(request, "surveys/overview.html", {
         "nps_all": nps(list(answers.values_list("score", flat=True))), "answers": answers.count(),
         "by_segment": by_segment, "by_month": by_month, "by_account": by_account, "campaigns": campaigns, "form": form,
         "can_manage": can_manage,
-        "recent": SurveyResponse.objects.select_related("account", "contact")[:20],
+        "recent": paged(request, SurveyResponse.objects.select_related("account", "contact"), 25, "answers_page"),
     })
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from tenure.paging import paged
 from tenure.usage import services
 from tenure.usage.models import Backfill, Event, Feature, RejectedMessage, WriteKey
 from tenure.users.permissions import require_setup
@@ -17,11 +18,10 @@ def setup(request):
     # costs one index step, where counting the log would read all of it.
     latest = Event.objects.order_by("-id").values("received_at").first()
     return render(request, "usage/setup.html", {
-        "latest_event": latest, "imports": Backfill.objects.order_by("-pk")[:10],
+        "latest_event": latest, "imports": paged(request, Backfill.objects.order_by("-pk"), 10, "imports_page"),
         "write_keys": WriteKey.objects.all(),
-        "features": Feature.objects.all(),
-        "rejected": RejectedMessage.objects.all()[:20],
-        "rejected_count": RejectedMessage.objects.count(),
+        "features": paged(request, Feature.objects.all(), 50, "features_page"),
+        "rejected": paged(request, RejectedMessage.objects.all(), 20, "rejected_page"),
         "can_manage": request.user.manages_setup,
         "ingest_url": request.build_absolute_uri("/"),
     })
