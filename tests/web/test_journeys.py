@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
+from tenure.accounts.saved_views import create_view
 from tenure.engagement.models import Touch
 from tenure.risk.tasks import create_task
 from tenure.users.models import AuditEntry, Role
@@ -194,14 +195,22 @@ def test_a_leader_reassigns_accounts_in_bulk_and_the_audit_trail_shows_it(initec
     make_user(Role.LEADER, username="lena", first_name="Lena", last_name="Lead")
     sam = make_user(Role.CSM, username="sam", first_name="Sam", last_name="Reed")
     others = [make_account(name=f"Umbrella {i}", owner=casey, segment="smb", stage="adopting") for i in range(3)]
+    olive = make_user(Role.CS_OPS, username="olive")
+    create_view(owner=olive, name="SMB book", query="segment=smb&cols=name&cols=owner&cols=stage", shared=True)
     page = browser_page
     seen = watch(page)
-    log_in(page, live_server, "lena", then="/accounts/?segment=smb")
+    log_in(page, live_server, "lena", then="/accounts/")
+    assert "Initech" in page.locator(".accounts-table").inner_text()
+    page.locator("#view-choice").select_option(label="SMB book — olive")  # shared by CS operations
+    page.get_by_role("button", name="Open").click()
+    page.wait_for_url("**/accounts/?view=*")
+    listed = page.locator(".accounts-table").inner_text()
+    assert "Initech" not in listed and all(a.name in listed for a in others)
     for account in others[:2]:
         page.get_by_label(f"Tick {account.name}").check()
     page.get_by_label("Ticked accounts: owner").select_option(label=str(sam))
     page.locator("#bulk-accounts button[type=submit]").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/accounts/?view=*")  # back on the view it was changed from
     assert [a.owner for a in (Account.objects.get(pk=o.pk) for o in others)] == [sam, sam, casey]
 
     page.goto(f"{live_server.url}/audit/?who=Lena")
