@@ -101,3 +101,35 @@ def test_every_role_reads_the_trail_filtered_and_nobody_writes_it(csm, reader):
     assert c.post(reverse("web:audit"), {}).status_code in (403, 405)
     assert c.get(reverse("web:audit"), {"account": "x", "since": "not a day", "before": "-1"}).status_code == 200
     assert other.pk
+
+
+def test_set_up_that_moves_scores_and_work_is_audited_too(csm):
+    """Plays and their steps, the feature catalog's key features, onboarding templates and survey campaigns."""
+    from django.utils import timezone
+
+    from tenure.engagement.models import OnboardingTemplate
+    from tenure.risk.models import Play, PlayStep
+    from tenure.surveys.models import SurveyCampaign
+    from tenure.usage.models import Feature
+    from tenure.usage.services import describe_feature
+    from tenure.users.audit import acting_as
+
+    now = timezone.now()
+    feature = Feature.objects.create(event="report_exported", first_seen=now, last_seen=now)
+    with acting_as(csm):
+        describe_feature(feature, friendly_name="Export a report", module="Reporting", is_key=True)
+        play = Play.objects.create(key="save", name="Save the account")
+        step = PlayStep.objects.create(play=play, order=0, title="Call the sponsor")
+        step.title = "Call the sponsor this week"
+        step.save()
+        OnboardingTemplate.objects.create(name="Standard", milestones=[])
+        campaign = SurveyCampaign.objects.create(name="Q4 NPS")
+    assert (str(csm), "update", "is_key", "no", "yes") in entries(model="usage.feature", object_id=feature.pk)
+    assert (str(csm), "create", "", "", "") in entries(model="risk.play", object_id=play.pk)
+    assert (str(csm), "update", "title", "Call the sponsor", "Call the sponsor this week") in entries(
+        model="risk.playstep", object_id=step.pk)
+    assert entries(model="engagement.onboardingtemplate") and entries(model="surveys.surveycampaign",
+                                                                       object_id=campaign.pk)
+    feature.last_seen = timezone.now()
+    feature.save(update_fields=["last_seen"])  # the catalog's own bookkeeping is not a change anyone made
+    assert [e for e in entries(model="usage.feature", object_id=feature.pk) if e[2] == "last_seen"] == []

@@ -5,3 +5,9 @@ class SurveysConfig(AppConfig):
     name = "tenure.surveys"
     label = "surveys"
     verbose_name = "Surveys"
+
+    def ready(self) -> None:
+        from tenure.surveys.models import SurveyCampaign
+        from tenure.users import audit
+
+        audit.track(SurveyCampaign)
