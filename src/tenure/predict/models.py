@@ -5,6 +5,10 @@ from django.db import models
 
 from tenure.accounts.models import Account
 
+# The model kinds in words. Here, not beside the training code: a page that names a model must not import
+# scikit-learn (about 0.8 s the first time in a web process: the renewals page's first answer took 1.2 s).
+LABELS = {"logistic": "Logistic regression (L2)", "gradient_boosting": "Gradient-boosted trees"}
+
 
 class ChurnModel(models.Model):
     """One training run. The fitted model itself is a joblib file under DATA_DIR/models/."""
@@ -28,8 +32,6 @@ class ChurnModel(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from tenure.predict.training import LABELS
-
         return LABELS.get(self.kind, self.kind)
 
     @classmethod
@@ -39,8 +41,6 @@ class ChurnModel(models.Model):
     @property
     def candidates(self) -> list[dict]:
         """Every candidate's back-test, the chosen one first, for pages that show the comparison."""
-        from tenure.predict.training import LABELS
-
         found = self.metrics.get("backtest") or {}
         return [dict(scores, kind=kind, label=LABELS.get(kind, kind), chosen=kind == self.kind)
                 for kind, scores in sorted(found.items(), key=lambda kv: kv[0] != self.kind)]

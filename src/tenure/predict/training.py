@@ -37,7 +37,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 KINDS = ("logistic", "gradient_boosting")
-LABELS = {"logistic": "Logistic regression (L2)", "gradient_boosting": "Gradient-boosted trees"}
 
 
 def signed_log(x):

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from tenure.predict import services
-from tenure.predict.training import LABELS
+from tenure.predict.models import LABELS
 
 
 def _pct(value) -> str:
