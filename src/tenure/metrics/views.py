@@ -2,45 +2,19 @@
 downloads as CSV (?export=csv)."""
 
 import datetime as dt
-import functools
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from tenure.as_of import as_of, bad_day_is_400
 from tenure.exports import csv_response
 from tenure.metrics import services
 
 
 def _csv(name: str, header: list[str], rows):
     return csv_response(name, header, rows)
-
-
-class BadDay(ValueError):
-    pass
-
-
-def _as_of(request: HttpRequest) -> dt.date | None:
-    """``?as_of=YYYY-MM-DD`` chooses the day the figures stand on (default: services' last known day)."""
-    text = request.GET.get("as_of", "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadDay(f"as_of: {text[:40]!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _bad_day(view):
-    """A malformed as_of answers 400 with the reason, not a 500."""
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadDay as exc:
-            return HttpResponseBadRequest(str(exc))
-    return wrapped
 
 
 def _num(value):
@@ -58,10 +32,10 @@ MOVEMENT_COLUMNS = ["month", "starting_mrr", "new", "expansion", "contraction", 
                     "ending_logos", "grr", "nrr", "logo_churn_rate"]
 
 
-@_bad_day
+@bad_day_is_400
 def retention(request: HttpRequest) -> HttpResponse:
     filters = services.Filters.from_query(request.GET)
-    history = services.load_history(_as_of(request))
+    history = services.load_history(as_of(request))
     report = services.retention(filters, history=history)
     months = report.months.to_dict("records") if len(report.months) else []
     if request.GET.get("export") == "csv":
@@ -81,10 +55,10 @@ def retention(request: HttpRequest) -> HttpResponse:
     })
 
 
-@_bad_day
+@bad_day_is_400
 def cohorts(request: HttpRequest) -> HttpResponse:
     filters = services.Filters.from_query(request.GET)
-    history = services.load_history(_as_of(request))
+    history = services.load_history(as_of(request))
     table = services.cohorts(filters, history=history)
     records = table.to_dict("records")
     if request.GET.get("export") == "csv":
@@ -135,9 +109,9 @@ def renewals(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("renewals:list") + (f"?{query}" if query else ""), permanent=True)
 
 
-@_bad_day
+@bad_day_is_400
 def book(request: HttpRequest) -> HttpResponse:
-    data = services.book_of_business(_as_of(request))
+    data = services.book_of_business(as_of(request))
     if request.GET.get("export") == "csv":
         columns = ["owner", "accounts", "arr", "arr_at_risk", "capacity", "load", "open_tasks", "health_red",
                    "health_yellow", "health_green"]

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenure.accounts.services import owns_accounts
+from tenure.as_of import BadDay
+from tenure.as_of import as_of as as_of_day
 from tenure.exports import csv_response
 from tenure.paging import paged
 from tenure.renewals import forecast, services
@@ -26,20 +28,6 @@ PER_PAGE = 50
 CSV_COLUMNS = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
                "billing_period", "arr", "health_score", "health_band", "churn_probability", "horizon_days",
                "churn_by_renewal", "arr_at_risk", "motion"]
-
-
-class BadDay(ValueError):
-    pass
-
-
-def _as_of(request: HttpRequest) -> dt.date | None:
-    text = request.GET.get("as_of", "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadDay(f"as_of: {text[:40]!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _choice(value: str, allowed, default: str) -> str:
@@ -60,7 +48,7 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
     """Renewals, one page: the forecast of the window (ARR renewing and at risk by each renewal date) above the
     renewals themselves, each with its owner, health, churn risk and motion, filtered, sorted and paged."""
     try:
-        as_of = _as_of(request)
+        as_of = as_of_day(request)
     except BadDay as exc:
         return HttpResponseBadRequest(str(exc))
     days = int(_choice(request.GET.get("days", ""), {str(w) for w in forecast.WINDOWS}, str(forecast.DEFAULT_WINDOW)))
