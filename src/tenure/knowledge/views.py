@@ -103,8 +103,8 @@ def suggest(request):
 
 def article_detail(request, pk: int):
     article = get_object_or_404(Article.objects.select_related("category", "author", "updated_by"), pk=pk)
-    votes = article.feedback.aggregate(helpful=Count("pk", filter=Q(helpful=True)),
-                                       unhelpful=Count("pk", filter=Q(helpful=False)))
+    votes = article.feedback.aggregate(yes=Count("pk", filter=Q(helpful=True)),
+                                       no=Count("pk", filter=Q(helpful=False)))
     return render(request, "knowledge/detail.html", {
         "article": article, "votes": votes, "tags": article.tags.all(), "related": article.related.all(),
         "attachments": article.attachments.all(), "comments": article.feedback.exclude(comment="")[:20],
