@@ -170,7 +170,7 @@ def _sqlite(terms, every, limit, visible_sql, visible_params):
 # ts_rank's weights for D, C, B, A: a title word (A) counts five times a body word (B).
 _PG_WEIGHTS = "{0.02, 0.05, 0.2, 1.0}"
 _PG_HEADLINE = (f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords={_SNIPPET_WORDS}, MinWords=10, '
-                'MaxFragments=2, FragmentDelimiter=" … "')
+                'ShortWord=2')
 
 
 def _postgresql(terms, every, limit, visible_sql, visible_params):

@@ -92,6 +92,8 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
 def _settle(article: Article) -> None:
     """The derived forms of the body, and the rules every article keeps."""
     article.title = (article.title or "").strip()
+    # one form of the same text: a browser's textarea sends CRLF, a file may end in blank lines
+    article.body = (article.body or "").replace("\r\n", "\n").strip("\n")
     article.body_html = render(article.body)
     article.body_text = plain_text(article.body_html)
     article.audience_value = (article.audience_value or "").strip()
