@@ -128,6 +128,7 @@ def _add_routers() -> None:
     from tenure.billing.api import router as subscriptions_router
     from tenure.engagement.api import router as touches_router
     from tenure.health.api import router as health_router
+    from tenure.knowledge.api import router as knowledge_router
     from tenure.metrics.api import router as metrics_router
     from tenure.predict.api import router as churn_router
     from tenure.risk.api import signals_router, tasks_router
@@ -145,6 +146,7 @@ def _add_routers() -> None:
     api.add_router("/tasks", tasks_router)
     api.add_router("/metrics", metrics_router)
     api.add_router("/churn", churn_router)
+    api.add_router("/knowledge", knowledge_router)
 
 
 _add_routers()

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "tenure.predict",
     "tenure.renewals",
     "tenure.changes",
+    "tenure.knowledge",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# Knowledge base attachments (images, PDFs): stored on disk here, each at most this many bytes.
+TENURE_ATTACHMENT_DIR = Path(env("TENURE_ATTACHMENT_DIR", str(DATA_DIR / "attachments")))
+TENURE_ATTACHMENT_MAX_BYTES = envint("TENURE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 # Usage: the event names that count as a login (case-insensitive), comma-separated.
 # Usage rollups are counted by a loop in `tenure serve` / `tenure worker` a second or so after events arrive;

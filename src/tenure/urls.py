@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("tenure.risk.urls")),
     path("scores/", include("tenure.health.urls")),
     path("", include("tenure.renewals.urls")),
+    path("knowledge/", include("tenure.knowledge.urls")),
 ]
 
 admin.site.site_header = "Tenure administration"

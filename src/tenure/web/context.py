@@ -11,6 +11,7 @@ MAIN = (
     ("metrics:retention", "Retention"),  # its tabs: cohorts, the renewal forecast, book of business
     ("renewals:list", "Renewals"),
     ("surveys:overview", "Surveys"),
+    ("knowledge:articles", "Knowledge"),
 )
 SETUP = (  # the pages CS operations use, under one menu; the others read most of them, to see how numbers are made
     ("integrations:import", "Import"),

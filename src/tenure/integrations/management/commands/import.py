@@ -1,4 +1,5 @@
-"""``tenure import KIND FILE.csv``: import a CSV file, all rows or none (see tenure.integrations.importers)."""
+"""``tenure import KIND FILE.csv``: import a CSV file, all rows or none (see tenure.integrations.importers).
+``tenure import articles PATH``: a knowledge base, article by article (see tenure.knowledge.transfer)."""
 
 import argparse
 import time
@@ -57,13 +58,20 @@ class Command(BaseCommand):
         parser.epilog = (
             "Columns by kind (names match ignoring case, spaces and hyphens; keys match ignoring case; "
             "dates are YYYY-MM-DD, date-times ISO 8601):\n\n" + kinds + "\n\n"
-            "Example: tenure import contacts people.csv --map email='E-mail Address' --map account_domain=Website"
+            "Example: tenure import contacts people.csv --map email='E-mail Address' --map account_domain=Website\n\n"
+            "articles: a folder of Markdown files (each top folder a category; a first '# Title' line or front "
+            "matter gives the title) or a CSV with title, body and category columns. Each article is imported on "
+            "its own (a bad one is skipped with its reason); a re-import matches articles by slug.\n"
+            "Example: tenure import articles help-centre/ --status draft"
         )
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS), help="what the file holds")
-        parser.add_argument("file", help="the CSV file (UTF-8; comma, semicolon or tab separated)")
+        parser.add_argument("kind", choices=sorted([*IMPORTERS, "articles"]), help="what the file holds")
+        parser.add_argument("file", help="the CSV file (UTF-8; comma, semicolon or tab separated); for articles, "
+                                         "a folder of Markdown files or a CSV file")
+        parser.add_argument("--status", choices=["draft", "published"], default="published",
+                            help="articles: the status of new articles whose file does not say (default: published)")
         parser.add_argument(
             "--map", action="append", default=[], dest="mapping", metavar="FIELD=COLUMN",
             help="read a field from a column of another name; repeat for several fields",
@@ -82,6 +90,8 @@ class Command(BaseCommand):
         parser.add_argument("--delimiter", help="the column separator if not guessed from the header (, ; tab)")
 
     def handle(self, *args, kind, file, mapping, dry_run, encoding, delimiter, end_dates, verbosity, **options):
+        if kind == "articles":
+            return self.import_articles(file, options["status"], verbosity)
         if delimiter in {"tab", "\\t"}:
             delimiter = "\t"
         kind_options = {"end_dates": end_dates} if end_dates else {}
@@ -109,3 +119,21 @@ class Command(BaseCommand):
             )
         note = " (dry run: nothing was written)" if dry_run else ""
         self.stdout.write(result.summary() + note)
+
+    def import_articles(self, path, status, verbosity) -> None:
+        from django.core.exceptions import ValidationError
+
+        from tenure.knowledge.transfer import import_articles
+
+        try:
+            report = import_articles(path, status=status)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        if verbosity >= 2:
+            for label, items in (("created", report.created), ("updated", report.updated),
+                                 ("unchanged", report.unchanged)):
+                for item in items:
+                    self.stdout.write(f"{label}: {item}")
+        for where, why in report.skipped:
+            self.stderr.write(f"skipped {where}: {why}")
+        self.stdout.write(f"articles from {path}: {report.summary()}")

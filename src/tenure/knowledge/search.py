@@ -1,0 +1,291 @@
+"""The one search over articles, for the staff pages, the API and the portal alike.
+
+``search_articles(query, audience=...)`` answers a ranked list of ``SearchResult``: title matches above body
+matches, word forms found (renewals → renewal: both databases stem English), small typos corrected against the
+words the articles really use, and a snippet with the matches in ``<mark>`` (the text escaped first). Both databases
+answer the same contract with their own engine: PostgreSQL full-text search (a weighted tsvector, ts_rank,
+ts_headline) with pg_trgm to find the spelling of a mistyped word; SQLite FTS5 (porter stemming, bm25 with column
+weights, snippet) with its fts5vocab vocabulary for the same. The indexes are built in migration 0002.
+
+A result is *complete* when every content word of the query matched; when those are fewer than asked for, results
+matching any of the words follow (not complete). A search with no complete result is a knowledge gap
+(``record_search`` in knowledge.services).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+from django.urls import reverse
+
+from tenure.knowledge.markdown import MARK_END, MARK_START
+from tenure.knowledge.models import Article, ArticleStatus, Visibility
+
+# PostgreSQL's English stop words (the Snowball list): dropped from every query on both databases, so that both
+# look for the same words ("how do I export" looks for "export").
+_STOPWORDS = """
+a about above after again against all am an and any are as at be because been before being below between both but
+by can could did do does doing down during each few for from further had has have having he her here hers herself
+him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or
+other our ours ourselves out over own s same she should so some such t than that the their theirs them themselves
+then there these they this those through to too under until up very was we were what when where which while who
+whom why will with you your yours yourself yourselves
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+MAX_WORDS = 12
+MAX_WORD = 40
+_WORD = re.compile(r"\w+")
+
+
+def words(query: str) -> list[str]:
+    """The query's content words, lower case, each once, in order."""
+    seen: list[str] = []
+    for word in _WORD.findall((query or "").lower()):
+        word = word.strip("_")[:MAX_WORD]
+        if word and word not in STOPWORDS and word not in seen:
+            seen.append(word)
+    return seen[:MAX_WORDS]
+
+
+def normalise(query: str) -> str:
+    """One spelling per question, for counting knowledge gaps: "How do I EXPORT invoices?" → "export invoices"."""
+    return " ".join(words(query))
+
+
+# ---- who may read what ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is searching or reading. ``Audience()`` is an anonymous visitor (public articles only);
+    ``Audience.for_account(account)`` a signed-in person of that account; ``Audience.STAFF`` the team (every
+    visibility)."""
+
+    signed_in: bool = False
+    segment: str = ""
+    plans: frozenset[str] = field(default_factory=frozenset)
+    staff: bool = False
+
+    @classmethod
+    def for_account(cls, account) -> Audience:
+        """A member of ``account``: public and customer articles, and those for its segment or a plan it has live
+        today (the subscriptions billing counts as live)."""
+        from django.utils import timezone
+
+        from tenure.billing.models import Subscription, live_q
+
+        plans = Subscription.objects.filter(live_q(timezone.localdate()), account=account).values_list("plan",
+                                                                                                      flat=True)
+        return cls(signed_in=True, segment=(account.segment or "").strip().lower(),
+                   plans=frozenset(p.strip().lower() for p in plans if p))
+
+
+Audience.STAFF = Audience(signed_in=True, staff=True)
+Audience.PUBLIC = Audience()
+
+
+def visible_q(audience: Audience) -> Q:
+    """The articles ``audience`` may read, whatever their status (the caller says which statuses)."""
+    if audience.staff:
+        return Q()
+    q = Q(visibility=Visibility.PUBLIC)
+    if audience.signed_in:
+        q |= Q(visibility=Visibility.CUSTOMERS)
+        if audience.segment:
+            q |= Q(visibility=Visibility.SEGMENT, audience_value__iexact=audience.segment)
+        for plan in audience.plans:
+            q |= Q(visibility=Visibility.PLAN, audience_value__iexact=plan)
+    return q
+
+
+def readable(audience: Audience, statuses: Iterable[str] = (ArticleStatus.PUBLISHED,)):
+    return Article.objects.filter(visible_q(audience), status__in=list(statuses))
+
+
+# ---- results -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchResult:
+    id: int
+    title: str
+    slug: str
+    url: str
+    snippet: str  # safe HTML: the text escaped, the matches in <mark>
+    score: float  # higher is better; compare within one answer only (each database has its own scale)
+    complete: bool  # every content word of the query matched
+
+
+def staff_url(article_id: int, slug: str) -> str:
+    return reverse("knowledge:detail", args=[article_id])
+
+
+def marked(snippet: str) -> str:
+    """A snippet whose matches the database marked with MARK_START/MARK_END, as safe HTML."""
+    return html.escape(snippet or "").replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def search_articles(query: str, *, audience: Audience, limit: int = 10,
+                    statuses: Iterable[str] = (ArticleStatus.PUBLISHED,),
+                    url_for: Callable[[int, str], str] = staff_url) -> list[SearchResult]:
+    """The articles ``audience`` may read that answer ``query``, best first (at most ``limit``). ``url_for``
+    makes each result's address (the portal passes its own)."""
+    terms = words(query)
+    limit = max(1, min(int(limit), 100))
+    if not terms:
+        return []
+    terms = [correct(term) for term in terms]
+    engine = _postgresql if connection.vendor == "postgresql" else _sqlite
+    visible_sql, visible_params = readable(audience, statuses).values("id").query.sql_with_params()
+    rows = engine(terms, True, limit, visible_sql, visible_params)
+    results = [(row, True) for row in rows]
+    if len(rows) < limit and len(terms) > 1:
+        seen = {row[0] for row in rows}
+        more = engine(terms, False, limit + len(rows), visible_sql, visible_params)
+        results += [(row, False) for row in more if row[0] not in seen][: limit - len(rows)]
+    return [SearchResult(id=pk, title=title, slug=slug, url=url_for(pk, slug), snippet=marked(snippet),
+                         score=float(score), complete=complete)
+            for (pk, title, slug, score, snippet), complete in results]
+
+
+_SNIPPET_WORDS = 24
+
+
+def _sqlite(terms, every, limit, visible_sql, visible_params):
+    match = (" " if every else " OR ").join(f'"{t}"' for t in terms)
+    sql = f"""
+        SELECT a.id, a.title, a.slug, -bm25(knowledge_article_fts, 10.0, 1.0) AS score,
+               snippet(knowledge_article_fts, 1, %s, %s, '…', {_SNIPPET_WORDS})
+        FROM knowledge_article_fts JOIN knowledge_article a ON a.id = knowledge_article_fts.rowid
+        WHERE knowledge_article_fts MATCH %s AND a.id IN ({visible_sql})
+        ORDER BY bm25(knowledge_article_fts, 10.0, 1.0), a.id LIMIT %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MARK_START, MARK_END, match, *visible_params, limit])
+        return cursor.fetchall()
+
+
+# ts_rank's weights for D, C, B, A: a title word (A) counts five times a body word (B).
+_PG_WEIGHTS = "{0.02, 0.05, 0.2, 1.0}"
+_PG_HEADLINE = (f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords={_SNIPPET_WORDS}, MinWords=10, '
+                'ShortWord=2')
+
+
+def _postgresql(terms, every, limit, visible_sql, visible_params):
+    text = (" " if every else " or ").join(terms)
+    # the headline is worked out for the page of results only, after the ranking
+    sql = f"""
+        WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q),
+        best AS (
+            SELECT a.id, ts_rank(%s::float4[], a.search, q.q) AS score
+            FROM knowledge_article a, q
+            WHERE a.search @@ q.q AND a.id IN ({visible_sql})
+            ORDER BY score DESC, a.id LIMIT %s)
+        SELECT a.id, a.title, a.slug, best.score, ts_headline('english', a.body_text, q.q, %s)
+        FROM best JOIN knowledge_article a ON a.id = best.id, q
+        ORDER BY best.score DESC, a.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text, _PG_WEIGHTS, *visible_params, limit, _PG_HEADLINE])
+        return cursor.fetchall()
+
+
+# ---- typos ---------------------------------------------------------------------------------------------------
+
+def allowed_edits(word: str) -> int:
+    """How many letters a word may be off by and still be read as another: none in short words (too many
+    neighbours), one up to six letters, two beyond."""
+    return 0 if len(word) <= 3 else 1 if len(word) <= 6 else 2
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Letters inserted, deleted, replaced, or two neighbours swapped (optimal string alignment distance)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def best_spelling(word: str, candidates: Iterable[tuple[str, int]]) -> str:
+    """The candidate (word, number of articles using it) nearest ``word`` within its allowed edits, the most used
+    on a tie; ``word`` itself when none is near."""
+    limit = allowed_edits(word)
+    best: tuple[int, int, str] | None = None
+    for candidate, documents in candidates:
+        if abs(len(candidate) - len(word)) > limit:
+            continue
+        distance = edit_distance(word, candidate)
+        if distance <= limit and (best is None or (distance, -documents, candidate) < best):
+            best = (distance, -documents, candidate)
+    return best[2] if best else word
+
+
+def correct(word: str) -> str:
+    """``word`` if some article uses it (in any form), else the nearest word the articles use."""
+    if allowed_edits(word) == 0 or not word.isalpha():
+        return word
+    if connection.vendor == "postgresql":
+        return _correct_postgresql(word)
+    return _correct_sqlite(word)
+
+
+def _correct_sqlite(word: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s LIMIT 1",
+                       [f'"{word}"'])
+        if cursor.fetchone():
+            return word
+        # the vocabulary of words as written, its first letter taken as typed (a range the vocabulary reads fast)
+        limit = allowed_edits(word)
+        cursor.execute("SELECT term, doc FROM knowledge_article_vocab WHERE term >= %s AND term < %s "
+                       "AND length(term) BETWEEN %s AND %s",
+                       [word[0], chr(ord(word[0]) + 1), len(word) - limit, len(word) + limit])
+        return best_spelling(word, cursor.fetchall())
+
+
+def _correct_postgresql(word: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM knowledge_article WHERE search @@ plainto_tsquery('english', %s) LIMIT 1",
+                       [word])
+        if cursor.fetchone():
+            return word
+        # the words as written in the articles whose text has a word like it (the trigram index finds them)
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', false)")
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat(format('SELECT to_tsvector(''simple'', title || '' '' || body_text) "
+            "FROM knowledge_article WHERE %%L <%%%% (title || '' '' || body_text) LIMIT 200', %s::text))",
+            [word])
+        return best_spelling(word, cursor.fetchall())
+
+
+# ---- search as you type --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    title: str
+    url: str
+
+
+def suggest_titles(prefix: str, *, audience: Audience, limit: int = 8,
+                   url_for: Callable[[int, str], str] = staff_url) -> list[Suggestion]:
+    """Published titles ``audience`` may read holding every word typed so far (the last one may be unfinished),
+    titles starting with the text first."""
+    typed = _WORD.findall((prefix or "").lower())[:MAX_WORDS]
+    if not typed:
+        return []
+    qs = readable(audience)
+    for word in typed:
+        qs = qs.filter(title__icontains=word[:MAX_WORD])
+    start = " ".join(typed)
+    rows = sorted(qs.values_list("id", "title", "slug")[:200],
+                  key=lambda r: (not r[1].lower().startswith(start), len(r[1]), r[1].lower(), r[0]))
+    return [Suggestion(id=pk, title=title, url=url_for(pk, slug)) for pk, title, slug in rows[: max(1, limit)]]

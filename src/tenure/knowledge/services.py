@@ -1,0 +1,321 @@
+"""The knowledge base's one door: every article, category, tag and attachment change, and every count of how
+customers use the knowledge base (views, votes, searches, deflections), is written here. The staff pages, the API,
+the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from tenure.knowledge import search
+from tenure.knowledge.markdown import plain_text, render
+from tenure.knowledge.models import (
+    ActivityKind,
+    Article,
+    ArticleFeedback,
+    ArticleRevision,
+    ArticleStatus,
+    Attachment,
+    Category,
+    KnowledgeActivity,
+    KnowledgeGap,
+    Tag,
+    Visibility,
+)
+
+ARTICLE_FIELDS = ("title", "slug", "body", "category", "tags", "visibility", "audience_value", "related")
+
+
+# ---- slugs ---------------------------------------------------------------------------------------------------
+
+def unique_slug(model, text: str, *, max_length: int = 200, exclude_pk: int | None = None) -> str:
+    """A slug for ``text`` that no other row of ``model`` has: the text's, or it with -2, -3 … after it."""
+    base = (slugify(text) or "untitled")[: max_length - 6].strip("-") or "untitled"
+    taken = set(model.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+# ---- categories and tags -------------------------------------------------------------------------------------
+
+def create_category(*, name: str, slug: str = "", order: int = 0) -> Category:
+    name = (name or "").strip()
+    category = Category(name=name, slug=slug.strip() or unique_slug(Category, name, max_length=100), order=order)
+    category.full_clean()
+    category.save()
+    return category
+
+
+def update_category(category: Category, **changes) -> Category:
+    unknown = set(changes) - {"name", "slug", "order"}
+    if unknown:
+        raise ValidationError({f: "not a category field" for f in sorted(unknown)})
+    for key, value in changes.items():
+        setattr(category, key, value.strip() if isinstance(value, str) else value)
+    category.full_clean()
+    category.save()
+    return category
+
+
+def category_named(name: str) -> Category:
+    """The category called ``name`` (ignoring case), created when there is none: the import's way in."""
+    name = (name or "").strip()
+    return Category.objects.filter(name__iexact=name).first() or create_category(name=name)
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags of these names (ignoring case), the missing ones created."""
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            tag = Tag(name=name[:50], slug=unique_slug(Tag, name, max_length=50))
+            tag.full_clean()
+            tag.save()
+        tags.append(tag)
+    return tags
+
+
+# ---- articles ------------------------------------------------------------------------------------------------
+
+def _settle(article: Article) -> None:
+    """The derived forms of the body, and the rules every article keeps."""
+    article.title = (article.title or "").strip()
+    # one form of the same text: a browser's textarea sends CRLF, a file may end in blank lines
+    article.body = (article.body or "").replace("\r\n", "\n").strip("\n")
+    article.body_html = render(article.body)
+    article.body_text = plain_text(article.body_html)
+    article.audience_value = (article.audience_value or "").strip()
+    if article.visibility in (Visibility.PUBLIC, Visibility.CUSTOMERS):
+        article.audience_value = ""
+    elif not article.audience_value:
+        raise ValidationError({"audience_value": f"a {article.get_visibility_display().lower()} article names "
+                                                 f"its {article.visibility}"})
+    article.full_clean(exclude=["tags", "related"])
+
+
+def _revise(article: Article, by, note: str) -> ArticleRevision:
+    last = article.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    return ArticleRevision.objects.create(article=article, number=last + 1, title=article.title, body=article.body,
+                                          status=article.status, saved_by=_person(by), note=note[:200])
+
+
+def _person(by):
+    return by if getattr(by, "pk", None) else None
+
+
+def _set_relations(article: Article, tags, related) -> None:
+    if tags is not None:
+        article.tags.set([t if isinstance(t, Tag) else tags_named([t])[0] for t in tags])
+    if related is not None:
+        related = [r for r in related if r is not None]
+        if any((r.pk if isinstance(r, Article) else r) == article.pk for r in related):
+            raise ValidationError({"related": "an article is not related to itself"})
+        article.related.set(related)
+
+
+@transaction.atomic
+def create_article(*, title: str, body: str = "", by=None, slug: str = "", category: Category | None = None,
+                   tags: Sequence[Tag | str] = (), visibility: str = Visibility.PUBLIC, audience_value: str = "",
+                   related: Sequence[Article] = (), status: str = ArticleStatus.DRAFT, note: str = "") -> Article:
+    """A new article (a draft unless ``status`` says published), its first revision saved."""
+    if status not in ArticleStatus.values:
+        raise ValidationError({"status": f"not one of {', '.join(ArticleStatus.values)}"})
+    article = Article(title=title, body=body or "", category=category, visibility=visibility,
+                      audience_value=audience_value, status=status, author=_person(by), updated_by=_person(by))
+    article.slug = (slug or "").strip() or unique_slug(Article, title)
+    if status == ArticleStatus.PUBLISHED:
+        article.published_at = timezone.now()
+    _settle(article)
+    article.save()
+    _set_relations(article, tags, related)
+    _revise(article, by, note or "created")
+    return article
+
+
+@transaction.atomic
+def update_article(article: Article, *, by=None, note: str = "", **changes) -> Article:
+    """Change an article's fields (``ARTICLE_FIELDS``); a new revision is saved when its title, body or
+    audience changed."""
+    unknown = set(changes) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: "not an article field" for f in sorted(unknown)})
+    tags, related = changes.pop("tags", None), changes.pop("related", None)
+    before = (article.title, article.body, article.slug, article.category_id, article.visibility,
+              article.audience_value)
+    for key, value in changes.items():
+        setattr(article, key, value)
+    if "slug" in changes and not (article.slug or "").strip():
+        article.slug = unique_slug(Article, article.title, exclude_pk=article.pk)
+    _settle(article)
+    after = (article.title, article.body, article.slug, article.category_id, article.visibility,
+             article.audience_value)
+    if after != before:
+        article.updated_by = _person(by) or article.updated_by
+        article.save()
+        _revise(article, by, note or "edited")
+    _set_relations(article, tags, related)
+    return article
+
+
+@transaction.atomic
+def _move(article: Article, status: str, by, note: str) -> Article:
+    if article.status == status:
+        return article
+    article.status = status
+    if status == ArticleStatus.PUBLISHED:
+        article.published_at = timezone.now()
+    article.updated_by = _person(by) or article.updated_by
+    article.save()
+    _revise(article, by, note)
+    return article
+
+
+def publish_article(article: Article, *, by=None) -> Article:
+    """Readers see it from now on (a draft, or an archived article brought back)."""
+    return _move(article, ArticleStatus.PUBLISHED, by, "published")
+
+
+def archive_article(article: Article, *, by=None) -> Article:
+    """Readers no longer see it; it stays, with its history, for the team."""
+    return _move(article, ArticleStatus.ARCHIVED, by, "archived")
+
+
+def unpublish_article(article: Article, *, by=None) -> Article:
+    """Back to a draft."""
+    return _move(article, ArticleStatus.DRAFT, by, "back to draft")
+
+
+# ---- attachments ---------------------------------------------------------------------------------------------
+
+# What an attachment may be, read from its first bytes: images an article shows, and PDFs it links to.
+ATTACHMENT_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
+                    "application/pdf": "pdf"}
+
+
+def attachment_type(head: bytes) -> str | None:
+    """The content type of a file from its first bytes, or None when it is not one we take."""
+    kind = filetype.guess(head)
+    return kind.mime if kind is not None and kind.mime in ATTACHMENT_TYPES else None
+
+
+@transaction.atomic
+def add_attachment(article: Article, *, name: str, content: bytes, by=None) -> Attachment:
+    """Store a file for ``article`` under TENURE_ATTACHMENT_DIR, refused when too large or of a type we do not take
+    (whatever its name says)."""
+    limit = settings.TENURE_ATTACHMENT_MAX_BYTES
+    if len(content) > limit:
+        raise ValidationError({"file": f"is {len(content):,} bytes; the largest attachment is {limit:,} bytes"})
+    if not content:
+        raise ValidationError({"file": "is empty"})
+    content_type = attachment_type(content[:8192])
+    if content_type is None:
+        raise ValidationError({"file": "is not a PNG, JPEG, GIF or WebP image or a PDF (read from its content)"})
+    stem = slugify((name or "").rsplit(".", 1)[0])[:80] or "attachment"
+    attachment = Attachment(article=article, name=(name or stem)[:200], content_type=content_type,
+                            size=len(content), uploaded_by=_person(by))
+    attachment.file.save(f"{stem}.{ATTACHMENT_TYPES[content_type]}", ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(attachment: Attachment) -> None:
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# ---- how customers use it: the counts the account facts will read ----------------------------------------
+
+def _account_of(account, contact):
+    if contact is not None and account is None:
+        return contact.account
+    if contact is not None and contact.account_id != account.pk:
+        raise ValidationError({"contact": "belongs to another account"})
+    return account
+
+
+def count_activity(kind: str, *, account, contact=None, article=None, day: dt.date | None = None,
+                   count: int = 1) -> None:
+    """Add ``count`` to an account's (and contact's) tally of ``kind`` on ``day`` (today by default): one upsert,
+    safe when two requests count at once on either database."""
+    table = KnowledgeActivity._meta.db_table
+    contact_key = contact.pk if contact is not None else 0
+    article_key = article.pk if article is not None else 0
+    sql = (f"INSERT INTO {table} (day, account_id, contact_id, kind, article_id, contact_key, article_key, count) "
+           f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+           f"ON CONFLICT (day, account_id, contact_key, kind, article_key) "
+           f"DO UPDATE SET count = {table}.count + excluded.count")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day or timezone.localdate(), account.pk, contact.pk if contact else None, kind,
+                             article.pk if article else None, contact_key, article_key, count])
+
+
+def record_view(article: Article, account=None, contact=None) -> None:
+    """A person read an article. Counted per account (and contact) and day; an anonymous reader is not counted
+    (there is no account to credit)."""
+    account = _account_of(account, contact)
+    if account is not None:
+        count_activity(ActivityKind.VIEW, account=account, contact=contact, article=article)
+
+
+@transaction.atomic
+def record_feedback(article: Article, helpful: bool, *, comment: str = "", account=None,
+                    contact=None) -> ArticleFeedback:
+    """"Was this helpful?": yes or no, perhaps with a comment."""
+    account = _account_of(account, contact)
+    feedback = ArticleFeedback.objects.create(article=article, helpful=bool(helpful),
+                                              comment=(comment or "").strip()[:2000], account=account,
+                                              contact=contact)
+    if account is not None:
+        count_activity(ActivityKind.HELPFUL if helpful else ActivityKind.UNHELPFUL, account=account,
+                       contact=contact, article=article)
+    return feedback
+
+
+def record_deflection(account, contact=None, articles: Sequence[Article] = ()) -> None:
+    """A customer about to open a ticket left after being shown ``articles``: "this answered my question".
+    One deflection is counted for the account (the articles shown are credited with one each as well, so the
+    leaders' page can tell which articles deflect)."""
+    account = _account_of(account, contact)
+    if account is None:
+        raise ValidationError({"account": "a deflection is counted for an account"})
+    with transaction.atomic():
+        count_activity(ActivityKind.DEFLECTION, account=account, contact=contact)
+        for article in dict.fromkeys(a for a in articles if a is not None):
+            count_activity(ActivityKind.DEFLECTION, account=account, contact=contact, article=article)
+
+
+@transaction.atomic
+def record_search(query: str, results: Sequence[search.SearchResult], account=None,
+                  contact=None) -> KnowledgeGap | None:
+    """A search was made and answered with ``results`` (as ``search.search_articles`` gave them): counted for the
+    account, and recorded as a knowledge gap when no result matched every word of it. Returns the gap, if any."""
+    account = _account_of(account, contact)
+    normalised = search.normalise(query)[:200]
+    if not normalised:
+        return None
+    if account is not None:
+        count_activity(ActivityKind.SEARCH, account=account, contact=contact)
+    if any(r.complete for r in results):
+        return None
+    now = timezone.now()
+    gap, _ = KnowledgeGap.objects.select_for_update().get_or_create(
+        query=normalised, defaults={"first_seen": now, "last_seen": now, "count": 0})
+    KnowledgeGap.objects.filter(pk=gap.pk).update(count=F("count") + 1, last_seen=now,
+                                                  example=(query or "").strip()[:200])
+    if account is not None:
+        gap.accounts.add(account)
+    gap.refresh_from_db()
+    return gap
