@@ -40,6 +40,11 @@ class Account(models.Model):
         related_name="owned_accounts",
     )
     custom = models.JSONField("custom attributes", default=dict, blank=True)
+    portal_domain_sign_up = models.BooleanField(
+        "portal sign-up by domain", default=False,
+        help_text="Anyone with an email at this account's domain may sign in to the customer portal; a contact is "
+                  "created for them on their first sign-in.",
+    )
     coverage = models.CharField(
         max_length=10, choices=[("named", "Named CSM"), ("pooled", "Pooled (tech touch)")], default="named",
         help_text="Named accounts have their own CSM; pooled ones are served by the tech-touch team.",
