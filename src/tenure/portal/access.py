@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -64,6 +65,7 @@ def member_of(request) -> Member | None:
 def sign_in(request, contact: Contact) -> None:
     """Keep the member in the session, under a new session key (a key planted before sign-in is worthless)."""
     request.session.cycle_key()
+    rotate_token(request)  # as Django's staff sign-in does: a CSRF token seen before sign-in is worthless after
     request.session[MEMBER_KEY] = contact.pk
     request._portal_member = Member(contact)
 

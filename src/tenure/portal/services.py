@@ -81,7 +81,7 @@ def send_link(email: str, token: str) -> bool:
             f"nothing happens without the link.\n")
     try:
         send_mail("Your sign-in link to the help centre", body, None, [email])
-    except (OSError, smtplib.SMTPException):
+    except (OSError, smtplib.SMTPException, ValueError):  # ValueError: an address the mail library cannot write
         log.exception("could not send a portal sign-in link")
         return False
     return True
