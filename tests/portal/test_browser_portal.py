@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from tenure.support.models import Ticket
 from tests.factories import make_account, make_contact
@@ -71,4 +72,5 @@ def test_a_member_signs_in_by_link_and_asks_for_help(peter, live_server, browser
     assert page.url == f"{live_server.url}/help/sign-in/"
 
     ticket = Ticket.objects.get()
+    connection.close()  # opened beside Playwright's event loop: left open, PostgreSQL could not drop the test database
     assert (ticket.contact_id, ticket.source, ticket.priority) == (peter.pk, "portal", "high")
