@@ -14,7 +14,7 @@ from tenure.accounts.models import Contact
 from tenure.portal.access import MEMBER_KEY
 from tenure.portal.models import SignInLink
 from tenure.users.models import AuditEntry
-from tests.factories import make_account, make_contact
+from tests.factories import make_account, make_contact, timeline_changes
 
 from .conftest import last_token, sign_in
 
@@ -134,6 +134,7 @@ def test_sign_up_by_domain_only_where_the_vendor_allows_it():
     # The CSM sees a new person on the account's audit trail (and timeline), added by the portal.
     entry = AuditEntry.objects.get(model="accounts.contact", object_id=gavin.pk)
     assert entry.action == AuditEntry.Action.CREATE and entry.actor_label == "portal" and entry.account_id == account.pk
+    assert any(line.startswith("portal: create contact gavin@hooli.example") for line in timeline_changes(account))
 
 
 def test_sign_up_turned_off_after_the_link_was_sent_is_refused():
@@ -189,3 +190,12 @@ def test_the_link_arrives_through_a_real_smtp_server(peter, smtp):
     [envelope] = smtp
     assert envelope.rcpt_tos == ["peter@initech.example"]
     assert b"http://testserver/help/sign-in/" in envelope.content
+
+
+def test_links_expired_a_day_ago_are_forgotten_when_new_ones_are_issued(peter):
+    _ask(Client(), peter.email)
+    old = last_token()
+    SignInLink.objects.update(expires_at=timezone.now() - dt.timedelta(days=1, seconds=1))
+    _ask(Client(), peter.email)
+    assert SignInLink.objects.count() == 1
+    assert Client().get(f"/help/sign-in/{old}/").status_code == 400  # forgotten: no longer known at all

@@ -18,6 +18,7 @@ class SignInLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["expires_at"])]  # old links are forgotten by their expiry
         constraints = [
             models.CheckConstraint(condition=models.Q(contact__isnull=False) | models.Q(account__isnull=False),
                                    name="sign_in_link_for_contact_or_account"),

@@ -13,8 +13,9 @@ import secrets
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PORTAL = "portal"  # the source the audit trail names for what the portal writes
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+KEEP_EXPIRED = dt.timedelta(days=1)
 
 
 def link_lifetime() -> dt.timedelta:
@@ -54,10 +56,17 @@ def issue_link(email: str, *, now: dt.datetime | None = None) -> str | None:
     contact, account = who_may_sign_in(email)
     if contact is None and account is None:
         return None
+    now = now or timezone.now()
     token = secrets.token_urlsafe(32)
     SignInLink.objects.create(token_hash=_hash(token), email=email, contact=contact, account=account,
-                              expires_at=(now or timezone.now()) + link_lifetime())
+                              expires_at=now + link_lifetime())
+    forget_old_links(now)
     return token
+
+
+def forget_old_links(now: dt.datetime | None = None) -> int:
+    """Links that expired a day ago or more (a day: so a late click still hears "expired", not "not valid")."""
+    return SignInLink.objects.filter(expires_at__lt=(now or timezone.now()) - KEEP_EXPIRED).delete()[0]
 
 
 def request_link(email: str) -> None:
@@ -142,5 +151,12 @@ def _sign_up(link: SignInLink) -> Contact:
     account = accounts.find_portal_account(link.email.rpartition("@")[2])
     if account is None or account.pk != link.account_id:  # the vendor has turned sign-up off since
         raise LinkRefused(NOT_ALLOWED, 403)
-    return accounts.create_contact(account=account, email=link.email, source=PORTAL)
+    try:
+        with transaction.atomic():
+            return accounts.create_contact(account=account, email=link.email, source=PORTAL)
+    except (IntegrityError, ValidationError):  # a second link of the same email, used at the same moment
+        contact = Contact.objects.select_related("account").filter(email=link.email, left_on__isnull=True).first()
+        if contact is None:
+            raise
+        return contact
 
