@@ -147,15 +147,6 @@ def test_sign_up_turned_off_after_the_link_was_sent_is_refused():
     assert answer.status_code == 403 and not Contact.objects.filter(email="gavin@hooli.example").exists()
 
 
-def test_sign_up_needs_a_domain_and_is_audited():
-    account = make_account(name="Nodomain", domain="")
-    with pytest.raises(Exception, match="no domain"):
-        accounts.allow_portal_sign_up(account, True)
-    other = make_account(name="Pied Piper", domain="piedpiper.example")
-    accounts.allow_portal_sign_up(other, True)
-    assert AuditEntry.objects.filter(model="accounts.account", object_id=other.pk,
-                                     field="portal_domain_sign_up", new="yes").exists()
-
 
 def test_a_contact_who_left_does_not_fall_back_to_their_companys_domain():
     account = make_account(name="Hooli", domain="hooli.example")

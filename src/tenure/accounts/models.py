@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower, Upper
@@ -97,6 +98,10 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.portal_domain_sign_up and not self.domain:
+            raise ValidationError({"portal_domain_sign_up": "the account has no domain to match emails against"})
 
 
 class RelationshipRole(models.TextChoices):

@@ -189,9 +189,8 @@ def _update_account(account: Account, changes: dict) -> Account:
 
 def allow_portal_sign_up(account: Account, allowed: bool, *, by: User | None = None) -> Account:
     """Whether people with an email at the account's domain may sign themselves in to the customer portal (a
-    contact is then created for each on their first sign-in). Recorded on the audit trail like any change."""
-    if allowed and not account.domain:
-        raise ValidationError({"portal_domain_sign_up": "the account has no domain to match emails against"})
+    contact is then created for each on their first sign-in). Needs the account's domain (Account.clean);
+    recorded on the audit trail like any change."""
     return update_account(account, by=by, portal_domain_sign_up=allowed)
 
 

@@ -1,6 +1,7 @@
 """The customer portal's pages under /help/: thin; the rules are in services.py (sign-in links), access.py (who is
 looking), deflection.py (the knowledge hooks) and the support room's services (tickets)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -60,7 +61,7 @@ def sign_in(request):
 @login_not_required
 @require_GET
 def link_sent(request):
-    return _page(request, "portal/link_sent.html", {"minutes": services.link_lifetime().seconds // 60})
+    return _page(request, "portal/link_sent.html", {"minutes": settings.TENURE_PORTAL_LINK_MINUTES})
 
 
 @login_not_required
