@@ -156,6 +156,10 @@ def test_a_contact_who_left_does_not_fall_back_to_their_companys_domain():
     assert mail.outbox == []
 
 
+def test_a_signed_in_member_asking_to_sign_in_goes_to_their_account(member_client):
+    assert member_client.get("/help/sign-in/")["Location"] == "/help/account/"
+
+
 def test_sign_out_ends_the_members_session(member_client):
     response = member_client.post("/help/sign-out/", follow=True)
     assert "You are signed out." in response.content.decode()

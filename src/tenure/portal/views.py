@@ -40,6 +40,9 @@ def search(request):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
+    member = member_of(request)
+    if request.method == "GET" and member is not None and not member.read_only:
+        return redirect("portal:account")  # signed in already
     form = SignInForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
