@@ -10,6 +10,7 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("categories/", views.categories, name="categories"),
     path("gaps/", views.gaps, name="gaps"),
+    path("insights/", views.insights, name="insights"),
     path("<int:pk>/", views.article_detail, name="detail"),
     path("<int:pk>/edit/", views.article_edit, name="edit"),
     path("<int:pk>/status/", views.article_status, name="status"),

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenure.form_errors import show_on_form
+from tenure.knowledge import insights as knowledge_insights
 from tenure.knowledge import services
 from tenure.knowledge.forms import ArticleForm, CategoryForm
 from tenure.knowledge.markdown import render as render_markdown
@@ -197,3 +199,20 @@ def gaps(request):
     rows = paged(request, KnowledgeGap.objects.annotate(account_count=Count("accounts")).prefetch_related("accounts")
                  .order_by("-count", "-last_seen", "pk"), 50)
     return render(request, "knowledge/gaps.html", {"gaps": rows, "can_write": request.user.can_write})
+
+
+def insights(request):
+    """For CS leaders: is the knowledge base answering customers? Top articles, gaps, deflection and helpfulness."""
+    try:
+        days = int(request.GET.get("days", 90))
+    except ValueError:
+        days = 0
+    if days not in knowledge_insights.PERIODS:
+        days = 90
+    found = knowledge_insights.load(timezone.localdate(), days)
+    chart = {"weeks": [w.start.isoformat() for w in found.weeks],
+             "views": [w.views for w in found.weeks], "searches": [w.searches for w in found.weeks],
+             "deflection_rate": [w.deflection_rate for w in found.weeks],
+             "helpfulness": [w.helpfulness for w in found.weeks]}
+    return render(request, "knowledge/insights.html", {"insights": found, "days": days, "chart": chart,
+                                                       "periods": knowledge_insights.PERIODS})
