@@ -11,6 +11,7 @@ urlpatterns = [
     path("categories/", views.categories, name="categories"),
     path("gaps/", views.gaps, name="gaps"),
     path("insights/", views.insights, name="insights"),
+    path("for-ticket/<int:pk>/", views.ticket_articles, name="ticket_articles"),
     path("<int:pk>/", views.article_detail, name="detail"),
     path("<int:pk>/edit/", views.article_edit, name="edit"),
     path("<int:pk>/status/", views.article_status, name="status"),

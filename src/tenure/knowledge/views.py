@@ -18,6 +18,7 @@ from tenure.knowledge.markdown import render as render_markdown
 from tenure.knowledge.models import Article, ArticleStatus, Attachment, Category, KnowledgeGap
 from tenure.knowledge.search import Audience, search_articles, suggest_titles
 from tenure.paging import paged
+from tenure.support.models import Ticket
 from tenure.users.permissions import require_writer
 
 MAX_PREVIEW = 200_000
@@ -216,3 +217,14 @@ def insights(request):
              "helpfulness": [w.helpfulness for w in found.weeks]}
     return render(request, "knowledge/insights.html", {"insights": found, "days": days, "chart": chart,
                                                        "periods": knowledge_insights.PERIODS})
+
+
+def ticket_articles(request, pk: int):
+    """A ticket's suggested articles (an htmx fragment on the account page): the ones the portal showed the customer
+    before they wrote it, then the published articles the account may read that best match its subject."""
+    ticket = get_object_or_404(Ticket.objects.select_related("account"), pk=pk if pk < 2**63 else 0)
+    shown = services.shown_with(ticket)
+    seen = {a.pk for a in shown}
+    matches = [r for r in search_articles(f"{ticket.subject} {ticket.body[:500]}", audience=Audience.for_account(
+        ticket.account), limit=5 + len(seen)) if r.id not in seen][:5]
+    return render(request, "knowledge/_ticket_articles.html", {"shown": shown, "matches": matches})

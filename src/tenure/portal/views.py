@@ -1,14 +1,19 @@
 """The customer portal's pages under /help/: thin; the rules are in services.py (sign-in links), access.py (who is
 looking), deflection.py (the knowledge hooks) and the support room's services (tickets)."""
 
+import itertools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenure.accounts.models import Contact
+from tenure.knowledge import services as knowledge
+from tenure.knowledge.search import readable
 from tenure.portal import access, deflection, services
 from tenure.portal.access import member_of, portal_member_required
 from tenure.portal.forms import ContactSupportForm, SignInForm
@@ -17,6 +22,7 @@ from tenure.support.models import Ticket
 from tenure.users import throttle
 
 QUERY_LIMIT = 200  # characters of a search or a subject the hooks are given
+HOME_ARTICLES = 200  # articles listed on the help centre's home page, by category
 
 
 def _page(request, template: str, context: dict | None = None, status: int = 200):
@@ -26,7 +32,12 @@ def _page(request, template: str, context: dict | None = None, status: int = 200
 @login_not_required
 @require_GET
 def home(request):
-    return _page(request, "portal/home.html")
+    """The help centre: search, and the articles this visitor may read by category."""
+    shown = (readable(deflection.audience_of(member_of(request))).select_related("category")
+             .order_by("category__order", "category__name", "title")[:HOME_ARTICLES])
+    sections = [(name, list(rows)) for name, rows in
+                itertools.groupby(shown, key=lambda a: a.category.name if a.category else "More answers")]
+    return _page(request, "portal/home.html", {"sections": sections})
 
 
 @login_not_required
@@ -115,6 +126,7 @@ def contact_support(request):
         except ValidationError as e:
             form.add_error(None, e)
         else:
+            knowledge.record_shown(ticket, deflection.shown_articles(request.POST.getlist("shown"), member))
             messages.success(request, f"Thank you: we have your request “{ticket.subject}” and will answer by email.")
             return redirect("portal:account")
     subject = form["subject"].value() or ""
@@ -126,10 +138,69 @@ def contact_support(request):
 @portal_member_required
 @require_GET
 def suggestions(request):
-    """The deflection hook's htmx partial: articles that may answer the request being typed."""
+    """The contact form's htmx partial: articles that may answer the request being typed."""
     subject = request.GET.get("subject", "").strip()[:QUERY_LIMIT]
     articles = deflection.suggested_articles(subject, member_of(request)) if subject else []
     return _page(request, "portal/_suggestions.html", {"suggestions": articles[:deflection.SUGGESTIONS_SHOWN]})
+
+
+@portal_member_required
+@require_POST
+def answered(request):
+    """"This answered my question": the member leaves the contact form without a ticket (a deflection)."""
+    member = member_of(request)
+    if member.read_only:
+        return _page(request, "portal/read_only.html", status=403)
+    knowledge.record_deflection(member.account, member.contact,
+                                deflection.shown_articles(request.POST.getlist("shown"), member))
+    messages.success(request, "Glad it helped. Ask us any time.")
+    return redirect("portal:home")
+
+
+@login_not_required
+@require_GET
+def suggest(request):
+    """Search as you type: titles the visitor may read that hold the words typed so far (an htmx partial)."""
+    prefix = request.GET.get("q", "").strip()[:QUERY_LIMIT]
+    found = deflection.title_suggestions(prefix, member_of(request)) if prefix else []
+    return _page(request, "portal/_title_suggestions.html", {"found": found})
+
+
+@login_not_required
+@require_GET
+def article(request, slug: str):
+    member = member_of(request)
+    found = deflection.readable_article(slug[:200], member)
+    if found is None:
+        # A private article looks like a missing one to those who may not read it.
+        return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
+    if member is not None and deflection.counted(member):
+        knowledge.record_view(found, contact=member.contact)
+    related = deflection.audience_of(member)
+    return _page(request, "portal/article.html", {
+        "article": found,
+        "related": list(readable(related).filter(pk__in=found.related.values("pk")).order_by("title")[:10]),
+        "voted": request.GET.get("voted") == "1",
+    })
+
+
+@login_not_required
+@require_POST
+def article_feedback(request, slug: str):
+    """"Was this helpful?": yes or no, perhaps with a comment; anyone who may read the article may answer."""
+    member = member_of(request)
+    found = deflection.readable_article(slug[:200], member)
+    if found is None:
+        return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
+    if not deflection.counted(member):
+        return _page(request, "portal/read_only.html", status=403)
+    helpful = request.POST.get("helpful")
+    if helpful not in ("yes", "no"):
+        return _page(request, "portal/article.html", {"article": found, "related": [],
+                                                      "feedback_error": "Choose yes or no."}, status=400)
+    knowledge.record_feedback(found, helpful == "yes", comment=request.POST.get("comment", "")[:2000],
+                              contact=member.contact if member else None)
+    return redirect(f"{reverse('portal:article', args=[found.slug])}?voted=1")
 
 
 # ---- staff: the portal as a member sees it ----------------------------------------------------------------------
