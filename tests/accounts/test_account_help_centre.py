@@ -46,7 +46,7 @@ def test_an_open_tickets_suggested_articles_list_the_ones_shown_to_the_customer_
 
     account = make_account(name="Stuck Corp", owner=csm)
     shown = make_article("Export a report to CSV", "Open Reports, then Export.")
-    match = make_article("Scheduled exports", "Reports can be exported every week.")
+    make_article("Scheduled exports", "Reports can be exported every week.")
     make_article("Exports for enterprise", "Export more.", visibility="segment", audience_value="enterprise")
     ticket = make_ticket(account, subject="Weekly export of reports fails")
     record_shown(ticket, [shown])
