@@ -24,6 +24,8 @@ from tenure.accounts import services as account_services
 from tenure.accounts.models import Account, Contact
 from tenure.billing import services as billing
 from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.demo.articles import ARTICLES
+from tenure.demo.knowledge import seed_knowledge
 from tenure.demo.models import DemoScenario
 from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, make_plan, validate_plan
 from tenure.demo.proactive import seed_proactive
@@ -31,6 +33,8 @@ from tenure.demo.usage import send_demo_usage
 from tenure.demo.values import PASSWORD, SOURCE, TEAM, TEAM_USERNAMES, DemoPlan
 from tenure.engagement.models import Touch
 from tenure.health.services import backfill_health
+from tenure.knowledge.models import Article
+from tenure.knowledge.services import wipe_knowledge
 from tenure.predict.services import train_for_demo
 from tenure.renewals.demo import seed_demo_renewals
 from tenure.risk.services import detect_all_signals
@@ -64,6 +68,9 @@ def non_demo_data() -> list[str]:
     for user in User.objects.filter(username__in=TEAM_USERNAMES).order_by("username"):
         if user.email != team[user.username]:
             found.append(f"a user named {user.username!r} not made by the demo")
+    articles = Article.objects.exclude(slug__in=[a[0] for a in ARTICLES]).count()
+    if articles:
+        found.append(f"{articles} knowledge base articles not written by the demo")
     return found
 
 
@@ -71,6 +78,7 @@ def wipe() -> None:
     """Delete every account (and, by cascade, what hangs off it) and the demo team's users."""
     # The big tables first, with fast deletes, so the cascade below has little left to collect.
     wipe_usage()
+    wipe_knowledge()
     Touch.contacts.through.objects.all().delete()
     Touch.objects.all().delete()
     Ticket.objects.all().delete()
@@ -182,6 +190,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
             counts = write_plan(plan)
         if usage:
             counts["usage events"] = send_demo_usage(plan.today, seed).accepted
+        counts.update(seed_knowledge(plan.today, seed))  # the help centre and a year of its use
         counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
         counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
         counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today

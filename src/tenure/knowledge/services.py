@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
+from tenure.accounts.models import Contact
 from tenure.knowledge import search
 from tenure.knowledge.markdown import plain_text, render
 from tenure.knowledge.models import (
@@ -263,58 +266,143 @@ def count_activity(kind: str, *, account, contact=None, article=None, day: dt.da
                              article.pk if article else None, contact_key, article_key, count])
 
 
-def record_view(article: Article, account=None, contact=None) -> None:
-    """A person read an article. Counted per account (and contact) and day; an anonymous reader is not counted
-    (there is no account to credit)."""
+ACTIVITY_CHUNK = 1000  # rows per INSERT: 8 parameters each, well under either database's limit
+
+
+class Tally(NamedTuple):
+    """One count for ``add_activity``: ids, not rows, so a year of them is cheap to build."""
+
+    day: dt.date
+    account_id: int
+    kind: str
+    contact_id: int | None = None
+    article_id: int | None = None
+    count: int = 1
+
+
+@transaction.atomic
+def add_activity(tallies: Iterable[Tally]) -> int:
+    """Count many tallies at once, as ``count_activity`` counts one: those for the same day, account, contact,
+    kind and article add up, here and with what is stored. For the demo's year and imports; a few statements per
+    thousand tallies. Returns the number of distinct rows written."""
+    rows: dict[tuple, list] = {}
+    kinds = set(ActivityKind.values)
+    for t in tallies:
+        if t.kind not in kinds:
+            raise ValidationError({"kind": f"{t.kind!r} is not one of {', '.join(ActivityKind.values)}"})
+        if t.count < 0:
+            raise ValidationError({"count": "is not negative"})
+        key = (t.day, t.account_id, t.contact_id or 0, t.kind, t.article_id or 0)
+        row = rows.get(key)
+        if row is None:
+            rows[key] = [t.day, t.account_id, t.contact_id, t.kind, t.article_id, key[2], key[4], t.count]
+        else:
+            row[7] += t.count
+    contacts = {row[2] for row in rows.values() if row[2]}
+    at = dict(Contact.objects.filter(pk__in=contacts).values_list("pk", "account_id")) if contacts else {}
+    for _, account_id, contact_id, *_ in rows.values():
+        if contact_id and at.get(contact_id) != account_id:
+            raise ValidationError({"contact": f"contact {contact_id} belongs to another account"})
+    table = KnowledgeActivity._meta.db_table
+    values = list(rows.values())
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), ACTIVITY_CHUNK):
+            chunk = values[start:start + ACTIVITY_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} (day, account_id, contact_id, kind, article_id, contact_key, article_key, "
+                f"count) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT (day, account_id, contact_key, kind, article_key) "
+                f"DO UPDATE SET count = {table}.count + excluded.count",
+                [v for row in chunk for v in row])
+    return len(values)
+
+
+@transaction.atomic
+def add_feedback(rows: Iterable[ArticleFeedback]) -> list[ArticleFeedback]:
+    """Many "was this helpful?" answers at once (unsaved ArticleFeedback rows, each dated by its ``created_at``,
+    now when empty), counted as ``record_feedback`` counts them. For the demo's year and imports."""
+    rows = list(rows)
+    now = timezone.now()
+    for row in rows:
+        if row.contact_id and not row.account_id:
+            row.account_id = row.contact.account_id
+        row.helpful = bool(row.helpful)
+        row.comment = (row.comment or "").strip()[:2000]
+        row.created_at = row.created_at or now
+    dated = [(row, row.created_at) for row in rows]
+    saved = ArticleFeedback.objects.bulk_create(rows, batch_size=ACTIVITY_CHUNK)
+    # created_at is stamped on insert: the answers get their own dates back (one executemany)
+    field = ArticleFeedback._meta.get_field("created_at")
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {ArticleFeedback._meta.db_table} SET created_at = %s WHERE id = %s",
+                           [(field.get_db_prep_value(at, connection), row.pk) for row, at in dated])
+    for row, at in dated:
+        row.created_at = at
+    add_activity(Tally(timezone.localdate(at), row.account_id,
+                       ActivityKind.HELPFUL if row.helpful else ActivityKind.UNHELPFUL, row.contact_id,
+                       row.article_id) for row, at in dated if row.account_id)
+    return saved
+
+
+def record_view(article: Article, account=None, contact=None, *, day: dt.date | None = None) -> None:
+    """A person read an article (today unless ``day`` says when). Counted per account (and contact) and day; an
+    anonymous reader is not counted (there is no account to credit)."""
     account = _account_of(account, contact)
     if account is not None:
-        count_activity(ActivityKind.VIEW, account=account, contact=contact, article=article)
+        count_activity(ActivityKind.VIEW, account=account, contact=contact, article=article, day=day)
 
 
 @transaction.atomic
 def record_feedback(article: Article, helpful: bool, *, comment: str = "", account=None,
-                    contact=None) -> ArticleFeedback:
-    """"Was this helpful?": yes or no, perhaps with a comment."""
+                    contact=None, at: dt.datetime | None = None) -> ArticleFeedback:
+    """"Was this helpful?": yes or no, perhaps with a comment; given now unless ``at`` says when."""
     account = _account_of(account, contact)
     feedback = ArticleFeedback.objects.create(article=article, helpful=bool(helpful),
                                               comment=(comment or "").strip()[:2000], account=account,
                                               contact=contact)
+    if at is not None:  # created_at is stamped on insert: a vote from the past is dated after it
+        ArticleFeedback.objects.filter(pk=feedback.pk).update(created_at=at)
+        feedback.created_at = at
     if account is not None:
         count_activity(ActivityKind.HELPFUL if helpful else ActivityKind.UNHELPFUL, account=account,
-                       contact=contact, article=article)
+                       contact=contact, article=article, day=timezone.localdate(at) if at else None)
     return feedback
 
 
-def record_deflection(account, contact=None, articles: Sequence[Article] = ()) -> None:
-    """A customer about to open a ticket left after being shown ``articles``: "this answered my question".
-    One deflection is counted for the account (the articles shown are credited with one each as well, so the
-    leaders' page can tell which articles deflect)."""
+def record_deflection(account, contact=None, articles: Sequence[Article] = (), *, day: dt.date | None = None) -> None:
+    """A customer about to open a ticket left after being shown ``articles``: "this answered my question" (today
+    unless ``day`` says when). One deflection is counted for the account (the articles shown are credited with one
+    each as well, so the leaders' page can tell which articles deflect)."""
     account = _account_of(account, contact)
     if account is None:
         raise ValidationError({"account": "a deflection is counted for an account"})
     with transaction.atomic():
-        count_activity(ActivityKind.DEFLECTION, account=account, contact=contact)
+        count_activity(ActivityKind.DEFLECTION, account=account, contact=contact, day=day)
         for article in dict.fromkeys(a for a in articles if a is not None):
-            count_activity(ActivityKind.DEFLECTION, account=account, contact=contact, article=article)
+            count_activity(ActivityKind.DEFLECTION, account=account, contact=contact, article=article, day=day)
 
 
 @transaction.atomic
 def record_search(query: str, results: Sequence[search.SearchResult], account=None,
-                  contact=None) -> KnowledgeGap | None:
-    """A search was made and answered with ``results`` (as ``search.search_articles`` gave them): counted for the
-    account, and recorded as a knowledge gap when no result matched every word of it. Returns the gap, if any."""
+                  contact=None, *, at: dt.datetime | None = None) -> KnowledgeGap | None:
+    """A search was made (now unless ``at`` says when) and answered with ``results`` (as
+    ``search.search_articles`` gave them): counted for the account, and recorded as a knowledge gap when no result
+    matched every word of it. Returns the gap, if any."""
     account = _account_of(account, contact)
     normalised = search.normalise(query)[:200]
     if not normalised:
         return None
     if account is not None:
-        count_activity(ActivityKind.SEARCH, account=account, contact=contact)
+        count_activity(ActivityKind.SEARCH, account=account, contact=contact,
+                       day=timezone.localdate(at) if at else None)
     if any(r.complete for r in results):
         return None
-    now = timezone.now()
+    now = at or timezone.now()
     gap, _ = KnowledgeGap.objects.select_for_update().get_or_create(
         query=normalised, defaults={"first_seen": now, "last_seen": now, "count": 0})
-    KnowledgeGap.objects.filter(pk=gap.pk).update(count=F("count") + 1, last_seen=now,
+    # a search recorded late (``at`` in the past) widens the dates seen, never narrows them
+    KnowledgeGap.objects.filter(pk=gap.pk).update(count=F("count") + 1, first_seen=Least("first_seen", Value(now)),
+                                                  last_seen=Greatest("last_seen", Value(now)),
                                                   example=(query or "").strip()[:200])
     if account is not None:
         gap.accounts.add(account)
@@ -330,3 +418,25 @@ def record_shown(ticket, articles: Sequence[Article]) -> None:
 
 def shown_with(ticket) -> list[Article]:
     return [s.article for s in ShownArticle.objects.filter(ticket=ticket).select_related("article").order_by("pk")]
+
+
+@transaction.atomic
+def add_shown(shown: Iterable[tuple[object, Sequence[Article]]]) -> int:
+    """``record_shown`` for many tickets at once: (ticket, articles shown) pairs. Returns the rows written."""
+    rows = [ShownArticle(ticket=ticket, article=article) for ticket, articles in shown
+            for article in dict.fromkeys(articles)]
+    ShownArticle.objects.bulk_create(rows, batch_size=ACTIVITY_CHUNK, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def wipe_knowledge() -> None:
+    """Delete the whole knowledge base and every count of its use (the demo's rebuild starts over)."""
+    for model in (KnowledgeActivity, ShownArticle, ArticleFeedback):
+        model.objects.all()._raw_delete(model.objects.db)  # nothing points at these
+    KnowledgeGap.objects.all().delete()
+    for attachment in Attachment.objects.all():
+        remove_attachment(attachment)
+    Article.objects.all().delete()
+    Category.objects.all().delete()
+    Tag.objects.all().delete()
