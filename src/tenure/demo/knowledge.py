@@ -72,7 +72,7 @@ def seed_knowledge(today: dt.date, seed: int) -> dict[str, int]:
     tallies = knowledge.add_activity(activity)
     portal_tickets, shown = _portal_tickets(today, rng)
     gaps = _gaps(accounts, readers, today, rng)
-    return {"articles": len(published), "knowledge tallies": tallies, "helpful votes": len(votes),
+    return {"articles": len(published), "knowledge tallies": tallies, "article votes": len(votes),
             "portal tickets": portal_tickets, "articles shown": shown, "knowledge gaps": gaps}
 
 
