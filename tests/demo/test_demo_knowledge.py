@@ -5,13 +5,16 @@ opened in the portal anyway, deflections and knowledge gaps."""
 import datetime as dt
 import statistics
 
+import pytest
 from django.test import Client
 
 from tenure.accounts.models import Contact
 from tenure.demo.models import DemoScenario, Scenario, UsageTrend
+from tenure.demo.services import DemoConflict, build_demo
 from tenure.facts.load import load_facts
 from tenure.knowledge.models import Article, ArticleStatus, KnowledgeActivity, KnowledgeGap, ShownArticle, Visibility
 from tenure.knowledge.search import Audience, search_articles
+from tenure.knowledge.services import create_article
 from tenure.support.models import Ticket
 from tests.demo.conftest import TODAY
 from tests.portal.conftest import sign_in
@@ -93,3 +96,10 @@ def test_a_handful_of_searches_nothing_answers_are_knowledge_gaps(small_demo):
     for gap in gaps:
         assert gap.accounts.exists()
         assert not any(r.complete for r in search_articles(gap.example, audience=Audience.STAFF))
+
+
+def test_a_knowledge_base_the_demo_did_not_write_is_not_wiped_without_reset(db):
+    create_article(title="Our own onboarding guide", body="Written by the team.")
+    with pytest.raises(DemoConflict, match="1 knowledge base articles not written by the demo"):
+        build_demo(seed=7, accounts=30, today=TODAY, usage=False, churn_model=False)
+    assert Article.objects.filter(title="Our own onboarding guide").exists()
