@@ -80,7 +80,9 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
-            tag = Tag(name=name[:50], slug=unique_slug(Tag, name, max_length=50))
+            if len(name) > 50:
+                raise ValidationError({"tags": f"a tag is at most 50 characters ({name[:20]}… is {len(name)})"})
+            tag = Tag(name=name, slug=unique_slug(Tag, name, max_length=50))
             tag.full_clean()
             tag.save()
         tags.append(tag)
@@ -117,7 +119,7 @@ def _person(by):
 
 def _set_relations(article: Article, tags, related) -> None:
     if tags is not None:
-        article.tags.set([t if isinstance(t, Tag) else tags_named([t])[0] for t in tags])
+        article.tags.set([t for t in tags if isinstance(t, Tag)] + tags_named(t for t in tags if isinstance(t, str)))
     if related is not None:
         related = [r for r in related if r is not None]
         if any((r.pk if isinstance(r, Article) else r) == article.pk for r in related):
