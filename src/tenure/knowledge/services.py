@@ -1,6 +1,11 @@
 """The knowledge base's one door: every article, category, tag and attachment change, and every count of how
 customers use the knowledge base (views, votes, searches, deflections), is written here. The staff pages, the API,
-the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models)."""
+the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models).
+
+For the portal (it reads through knowledge.search: ``Audience.for_account(account)`` or ``Audience.PUBLIC``,
+``search_articles``, ``suggest_titles``, ``readable``, ``readable_article``, ``related_articles``) and writes here:
+``record_view``, ``record_feedback``, ``record_search`` (after each search it shows) and ``record_deflection``.
+"""
 
 from __future__ import annotations
 
