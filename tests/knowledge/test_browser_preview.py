@@ -12,7 +12,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's event loop runs
 
 
 @pytest.mark.browser
-def test_typing_markdown_previews_it_sanitised_then_saving_publishes(live_server, browser_page, transactional_db):
+def test_typing_markdown_previews_it_sanitised_then_saving_publishes(transactional_db, live_server, browser_page):
     make_user(Role.CSM, username="carla")
     page = browser_page
     page.goto(f"{live_server.url}/login/?next=/knowledge/new/")
@@ -25,8 +25,10 @@ def test_typing_markdown_previews_it_sanitised_then_saving_publishes(live_server
     preview = page.locator("#article-preview")
     preview.locator("strong", has_text="Settings").wait_for()
     assert preview.locator("img, script, a[href^='javascript']").count() == 0
+    page.wait_for_load_state("networkidle")  # no preview still on its way when the form is sent
     page.get_by_role("button", name="Save and publish").click()
     page.wait_for_url(f"{live_server.url}/knowledge/*/")
     article = Article.objects.get()
     assert (article.title, article.status) == ("Invite your team", ArticleStatus.PUBLISHED)
     assert page.locator("article strong", has_text="Settings").count() == 1
+    page.wait_for_load_state("networkidle")
