@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "tenure.usage",
     "tenure.integrations",
     "tenure.web",
+    "tenure.portal",
     "tenure.demo",
     "tenure.risk",
     "tenure.surveys",
@@ -207,6 +208,11 @@ globals().update(email_settings(env("TENURE_EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = env("TENURE_EMAIL_FROM", "Tenure <tenure@localhost>")
 # Links in emails and webhooks need the address people reach Tenure at.
 TENURE_BASE_URL = env("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The customer portal's emailed sign-in links: how long one stays good (each is good for one sign-in).
+TENURE_PORTAL_LINK_MINUTES = envint("TENURE_PORTAL_LINK_MINUTES", 30)
+if TENURE_PORTAL_LINK_MINUTES < 1:
+    raise ImproperlyConfigured(f"TENURE_PORTAL_LINK_MINUTES={TENURE_PORTAL_LINK_MINUTES}: use 1 or more")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

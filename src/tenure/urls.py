@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api_urls),
     path("v1/", include("tenure.usage.urls_ingest")),
+    path("help/", include("tenure.portal.urls")),  # the customer portal: its own members, never staff
     path("", include("tenure.integrations.urls")),
     path("usage/", include("tenure.usage.urls")),
     path("", include("tenure.web.urls")),

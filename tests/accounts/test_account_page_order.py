@@ -60,7 +60,7 @@ def test_a_sponsor_who_left_shows_their_successor_and_a_missing_one_says_so(csm,
 
 def test_open_tickets_come_first_and_closed_ones_are_folded_away(csm_client, full_account):
     tickets = _section(_page(csm_client, full_account), "tickets")
-    folded = tickets.index("<details")
+    folded = tickets.index("<details class=\"closed-tickets\"")
     assert tickets.index("Outage in EU") < tickets.index("Minor glitch") < folded  # urgent first
     assert tickets.index("Old solved issue") > folded
 

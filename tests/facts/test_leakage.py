@@ -9,6 +9,7 @@ from django.utils import timezone
 from tenure.billing.services import update_subscription
 from tenure.engagement.models import Milestone, OnboardingProject, Pulse
 from tenure.facts import load_facts
+from tenure.knowledge.services import count_activity
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyUserActivity, DailyUserFeature, Feature
 from tests.factories import make_account, make_contact, make_subscription, make_ticket, make_touch
@@ -38,6 +39,7 @@ def _history(account, days: list[dt.date]):
         SurveyResponse.objects.create(account=account, contact=sponsor, kind=SurveyKind.NPS, score=i % 11,
                                       answered_at=at(day))
         Pulse.objects.create(account=account, rating=("green", "yellow", "red")[i % 3], created_at=at(day))
+        count_activity(("view", "search", "helpful", "deflection")[i % 4], account=account, contact=sponsor, day=day)
 
 
 @pytest.fixture

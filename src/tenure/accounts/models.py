@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower, Upper
@@ -40,6 +41,11 @@ class Account(models.Model):
         related_name="owned_accounts",
     )
     custom = models.JSONField("custom attributes", default=dict, blank=True)
+    portal_domain_sign_up = models.BooleanField(
+        "portal sign-up by domain", default=False,
+        help_text="Anyone with an email at this account's domain may sign in to the customer portal; a contact is "
+                  "created for them on their first sign-in.",
+    )
     coverage = models.CharField(
         max_length=10, choices=[("named", "Named CSM"), ("pooled", "Pooled (tech touch)")], default="named",
         help_text="Named accounts have their own CSM; pooled ones are served by the tech-touch team.",
@@ -92,6 +98,10 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.portal_domain_sign_up and not self.domain:
+            raise ValidationError({"portal_domain_sign_up": "the account has no domain to match emails against"})
 
 
 class RelationshipRole(models.TextChoices):

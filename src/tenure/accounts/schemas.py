@@ -17,6 +17,7 @@ class AccountOut(Schema):
     stage: LifecycleStage
     owner_id: int | None
     custom: dict
+    portal_domain_sign_up: bool
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -32,6 +33,8 @@ class AccountCreate(Schema):
     stage: LifecycleStage = LifecycleStage.ONBOARDING
     owner_id: int | None = None
     custom: dict = Field(default_factory=dict)
+    portal_domain_sign_up: bool = Field(False, description="People with an email at the domain may sign themselves "
+                                                           "in to the customer portal.")
 
 
 class AccountUpdate(Schema):
@@ -45,6 +48,8 @@ class AccountUpdate(Schema):
     stage: LifecycleStage | None = None
     owner_id: int | None = None
     custom: dict | None = None
+    portal_domain_sign_up: bool | None = Field(None, description="People with an email at the domain may sign "
+                                                                 "themselves in to the customer portal.")
 
 
 class ContactOut(Schema):

@@ -22,7 +22,8 @@ from tenure.accounts.people import hand_over
 from tenure.users import audit
 from tenure.users.models import User
 
-ACCOUNT_FIELDS = ("name", "domain", *EXTERNAL_ID_FIELDS, "industry", "segment", "stage", "owner", "custom")
+ACCOUNT_FIELDS = ("name", "domain", *EXTERNAL_ID_FIELDS, "industry", "segment", "stage", "owner", "custom",
+                  "portal_domain_sign_up")
 CONTACT_FIELDS = ("account", "name", "email", "title", "product_user_id", "left_on")
 ROLE_NAMES = (*RelationshipRole.values, *CommunityRole.values)
 
@@ -186,6 +187,21 @@ def _update_account(account: Account, changes: dict) -> Account:
     return account
 
 
+def allow_portal_sign_up(account: Account, allowed: bool, *, by: User | None = None) -> Account:
+    """Whether people with an email at the account's domain may sign themselves in to the customer portal (a
+    contact is then created for each on their first sign-in). Needs the account's domain (Account.clean);
+    recorded on the audit trail like any change."""
+    return update_account(account, by=by, portal_domain_sign_up=allowed)
+
+
+def find_portal_account(email_domain: str) -> Account | None:
+    """The account whose people may sign themselves up to the portal with an email at this domain, if any."""
+    domain = normalize_domain(email_domain)
+    if not domain:
+        return None
+    return Account.objects.filter(domain=domain, portal_domain_sign_up=True).first()
+
+
 def _apply_contact_fields(contact: Contact, fields: dict) -> None:
     fields = dict(fields)
     roles = fields.pop("roles", None)
@@ -210,12 +226,13 @@ def _apply_contact_fields(contact: Contact, fields: dict) -> None:
 
 
 @transaction.atomic
-def create_contact(*, by=None, **fields) -> Contact:
-    """One person; the account's timeline shows them added, by ``by`` (a person or the API's user) when given.
+def create_contact(*, by=None, source: str = "app", **fields) -> Contact:
+    """One person; the account's timeline shows them added, by ``by`` (a person or the API's user) when given, else
+    by the process ``source`` names ("portal": they signed themselves up by their email's domain).
     (The audit trail tells it: a note would count as a touch with the customer, and hide a silence.)"""
     contact = Contact()
     _apply_contact_fields(contact, fields)
-    with _acting(by):
+    with _acting(by, source):
         _save(contact)
     return contact
 

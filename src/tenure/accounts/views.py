@@ -35,7 +35,7 @@ PER_PAGE = 50
 TICKETS_SHOWN = 50
 # The account facts the page shows: the key numbers (subscriptions), the key people with their last touch (people)
 # and the usage panel (usage, key features).
-PAGE_FACTS = ("subscriptions", "people", "usage", "features")
+PAGE_FACTS = ("subscriptions", "people", "usage", "features", "knowledge")
 
 
 def _ordering(sort: str) -> list:
@@ -348,6 +348,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
             "live_count": len(live_ids),
         },
         "key_people": key_people(facts, contacts),
+        "knowledge_readers": knowledge_readers(facts, by_name),
         "tickets": [t for t in tickets[:TICKETS_SHOWN] if not t.is_resolved],
         "closed_tickets": [t for t in tickets[:TICKETS_SHOWN] if t.is_resolved],
         "more_tickets": len(tickets) > TICKETS_SHOWN,
@@ -384,6 +385,13 @@ def key_people(facts, contacts: list) -> list[dict]:
         roles.append({"role": role, "label": ROLE_LABELS[role], "holders": holders,
                       "present": facts.role(role).present})
     return roles
+
+
+def knowledge_readers(facts, contacts: list, most: int = 3) -> list[tuple]:
+    """The people who used the help centre most in the window, with their number of actions."""
+    by_pk = {c.pk: c for c in contacts}
+    ranked = sorted(facts.knowledge.by_contact.items(), key=lambda item: -item[1])
+    return [(by_pk[pk], n) for pk, n in ranked if pk in by_pk][:most]
 
 
 def _get_account(pk: int) -> Account:

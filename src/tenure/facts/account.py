@@ -140,6 +140,31 @@ class AnswerFact:
     answered_on: dt.date
 
 
+@dataclass
+class KnowledgeFact:
+    """The account's people in the help centre (the customer portal's knowledge base) over the usage window."""
+
+    views: int = 0  # article views
+    searches: int = 0
+    helpful: int = 0  # "was this helpful?" answered yes
+    unhelpful: int = 0
+    deflections: int = 0  # questions the help centre answered before a ticket was opened
+    people: int = 0  # distinct contacts with any of the above
+    last_on: dt.date | None = None  # the last day of any of the above, within the activity look-back
+    by_day: dict[dt.date, int] = field(default_factory=dict)  # all of the above, per day of the window
+    by_contact: dict[int, int] = field(default_factory=dict)  # all of the above, per contact
+
+    @property
+    def actions(self) -> int:
+        return self.views + self.searches + self.helpful + self.unhelpful + self.deflections
+
+    @property
+    def helpfulness(self) -> float | None:
+        """Share of the window's votes that said helpful; None without votes."""
+        votes = self.helpful + self.unhelpful
+        return self.helpful / votes if votes else None
+
+
 # ---- the whole account ------------------------------------------------------------------------------------
 
 
@@ -186,6 +211,8 @@ class AccountFacts:
     # onboarding
     onboarding_active: bool = False
     overdue_milestones: list[MilestoneFact] = field(default_factory=list)
+    # knowledge
+    knowledge: KnowledgeFact = field(default_factory=KnowledgeFact)
 
     # ---- derived: defined here once --------------------------------------------------------------------
 
@@ -268,6 +295,12 @@ class AccountFacts:
     def role(self, role: str) -> RoleFact:
         return self.sponsor if role == SPONSOR else self.champion
 
+    @property
+    def knowledge_engagement(self) -> int | None:
+        """Help-centre actions of the account's people in the usage window; None for an account whose people never
+        used the help centre within the activity look-back (unknown, not zero: many customers never will)."""
+        return self.knowledge.actions if self.knowledge.last_on is not None else None
+
 
 GLOSSARY: dict[str, str] = {
     "stage": "The account's lifecycle stage today (onboarding, adopting, mature, renewing, at risk, churned).",
@@ -306,4 +339,9 @@ GLOSSARY: dict[str, str] = {
     "texts": "Tickets and touches within the text window, for competitor names and churn phrases.",
     "onboarding_active": "An onboarding project had started and was not finished or cancelled by the day.",
     "overdue_milestones": "Milestones of a running onboarding project that were due before the day and not done.",
+    "knowledge": "The account's people in the help centre in the usage window: article views, searches, helpful and "
+                 "unhelpful votes, deflections (answered before a ticket), distinct people, per day and per person, "
+                 "and the last day of any (within the activity look-back).",
+    "knowledge_engagement": "Help-centre actions in the usage window; unknown for an account whose people never used "
+                            "the help centre within the activity look-back.",
 }

@@ -23,6 +23,7 @@ from tenure.engagement.models import (
 )
 from tenure.facts import account as a
 from tenure.facts.sentiment import Reading, sentiment
+from tenure.knowledge.models import ActivityKind, KnowledgeActivity
 from tenure.support.models import UNRESOLVED_STATUSES, Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyUserActivity, DailyUserFeature, Feature
@@ -61,7 +62,8 @@ def among(ids, field: str = "account_id") -> Q:
 
 
 # The groups of facts, each read by a fixed number of queries (listed with each reader below).
-PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding")
+PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding",
+         "knowledge")
 
 
 def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
@@ -339,5 +341,37 @@ def _onboarding(ids, as_of, w, facts) -> None:
         facts[account_id].overdue_milestones.append(a.MilestoneFact(pk, title, due))
 
 
+# ---- knowledge: 2 queries -------------------------------------------------------------------------------
+
+_KNOWLEDGE_FIELDS = {ActivityKind.VIEW: "views", ActivityKind.SEARCH: "searches", ActivityKind.HELPFUL: "helpful",
+                     ActivityKind.UNHELPFUL: "unhelpful", ActivityKind.DEFLECTION: "deflections"}
+
+
+def _knowledge(ids, as_of, w, facts) -> None:
+    start = as_of - _days(w.usage - 1)
+    for account_id, last in (
+        KnowledgeActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
+        .values("account_id").annotate(last=Max("day")).values_list("account_id", "last")
+    ):
+        facts[account_id].knowledge.last_on = last
+    people: dict[int, set[int]] = defaultdict(set)
+    for account_id, day, contact_id, kind, article_key, n in (
+        KnowledgeActivity.objects.filter(account_id__in=ids, day__range=(start, as_of))
+        .values_list("account_id", "day", "contact_id", "kind", "article_key", "count")
+    ):
+        k = facts[account_id].knowledge
+        name = _KNOWLEDGE_FIELDS.get(kind)
+        if name is None or (kind == ActivityKind.DEFLECTION and article_key):
+            continue  # a deflection is counted once for the account, and again for each article it showed
+        setattr(k, name, getattr(k, name) + n)
+        k.by_day[day] = k.by_day.get(day, 0) + n
+        if contact_id is not None:
+            k.by_contact[contact_id] = k.by_contact.get(contact_id, 0) + n
+            people[account_id].add(contact_id)
+    for account_id, who in people.items():
+        facts[account_id].knowledge.people = len(who)
+
+
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
-            "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding}
+            "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding,
+            "knowledge": _knowledge}

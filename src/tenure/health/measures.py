@@ -19,7 +19,7 @@ SENTIMENT_LOOKBACK = 365  # the longest a sponsor can go untouched in this measu
 class Measure:
     key: str
     label: str
-    unit: str  # "%", "days", "tickets", "/100"
+    unit: str  # "%", "days", "tickets", "/100", "actions"
     help: str
     modifier: bool = False  # combined with the rest rather than scored on its own
 
@@ -43,6 +43,10 @@ CATALOG: dict[str, Measure] = {m.key: m for m in (
     Measure("sponsor_engagement", "Sponsor or champion engagement", "days",
             "Days since the last touch with the executive sponsor or the champion, whichever is later (only "
             "people still there count; the risk signals watch each role on its own)."),
+    Measure("knowledge_engagement", "Knowledge engagement", "actions",
+            "Article views, searches, votes and deflections in the help centre by the account's people in the last "
+            "30 days. Unknown for an account whose people never used the help centre in the past year: its weight "
+            "is then shared by the other measures."),
     Measure("renewal_proximity", "Renewal proximity", "days",
             "Days to the next renewal. Not scored alone: near a renewal, a score below green is pulled further "
             "down, by up to the weight in points.", modifier=True),
@@ -69,6 +73,7 @@ DEFAULT_DEFINITION = {
         {"key": "sentiment", "weight": 15, "mapping": _linear(20, 90)},
         {"key": "sponsor_engagement", "weight": 20,
          "mapping": _bands([(30, 100), (60, 75), (90, 45), (180, 15)], 0)},
+        {"key": "knowledge_engagement", "weight": 5, "mapping": _linear(0, 20)},
         {"key": "renewal_proximity", "weight": 15, "mapping": _linear(180, 30)},
     ],
 }
@@ -102,5 +107,6 @@ def raw_values_of(f: AccountFacts) -> dict[str, float | None]:
         "sentiment": f.sentiment,
         "sponsor_engagement": float(min((f.as_of - touched).days, SENTIMENT_LOOKBACK)) if touched
         else float(SENTIMENT_LOOKBACK) if f.has_key_person else None,
+        "knowledge_engagement": float(f.knowledge_engagement) if f.knowledge_engagement is not None else None,
         "renewal_proximity": float(f.days_to_renewal) if f.days_to_renewal is not None else None,
     }

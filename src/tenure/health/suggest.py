@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,7 +94,8 @@ def design(samples: list[Sample], keys: list[str], fill: np.ndarray | None = Non
     X = np.array([[np.nan if s.scores.get(k) is None else s.scores[k] / 100.0 for k in keys] for s in samples],
                  dtype="float64").reshape(len(samples), len(keys))
     if fill is None:
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # a measure nobody has data on (e.g. knowledge engagement) is all NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
             fill = np.nanmean(X, axis=0) if len(X) else np.zeros(len(keys))
         fill = np.where(np.isnan(fill), 0.5, fill)
     X = np.where(np.isnan(X), fill[None, :], X)

@@ -46,11 +46,12 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, connections, models, transaction
 
 from tenure import bulk
 from tenure.integrations.csv_cells import (  # noqa: F401  (re-exported for importers)
@@ -651,11 +652,15 @@ class _ResumableRun(_Run):
         super().__init__(importer, dry_run)
         self.source = source
         self.started = False
+        # On PostgreSQL (its work is done by another process) and outside a caller's transaction, a chunk is stored
+        # by a thread of its own while the next is read. SQLite works in this process: measured, it gained nothing.
+        beside = not dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.storing = _StoredBeside() if beside else _StoredHere()
 
     def run(self, records: Iterable[tuple[int, list[str]]], progress: Callable[[], Any], chunk_rows: int) -> None:
         importer, result = self.importer, self.result
         importer.prepare()
-        with _collections_between_chunks() as collect:
+        with _collections_between_chunks() as collect, self.storing:
             chunk: list[Row] = []
             for line, record in records:
                 chunk.append(Row(line, record))
@@ -666,6 +671,7 @@ class _ResumableRun(_Run):
                     progress()
             if chunk:
                 self.process(chunk)
+            self.storing.wait()  # the last chunk is stored (or its error raised) before completing
         progress()
         if result.rows == 0:
             raise ImportFileError("the file has a header but no rows")
@@ -706,10 +712,62 @@ class _ResumableRun(_Run):
         if not self.started:
             importer.begin(self.source)
             self.started = True
+        self.storing.submit(self._stage, rows, self.last_line)
+
+    def _stage(self, rows: list[Row], last_line: int) -> None:
         try:
-            importer.stage(rows, self.last_line)
+            self.importer.stage(rows, last_line)
         except DatabaseError as exc:
             raise ImportFileError(
-                f"the database refused the import near line {self.last_line}: {exc}; nothing of the file is "
+                f"the database refused the import near line {last_line}: {exc}; nothing of the file is "
                 f"visible, and importing the same file again carries on from where it stopped"
             ) from None
+
+
+class _StoredHere:
+    """Each chunk stored at once, on the caller's connection (inside a caller's transaction, or a dry run)."""
+
+    def submit(self, stage: Callable[..., None], *args) -> None:
+        stage(*args)
+
+    def wait(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+class _StoredBeside(_StoredHere):
+    """Each chunk stored by one thread of its own, on its own connection, while the next chunk is read and checked:
+    the database's work and Python's overlap (a history import on PostgreSQL waited for the claim-and-store
+    statement of its chunks about a fifth of its time). One chunk in flight at most, stored in file order, so memory
+    stays at two chunks and the progress recorded with each chunk still means "every line before this one is
+    stored". An error of a chunk is raised by the next submit or the final wait."""
+
+    def __init__(self):
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future | None = None
+
+    def submit(self, stage: Callable[..., None], *args) -> None:
+        self.wait()
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="tenure-import-store")
+        self.pending = self.pool.submit(stage, *args)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is None:
+            return
+        try:
+            if self.pending is not None:  # the reading side failed: the chunk in flight finishes first
+                self.pending.exception()
+            self.pool.submit(connections.close_all).result()  # the thread's own connection
+        finally:
+            self.pool.shutdown()

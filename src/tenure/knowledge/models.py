@@ -206,3 +206,14 @@ class KnowledgeActivity(models.Model):
                                     name="knowledge_activity_one_row"),
         ]
         indexes = [models.Index(fields=["account", "day"])]
+
+
+class ShownArticle(models.Model):
+    """An article the customer portal showed while a customer wrote the support request that became ``ticket``:
+    the support team sees what the customer already read, and which articles failed to answer."""
+
+    ticket = models.ForeignKey("support.Ticket", on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "article"], name="knowledge_shown_once")]

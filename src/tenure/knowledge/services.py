@@ -33,6 +33,7 @@ from tenure.knowledge.models import (
     Category,
     KnowledgeActivity,
     KnowledgeGap,
+    ShownArticle,
     Tag,
     Visibility,
 )
@@ -336,3 +337,13 @@ def record_search(query: str, results: Sequence[search.SearchResult], account=No
         gap.accounts.add(account)
     gap.refresh_from_db()
     return gap
+
+
+def record_shown(ticket, articles: Sequence[Article]) -> None:
+    """The articles the portal showed while the customer wrote the request that became ``ticket``."""
+    ShownArticle.objects.bulk_create([ShownArticle(ticket=ticket, article=a) for a in dict.fromkeys(articles)],
+                                     ignore_conflicts=True)
+
+
+def shown_with(ticket) -> list[Article]:
+    return [s.article for s in ShownArticle.objects.filter(ticket=ticket).select_related("article").order_by("pk")]

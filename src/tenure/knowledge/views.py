@@ -7,15 +7,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenure.form_errors import show_on_form
+from tenure.knowledge import insights as knowledge_insights
 from tenure.knowledge import services
 from tenure.knowledge.forms import ArticleForm, CategoryForm
 from tenure.knowledge.markdown import render as render_markdown
 from tenure.knowledge.models import Article, ArticleStatus, Attachment, Category, KnowledgeGap
 from tenure.knowledge.search import Audience, search_articles, suggest_titles
 from tenure.paging import paged
+from tenure.support.models import Ticket
 from tenure.users.permissions import require_writer
 
 MAX_PREVIEW = 200_000
@@ -197,3 +200,31 @@ def gaps(request):
     rows = paged(request, KnowledgeGap.objects.annotate(account_count=Count("accounts")).prefetch_related("accounts")
                  .order_by("-count", "-last_seen", "pk"), 50)
     return render(request, "knowledge/gaps.html", {"gaps": rows, "can_write": request.user.can_write})
+
+
+def insights(request):
+    """For CS leaders: is the knowledge base answering customers? Top articles, gaps, deflection and helpfulness."""
+    try:
+        days = int(request.GET.get("days", 90))
+    except ValueError:
+        days = 0
+    if days not in knowledge_insights.PERIODS:
+        days = 90
+    found = knowledge_insights.load(timezone.localdate(), days)
+    chart = {"weeks": [w.start.isoformat() for w in found.weeks],
+             "views": [w.views for w in found.weeks], "searches": [w.searches for w in found.weeks],
+             "deflection_rate": [w.deflection_rate for w in found.weeks],
+             "helpfulness": [w.helpfulness for w in found.weeks]}
+    return render(request, "knowledge/insights.html", {"insights": found, "days": days, "chart": chart,
+                                                       "periods": knowledge_insights.PERIODS})
+
+
+def ticket_articles(request, pk: int):
+    """A ticket's suggested articles (an htmx fragment on the account page): the ones the portal showed the customer
+    before they wrote it, then the published articles the account may read that best match its subject."""
+    ticket = get_object_or_404(Ticket.objects.select_related("account"), pk=pk if pk < 2**63 else 0)
+    shown = services.shown_with(ticket)
+    seen = {a.pk for a in shown}
+    matches = [r for r in search_articles(f"{ticket.subject} {ticket.body[:500]}", audience=Audience.for_account(
+        ticket.account), limit=5 + len(seen)) if r.id not in seen][:5]
+    return render(request, "knowledge/_ticket_articles.html", {"shown": shown, "matches": matches})

@@ -47,6 +47,11 @@ class Ticket(models.Model):
     status = models.CharField(max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=20, blank=True, default="",
+        help_text="Where the ticket was opened: 'portal' when the customer opened it in the customer portal; empty "
+                  "for the helpdesk, imports and the API.",
+    )
     csat = models.PositiveSmallIntegerField(
         "CSAT", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="Customer satisfaction with this ticket, 1 to 5.",

@@ -18,6 +18,7 @@ class TicketOut(Schema):
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
     csat: int | None
+    source: str
 
 
 class TicketCreate(Schema):

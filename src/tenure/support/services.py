@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from tenure import bulk
 from tenure.accounts.models import Contact
-from tenure.support.models import UNRESOLVED_STATUSES, Ticket
+from tenure.support.models import UNRESOLVED_STATUSES, Ticket, TicketPriority, TicketStatus
 
 TICKET_FIELDS = (
     "account", "contact", "external_id", "subject", "body", "category",
-    "priority", "status", "opened_at", "resolved_at", "csat",
+    "priority", "status", "opened_at", "resolved_at", "csat", "source",
 )
+PORTAL = "portal"
 
 
 # ---- the rules ---------------------------------------------------------------------------------------------
@@ -87,6 +88,13 @@ def create_ticket(**fields) -> Ticket:
     _apply(ticket, fields)
     ticket.save()
     return ticket
+
+
+def open_portal_ticket(contact: Contact, *, subject: str, body: str = "", priority: str = TicketPriority.NORMAL
+                       ) -> Ticket:
+    """A ticket a customer opened themselves in the customer portal: on their account, in their name, new."""
+    return create_ticket(account=contact.account_id, contact=contact.pk, subject=subject, body=body,
+                         priority=priority, status=TicketStatus.NEW, source=PORTAL)
 
 
 @transaction.atomic

@@ -29,6 +29,12 @@ def for_sign_in(username: str, address: str) -> list[Limit]:
     return [Limit(f"user:{username.strip().lower()[:200]}", 5), Limit(f"ip:{address}", 20)]
 
 
+def for_portal_link(email: str, address: str) -> list[Limit]:
+    """The customer portal's sign-in links: every request counts (as a failure would), so one inbox is not flooded
+    and one address cannot try many emails."""
+    return [Limit(f"portal-email:{email.strip().lower()[:200]}", 5), Limit(f"portal-ip:{address}", 20)]
+
+
 def for_token(address: str) -> list[Limit]:
     return [Limit(f"token-ip:{address}", 20)]
 

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from tenure.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("articles/<str:slug>/", views.article, name="article"),
+    path("articles/<str:slug>/feedback/", views.article_feedback, name="article_feedback"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/sent/", views.link_sent, name="link_sent"),
+    path("sign-in/<str:token>/", views.link, name="link"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("account/", views.account, name="account"),
+    path("contact/", views.contact_support, name="contact"),
+    path("contact/suggestions/", views.suggestions, name="suggestions"),
+    path("contact/answered/", views.answered, name="answered"),
+    path("view-as/stop/", views.stop_viewing_as, name="stop_viewing_as"),
+    path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
+]
