@@ -103,7 +103,19 @@ def visible_q(audience: Audience) -> Q:
 
 
 def readable(audience: Audience, statuses: Iterable[str] = (ArticleStatus.PUBLISHED,)):
+    """The articles ``audience`` may read: published ones unless told (the portal's lists and category pages)."""
     return Article.objects.filter(visible_q(audience), status__in=list(statuses))
+
+
+def readable_article(slug: str, *, audience: Audience) -> Article | None:
+    """The published article at ``slug`` if ``audience`` may read it, else None (the portal answers 404 either
+    way, so a private article's existence is not told)."""
+    return readable(audience).select_related("category").filter(slug=slug).first()
+
+
+def related_articles(article: Article, *, audience: Audience) -> list[Article]:
+    """The articles related to ``article`` that ``audience`` may read, by title."""
+    return list(readable(audience).filter(related=article).order_by("title", "pk"))
 
 
 # ---- results -------------------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 """The knowledge base's one door: every article, category, tag and attachment change, and every count of how
 customers use the knowledge base (views, votes, searches, deflections), is written here. The staff pages, the API,
-the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models)."""
+the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models).
+
+For the portal (it reads through knowledge.search: ``Audience.for_account(account)`` or ``Audience.PUBLIC``,
+``search_articles``, ``suggest_titles``, ``readable``, ``readable_article``, ``related_articles``) and writes here:
+``record_view``, ``record_feedback``, ``record_search`` (after each search it shows) and ``record_deflection``.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +55,14 @@ def unique_slug(model, text: str, *, max_length: int = 200, exclude_pk: int | No
 
 # ---- categories and tags -------------------------------------------------------------------------------------
 
+def _no_nul(**values) -> None:
+    for name, value in values.items():
+        if "\x00" in (value or ""):  # PostgreSQL cannot store it; refused on SQLite too
+            raise ValidationError({name: "contains a NUL character"})
+
+
 def create_category(*, name: str, slug: str = "", order: int = 0) -> Category:
+    _no_nul(name=name, slug=slug)
     name = (name or "").strip()
     category = Category(name=name, slug=slug.strip() or unique_slug(Category, name, max_length=100), order=order)
     category.full_clean()
@@ -62,6 +74,7 @@ def update_category(category: Category, **changes) -> Category:
     unknown = set(changes) - {"name", "slug", "order"}
     if unknown:
         raise ValidationError({f: "not a category field" for f in sorted(unknown)})
+    _no_nul(**{k: v for k, v in changes.items() if isinstance(v, str)})
     for key, value in changes.items():
         setattr(category, key, value.strip() if isinstance(value, str) else value)
     category.full_clean()
@@ -81,7 +94,10 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
-            tag = Tag(name=name[:50], slug=unique_slug(Tag, name, max_length=50))
+            _no_nul(tags=name)
+            if len(name) > 50:
+                raise ValidationError({"tags": f"a tag is at most 50 characters ({name[:20]}… is {len(name)})"})
+            tag = Tag(name=name, slug=unique_slug(Tag, name, max_length=50))
             tag.full_clean()
             tag.save()
         tags.append(tag)
@@ -93,6 +109,7 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
 def _settle(article: Article) -> None:
     """The derived forms of the body, and the rules every article keeps."""
     article.title = (article.title or "").strip()
+    _no_nul(title=article.title, body=article.body, slug=article.slug, audience_value=article.audience_value)
     # one form of the same text: a browser's textarea sends CRLF, a file may end in blank lines
     article.body = (article.body or "").replace("\r\n", "\n").strip("\n")
     article.body_html = render(article.body)
@@ -118,7 +135,7 @@ def _person(by):
 
 def _set_relations(article: Article, tags, related) -> None:
     if tags is not None:
-        article.tags.set([t if isinstance(t, Tag) else tags_named([t])[0] for t in tags])
+        article.tags.set([t for t in tags if isinstance(t, Tag)] + tags_named(t for t in tags if isinstance(t, str)))
     if related is not None:
         related = [r for r in related if r is not None]
         if any((r.pk if isinstance(r, Article) else r) == article.pk for r in related):
