@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 
+from tenure.knowledge import search
 from tenure.knowledge import services as knowledge
 from tenure.knowledge.models import Article
 from tenure.knowledge.search import Audience, readable, suggest_titles
@@ -52,7 +53,17 @@ def title_suggestions(prefix: str, member: Member | None) -> Sequence:
 
 
 def readable_article(slug: str, member: Member | None) -> Article | None:
-    return readable(audience_of(member)).filter(slug=slug).select_related("category").first()
+    return search.readable_article(slug, audience=audience_of(member))
+
+
+def listed_articles(member: Member | None, most: int) -> list[Article]:
+    """What the help centre's home lists: the articles this visitor may read, by category then title."""
+    return list(readable(audience_of(member)).select_related("category")
+                .order_by("category__order", "category__name", "title")[:most])
+
+
+def related_articles(article: Article, member: Member | None) -> list[Article]:
+    return search.related_articles(article, audience=audience_of(member))[:10]
 
 
 def shown_articles(ids: Sequence[str], member: Member) -> list[Article]:

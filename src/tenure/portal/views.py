@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.accounts.models import Contact
 from tenure.knowledge import services as knowledge
-from tenure.knowledge.search import readable
 from tenure.portal import access, deflection, services
 from tenure.portal.access import member_of, portal_member_required
 from tenure.portal.forms import ContactSupportForm, SignInForm
@@ -33,8 +32,7 @@ def _page(request, template: str, context: dict | None = None, status: int = 200
 @require_GET
 def home(request):
     """The help centre: search, and the articles this visitor may read by category."""
-    shown = (readable(deflection.audience_of(member_of(request))).select_related("category")
-             .order_by("category__order", "category__name", "title")[:HOME_ARTICLES])
+    shown = deflection.listed_articles(member_of(request), HOME_ARTICLES)
     sections = [(name, list(rows)) for name, rows in
                 itertools.groupby(shown, key=lambda a: a.category.name if a.category else "More answers")]
     return _page(request, "portal/home.html", {"sections": sections})
@@ -176,10 +174,9 @@ def article(request, slug: str):
         return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
     if member is not None and deflection.counted(member):
         knowledge.record_view(found, contact=member.contact)
-    related = deflection.audience_of(member)
     return _page(request, "portal/article.html", {
         "article": found,
-        "related": list(readable(related).filter(pk__in=found.related.values("pk")).order_by("title")[:10]),
+        "related": deflection.related_articles(found, member),
         "voted": request.GET.get("voted") == "1",
     })
 
