@@ -169,7 +169,7 @@ _SNIPPET_WORDS = 24
 # Ranking scores every document a query matches: tens of thousands for a common word in a large knowledge base
 # (a second and more). A query that matches more than this ranks the newest this many, after the newest this many
 # whose title matches: a title match is what ranks first anyway (title weighted well above body).
-CANDIDATES = 2_000
+CANDIDATES = 500
 
 
 def _sqlite(terms, every, limit, visible_sql, visible_params):
@@ -239,20 +239,38 @@ _PG_HEADLINE = (f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords={_SNIP
 
 def _postgresql(terms, every, limit, visible_sql, visible_params):
     text = (" " if every else " or ").join(terms)
-    # the headline is worked out for the page of results only, after the ranking
-    sql = f"""
-        WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q),
-        best AS (
-            SELECT knowledge_article.id, ts_rank(%s::float4[], knowledge_article.search, q.q) AS score
-            FROM knowledge_article, q
-            WHERE knowledge_article.search @@ q.q AND {visible_sql}
-            ORDER BY score DESC, knowledge_article.id LIMIT %s)
-        SELECT a.id, a.title, a.slug, best.score, ts_headline('english', a.body_text, q.q, %s)
-        FROM best JOIN knowledge_article a ON a.id = best.id, q
-        ORDER BY best.score DESC, a.id"""
+    query = "websearch_to_tsquery('english', %s)"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [text, _PG_WEIGHTS, *visible_params, limit, _PG_HEADLINE])
-        return cursor.fetchall()
+        # the newest readable matches, one more than are ranked: no scoring yet
+        cursor.execute(f"SELECT knowledge_article.id FROM knowledge_article WHERE knowledge_article.search @@ {query} "
+                       f"AND {visible_sql} ORDER BY knowledge_article.id DESC LIMIT %s",
+                       [text, *visible_params, CANDIDATES + 1])
+        newest = [row[0] for row in cursor.fetchall()]
+        if len(newest) <= CANDIDATES:
+            ranked = _postgresql_ranked(cursor, text, newest, limit)
+        else:
+            cursor.execute(f"SELECT knowledge_article.id FROM knowledge_article "
+                           f"WHERE knowledge_article.title_search @@ {query} AND {visible_sql} "
+                           f"ORDER BY knowledge_article.id DESC LIMIT %s", [text, *visible_params, CANDIDATES])
+            titled = [row[0] for row in cursor.fetchall()]
+            ranked = _first_of_each(_postgresql_ranked(cursor, text, titled, limit)
+                                    + _postgresql_ranked(cursor, text, newest[:CANDIDATES], limit))[:limit]
+        if not ranked:
+            return []
+        # the headline is worked out for the results shown only
+        cursor.execute(f"SELECT id, title, slug, ts_headline('english', body_text, {query}, %s) "
+                       f"FROM knowledge_article WHERE id = ANY(%s)", [text, _PG_HEADLINE, [r[0] for r in ranked]])
+        shown = {row[0]: row for row in cursor.fetchall()}
+        return [(pk, *shown[pk][1:3], score, shown[pk][3]) for pk, score in ranked if pk in shown]
+
+
+def _postgresql_ranked(cursor, text, ids, limit) -> list[tuple]:
+    if not ids:
+        return []
+    cursor.execute("SELECT id, ts_rank(%s::float4[], search, websearch_to_tsquery('english', %s)) AS score "
+                   "FROM knowledge_article WHERE id = ANY(%s) ORDER BY score DESC, id LIMIT %s",
+                   [_PG_WEIGHTS, text, ids, limit])
+    return cursor.fetchall()
 
 
 # ---- typos ---------------------------------------------------------------------------------------------------
@@ -321,12 +339,12 @@ def _correct_postgresql(word: str) -> str:
                        [word])
         if cursor.fetchone():
             return word
-        # the words as written in the articles whose text has a word like it (the trigram index finds them)
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', false)")
-        cursor.execute(
-            "SELECT word, ndoc FROM ts_stat(format('SELECT to_tsvector(''simple'', title || '' '' || body_text) "
-            "FROM knowledge_article WHERE %%L <%%%% (title || '' '' || body_text) LIMIT 200', %s::text))",
-            [word])
+        # the articles' words as written that share enough trigrams with it (knowledge_word, migration 0004)
+        limit = allowed_edits(word)
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.2', false)")
+        cursor.execute("SELECT word, documents FROM knowledge_word WHERE word %% %s AND length(word) BETWEEN %s AND %s "
+                       "ORDER BY similarity(word, %s) DESC LIMIT 50",
+                       [word, len(word) - limit, len(word) + limit, word])
         return best_spelling(word, cursor.fetchall())
 
 
