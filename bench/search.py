@@ -15,6 +15,7 @@ typo, one in ten for a word no document has (a knowledge gap), as customers sear
 import itertools
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,8 +72,11 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two neighbours swapped
 
 
+DATA_DIR = tempfile.mkdtemp(prefix="tenure-bench-search-")
+
+
 def setup(postgres: bool) -> str:
-    data_dir = tempfile.mkdtemp(prefix="tenure-bench-search-")
+    data_dir = DATA_DIR
     os.environ["TENURE_DATA_DIR"] = data_dir
     os.environ.setdefault("TENURE_DEBUG", "false")
     url = os.environ.get("BENCH_DATABASE_URL") or (POSTGRES_URL if postgres else f"sqlite:///{data_dir}/t.sqlite3")
@@ -101,7 +105,9 @@ def write_documents(n: int, zipf: Zipf, rng: random.Random) -> float:
 
     from tenure.knowledge.models import Article, ArticleStatus, Visibility
 
-    Article.objects.all().delete()
+    if connection.vendor == "postgresql":  # a database kept from an earlier run: start empty
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE knowledge_article, knowledge_word CASCADE")
     batch, seconds = 5_000, 0.0
     for first in range(0, n, batch):
         rows = []
@@ -185,4 +191,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if not os.environ.get("BENCH_KEEP"):  # the SQLite database of 100,000 documents is about 600 MB
+            shutil.rmtree(DATA_DIR, ignore_errors=True)
