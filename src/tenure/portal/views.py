@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.accounts.models import Contact
 from tenure.knowledge import services as knowledge
+from tenure.knowledge.files import attachment_response
 from tenure.portal import access, deflection, services
 from tenure.portal.access import member_of, portal_member_required
 from tenure.portal.forms import ContactSupportForm, SignInForm
@@ -176,6 +177,8 @@ def article(request, slug: str):
         knowledge.record_view(found, contact=member.contact)
     return _page(request, "portal/article.html", {
         "article": found,
+        "body": deflection.portal_body(found),
+        "files": [a for a in found.attachments.all() if not a.content_type.startswith("image/")],
         "related": deflection.related_articles(found, member),
         "voted": request.GET.get("voted") == "1",
     })
@@ -193,8 +196,9 @@ def article_feedback(request, slug: str):
         return _page(request, "portal/read_only.html", status=403)
     helpful = request.POST.get("helpful")
     if helpful not in ("yes", "no"):
-        return _page(request, "portal/article.html", {"article": found, "related": [],
-                                                      "feedback_error": "Choose yes or no."}, status=400)
+        return _page(request, "portal/article.html", {"article": found, "body": deflection.portal_body(found),
+                                                      "related": [], "feedback_error": "Choose yes or no."},
+                     status=400)
     knowledge.record_feedback(found, helpful == "yes", comment=request.POST.get("comment", "")[:2000],
                               contact=member.contact if member else None)
     return redirect(f"{reverse('portal:article', args=[found.slug])}?voted=1")
@@ -218,3 +222,19 @@ def stop_viewing_as(request):
     if member is not None:
         return redirect("accounts:detail", member.account.pk)
     return redirect("portal:home")
+
+
+@login_not_required
+@require_GET
+def attachment(request, pk: int, name: str):
+    """An attachment of an article the visitor may read (an image in its body, a PDF beside it)."""
+    found = deflection.readable_attachment(pk if pk < 2**63 else 0, member_of(request))
+    if found is None:
+        return _page(request, "portal/not_found.html", status=404)
+    return attachment_response(found)
+
+
+@login_not_required
+@require_GET
+def attachment_missing(request):
+    return _page(request, "portal/not_found.html", status=404)
