@@ -136,12 +136,10 @@ def test_another_accounts_member_never_reads_a_segment_article_by_guessing_its_a
 def test_an_articles_image_and_files_are_served_to_who_may_read_it_at_the_portals_address(client, member_client,
                                                                                          articles, settings,
                                                                                          tmp_path):
-    import base64
-
     from tenure.knowledge.services import add_attachment, update_article
+    from tests.knowledge.test_attachments import PNG as png
 
     settings.TENURE_ATTACHMENT_DIR = tmp_path / "attachments"
-    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
     article = articles["customers"]
     image = add_attachment(article, name="screen.png", content=png)
     staff_address = f"/knowledge/attachments/{image.pk}/{image.filename}"
