@@ -294,7 +294,8 @@ def record_feedback(article: Article, helpful: bool, *, comment: str = "", accou
     """"Was this helpful?": yes or no, perhaps with a comment."""
     account = _account_of(account, contact)
     feedback = ArticleFeedback.objects.create(article=article, helpful=bool(helpful),
-                                              comment=(comment or "").strip()[:2000], account=account,
+                                              comment=(comment or "").replace("\x00", "").strip()[:2000],
+                                              account=account,
                                               contact=contact)
     if account is not None:
         count_activity(ActivityKind.HELPFUL if helpful else ActivityKind.UNHELPFUL, account=account,
@@ -332,7 +333,7 @@ def record_search(query: str, results: Sequence[search.SearchResult], account=No
     gap, _ = KnowledgeGap.objects.select_for_update().get_or_create(
         query=normalised, defaults={"first_seen": now, "last_seen": now, "count": 0})
     KnowledgeGap.objects.filter(pk=gap.pk).update(count=F("count") + 1, last_seen=now,
-                                                  example=(query or "").strip()[:200])
+                                                  example=(query or "").replace("\x00", "").strip()[:200])
     if account is not None:
         gap.accounts.add(account)
     gap.refresh_from_db()

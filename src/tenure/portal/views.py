@@ -25,6 +25,12 @@ QUERY_LIMIT = 200  # characters of a search or a subject the hooks are given
 HOME_ARTICLES = 200  # articles listed on the help centre's home page, by category
 
 
+def _words(text: str, limit: int = QUERY_LIMIT) -> str:
+    """What a visitor typed, as the database can keep it (PostgreSQL refuses a NUL character) and at most
+    ``limit`` characters."""
+    return text.replace("\x00", "").strip()[:limit]
+
+
 def _page(request, template: str, context: dict | None = None, status: int = 200):
     return render(request, template, {"member": member_of(request), **(context or {})}, status=status)
 
@@ -42,7 +48,7 @@ def home(request):
 @login_not_required
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:QUERY_LIMIT]
+    query = _words(request.GET.get("q", ""))
     results = deflection.search_articles(query, member_of(request)) if query else []
     return _page(request, "portal/search.html", {"query": query, "results": results})
 
@@ -138,7 +144,7 @@ def contact_support(request):
 @require_GET
 def suggestions(request):
     """The contact form's htmx partial: articles that may answer the request being typed."""
-    subject = request.GET.get("subject", "").strip()[:QUERY_LIMIT]
+    subject = _words(request.GET.get("subject", ""))
     articles = deflection.suggested_articles(subject, member_of(request)) if subject else []
     return _page(request, "portal/_suggestions.html", {"suggestions": articles[:deflection.SUGGESTIONS_SHOWN]})
 
@@ -160,7 +166,7 @@ def answered(request):
 @require_GET
 def suggest(request):
     """Search as you type: titles the visitor may read that hold the words typed so far (an htmx partial)."""
-    prefix = request.GET.get("q", "").strip()[:QUERY_LIMIT]
+    prefix = _words(request.GET.get("q", ""))
     found = deflection.title_suggestions(prefix, member_of(request)) if prefix else []
     return _page(request, "portal/_title_suggestions.html", {"found": found})
 
@@ -169,7 +175,7 @@ def suggest(request):
 @require_GET
 def article(request, slug: str):
     member = member_of(request)
-    found = deflection.readable_article(slug[:200], member)
+    found = deflection.readable_article(_words(slug), member)
     if found is None:
         # A private article looks like a missing one to those who may not read it.
         return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
@@ -189,7 +195,7 @@ def article(request, slug: str):
 def article_feedback(request, slug: str):
     """"Was this helpful?": yes or no, perhaps with a comment; anyone who may read the article may answer."""
     member = member_of(request)
-    found = deflection.readable_article(slug[:200], member)
+    found = deflection.readable_article(_words(slug), member)
     if found is None:
         return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
     if not deflection.counted(member):
@@ -199,7 +205,7 @@ def article_feedback(request, slug: str):
         return _page(request, "portal/article.html", {"article": found, "body": deflection.portal_body(found),
                                                       "related": [], "feedback_error": "Choose yes or no."},
                      status=400)
-    knowledge.record_feedback(found, helpful == "yes", comment=request.POST.get("comment", "")[:2000],
+    knowledge.record_feedback(found, helpful == "yes", comment=_words(request.POST.get("comment", ""), 2000),
                               contact=member.contact if member else None)
     return redirect(f"{reverse('portal:article', args=[found.slug])}?voted=1")
 
