@@ -111,3 +111,18 @@ def test_read_only_users_read_but_do_not_write(reader_client):
     make_article("Readable")
     assert reader_client.get("/api/knowledge/articles").status_code == 200
     assert post(reader_client, "/api/knowledge/articles", {"title": "No"}).status_code == 403
+
+
+def test_blank_tags_are_ignored_and_long_ones_refused(csm_client):
+    response = post(csm_client, "/api/knowledge/articles", {"title": "Tags", "tags": ["", "  ", "ok"]})
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"] == ["ok"]
+    response = post(csm_client, "/api/knowledge/articles", {"title": "Tags 2", "tags": ["x" * 51]})
+    assert response.status_code == 422
+    assert "at most 50" in str(response.json()["detail"])
+
+
+def test_nul_characters_are_refused_not_a_server_error(csm_client):
+    response = post(csm_client, "/api/knowledge/articles", {"title": "a\x00b", "body": "c\x00d"})
+    assert response.status_code == 422, response.content
+    assert csm_client.get("/api/knowledge/articles/search?q=a%00b").status_code == 200

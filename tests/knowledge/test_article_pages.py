@@ -23,7 +23,7 @@ def test_the_list_filters_by_status_and_category_and_searches(csm_client):
     make_article("Billing basics")
     page = text(csm_client.get("/knowledge/"))
     assert all(t in page for t in ("Export reports", "Draft about exports", "Billing basics"))
-    assert 'aria-current="page">Knowledge</a>' in page
+    assert 'aria-current="page">Knowledge base</a>' in page
     drafts = text(csm_client.get("/knowledge/?status=draft"))
     assert "Draft about exports" in drafts and "Billing basics" not in drafts
     by_category = text(csm_client.get(f"/knowledge/?category={reports.pk}"))

@@ -100,3 +100,20 @@ def test_search_as_you_type_suggests_titles_by_prefix():
     make_article("Renewal secret draft", status=ArticleStatus.DRAFT)
     assert [s.title for s in suggest_titles("renew", audience=PUBLIC)] == ["Renewal playbook", "Preparing a renewal"]
     assert [s.title for s in suggest_titles("prep ren", audience=PUBLIC)] == ["Preparing a renewal"]
+
+
+def test_reading_an_article_by_slug_follows_the_same_audience_rules():
+    from tenure.knowledge.search import readable_article, related_articles
+
+    smb = make_account(segment="SMB")
+    public = make_article("Public one")
+    private = make_article("Enterprise one", visibility=Visibility.SEGMENT, audience_value="Enterprise",
+                           related=[public])
+    draft = make_article("Draft one", status=ArticleStatus.DRAFT)
+    assert readable_article(public.slug, audience=PUBLIC) == public
+    assert readable_article(private.slug, audience=Audience.for_account(smb)) is None
+    assert readable_article(draft.slug, audience=Audience.STAFF) is None
+    assert readable_article(private.slug, audience=Audience.for_account(make_account(segment="enterprise"))) \
+        == private
+    assert related_articles(public, audience=Audience.for_account(smb)) == []
+    assert related_articles(private, audience=PUBLIC) == [public]

@@ -131,3 +131,23 @@ def test_another_accounts_member_never_reads_a_segment_article_by_guessing_its_a
     sign_in(client, "sam@smallshop.example")
     assert client.get(f"/help/articles/{articles['enterprise'].slug}/").status_code == 404
     assert client.get(f"/help/articles/{articles['smb'].slug}/").status_code == 200
+
+
+def test_an_articles_image_and_files_are_served_to_who_may_read_it_at_the_portals_address(client, member_client,
+                                                                                         articles, settings,
+                                                                                         tmp_path):
+    from tenure.knowledge.services import add_attachment, update_article
+    from tests.knowledge.test_attachments import PNG as png
+
+    settings.TENURE_ATTACHMENT_DIR = tmp_path / "attachments"
+    article = articles["customers"]
+    image = add_attachment(article, name="screen.png", content=png)
+    staff_address = f"/knowledge/attachments/{image.pk}/{image.filename}"
+    update_article(article, body=f"See ![the screen]({staff_address})")
+    page = member_client.get(f"/help/articles/{article.slug}/").content.decode()
+    portal_address = f"/help/attachments/{image.pk}/{image.filename}"
+    assert f'src="{portal_address}"' in page and staff_address not in page
+    served = member_client.get(portal_address)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == png
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert client.get(portal_address).status_code == 404  # a visitor may not read this article

@@ -72,3 +72,20 @@ def test_any_contact_form_input_is_a_ticket_or_words(member, subject, descriptio
 def test_a_search_or_subject_of_any_size_is_answered(member):
     assert Client().get("/help/search/", {"q": "q" * 100_000}).status_code == 200
     assert member.get("/help/contact/suggestions/", {"subject": "s\x00" * 50_000}).status_code == 200
+
+
+@EXAMPLES
+@given(words=text, shown=st.lists(st.one_of(text, st.integers().map(str)), max_size=30))
+@example(words='"unbalanced AND (', shown=["-1", "9" * 40])
+@example(words="title: * NEAR(a b) ^ OR OR", shown=["\x00"])
+@example(words="\x00", shown=[])
+def test_any_search_article_address_or_shown_list_is_answered_without_a_500(member, words, shown):
+    quoted = quote(words, safe="")
+    for path in (f"/help/search/?q={quoted}", f"/help/suggest/?q={quoted}",
+                 f"/help/contact/suggestions/?subject={quoted}", f"/help/articles/{quoted or 'x'}/"):
+        response = member.get(path)
+        assert response.status_code in (200, 404), (path, response.status_code)
+    for path in ("/help/contact/answered/", f"/help/articles/{quoted or 'x'}/feedback/"):
+        response = member.post(path, {"shown": shown, "helpful": words[:10]})
+        assert response.status_code in (302, 400, 404), (path, response.status_code)
+    Ticket.objects.all().delete()

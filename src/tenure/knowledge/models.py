@@ -43,6 +43,9 @@ class Visibility(models.TextChoices):
 
 
 class Article(models.Model):
+    # Search indexes (migration 0002): on PostgreSQL a generated column, on SQLite two FTS5 tables kept in step by
+    # triggers. A later migration that alters this table on SQLite remakes it and so drops those triggers: it must
+    # run 0002's SQLite trigger statements again.
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     body = models.TextField(blank=True, default="", help_text="Markdown.")

@@ -1,6 +1,11 @@
 """The knowledge base's one door: every article, category, tag and attachment change, and every count of how
 customers use the knowledge base (views, votes, searches, deflections), is written here. The staff pages, the API,
-the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models)."""
+the import and the portal call these functions; the audit trail follows (knowledge.apps registers the models).
+
+For the portal (it reads through knowledge.search: ``Audience.for_account(account)`` or ``Audience.PUBLIC``,
+``search_articles``, ``suggest_titles``, ``readable``, ``readable_article``, ``related_articles``) and writes here:
+``record_view``, ``record_feedback``, ``record_search`` (after each search it shows) and ``record_deflection``.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +58,14 @@ def unique_slug(model, text: str, *, max_length: int = 200, exclude_pk: int | No
 
 # ---- categories and tags -------------------------------------------------------------------------------------
 
+def _no_nul(**values) -> None:
+    for name, value in values.items():
+        if "\x00" in (value or ""):  # PostgreSQL cannot store it; refused on SQLite too
+            raise ValidationError({name: "contains a NUL character"})
+
+
 def create_category(*, name: str, slug: str = "", order: int = 0) -> Category:
+    _no_nul(name=name, slug=slug)
     name = (name or "").strip()
     category = Category(name=name, slug=slug.strip() or unique_slug(Category, name, max_length=100), order=order)
     category.full_clean()
@@ -65,6 +77,7 @@ def update_category(category: Category, **changes) -> Category:
     unknown = set(changes) - {"name", "slug", "order"}
     if unknown:
         raise ValidationError({f: "not a category field" for f in sorted(unknown)})
+    _no_nul(**{k: v for k, v in changes.items() if isinstance(v, str)})
     for key, value in changes.items():
         setattr(category, key, value.strip() if isinstance(value, str) else value)
     category.full_clean()
@@ -84,7 +97,10 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
-            tag = Tag(name=name[:50], slug=unique_slug(Tag, name, max_length=50))
+            _no_nul(tags=name)
+            if len(name) > 50:
+                raise ValidationError({"tags": f"a tag is at most 50 characters ({name[:20]}… is {len(name)})"})
+            tag = Tag(name=name, slug=unique_slug(Tag, name, max_length=50))
             tag.full_clean()
             tag.save()
         tags.append(tag)
@@ -96,6 +112,7 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
 def _settle(article: Article) -> None:
     """The derived forms of the body, and the rules every article keeps."""
     article.title = (article.title or "").strip()
+    _no_nul(title=article.title, body=article.body, slug=article.slug, audience_value=article.audience_value)
     # one form of the same text: a browser's textarea sends CRLF, a file may end in blank lines
     article.body = (article.body or "").replace("\r\n", "\n").strip("\n")
     article.body_html = render(article.body)
@@ -121,7 +138,7 @@ def _person(by):
 
 def _set_relations(article: Article, tags, related) -> None:
     if tags is not None:
-        article.tags.set([t if isinstance(t, Tag) else tags_named([t])[0] for t in tags])
+        article.tags.set([t for t in tags if isinstance(t, Tag)] + tags_named(t for t in tags if isinstance(t, str)))
     if related is not None:
         related = [r for r in related if r is not None]
         if any((r.pk if isinstance(r, Article) else r) == article.pk for r in related):
@@ -327,7 +344,7 @@ def add_feedback(rows: Iterable[ArticleFeedback]) -> list[ArticleFeedback]:
         if row.contact_id and not row.account_id:
             row.account_id = row.contact.account_id
         row.helpful = bool(row.helpful)
-        row.comment = (row.comment or "").strip()[:2000]
+        row.comment = (row.comment or "").replace("\x00", "").strip()[:2000]
         row.created_at = row.created_at or now
     dated = [(row, row.created_at) for row in rows]
     saved = ArticleFeedback.objects.bulk_create(rows, batch_size=ACTIVITY_CHUNK)
@@ -358,7 +375,8 @@ def record_feedback(article: Article, helpful: bool, *, comment: str = "", accou
     """"Was this helpful?": yes or no, perhaps with a comment; given now unless ``at`` says when."""
     account = _account_of(account, contact)
     feedback = ArticleFeedback.objects.create(article=article, helpful=bool(helpful),
-                                              comment=(comment or "").strip()[:2000], account=account,
+                                              comment=(comment or "").replace("\x00", "").strip()[:2000],
+                                              account=account,
                                               contact=contact)
     if at is not None:  # created_at is stamped on insert: a vote from the past is dated after it
         ArticleFeedback.objects.filter(pk=feedback.pk).update(created_at=at)
@@ -403,7 +421,7 @@ def record_search(query: str, results: Sequence[search.SearchResult], account=No
     # a search recorded late (``at`` in the past) widens the dates seen, never narrows them
     KnowledgeGap.objects.filter(pk=gap.pk).update(count=F("count") + 1, first_seen=Least("first_seen", Value(now)),
                                                   last_seen=Greatest("last_seen", Value(now)),
-                                                  example=(query or "").strip()[:200])
+                                                  example=(query or "").replace("\x00", "").strip()[:200])
     if account is not None:
         gap.accounts.add(account)
     gap.refresh_from_db()

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/status/", views.article_status, name="status"),
     path("<int:pk>/revisions/", views.revisions, name="revisions"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attach"),
+    path("attachments/", views.attachment_missing, name="attachments_root"),
     path("attachments/<int:pk>/<str:name>", views.attachment_file, name="attachment"),
 ]

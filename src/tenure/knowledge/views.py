@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tenure.form_errors import show_on_form
 from tenure.knowledge import insights as knowledge_insights
 from tenure.knowledge import services
+from tenure.knowledge.files import attachment_response
 from tenure.knowledge.forms import ArticleForm, CategoryForm
 from tenure.knowledge.markdown import render as render_markdown
 from tenure.knowledge.models import Article, ArticleStatus, Attachment, Category, KnowledgeGap
@@ -163,16 +164,12 @@ def attachment_url(attachment: Attachment) -> str:
     return reverse("knowledge:attachment", args=[attachment.pk, attachment.filename])
 
 
+def attachment_missing(request):
+    raise Http404("Name an attachment.")
+
+
 def attachment_file(request, pk: int, name: str):
-    attachment = get_object_or_404(Attachment, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The attachment's file is missing from the disk.") from None
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(get_object_or_404(Attachment, pk=pk))
 
 
 def categories(request):

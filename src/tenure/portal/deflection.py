@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 
+from tenure.knowledge import search
 from tenure.knowledge import services as knowledge
-from tenure.knowledge.models import Article
+from tenure.knowledge.models import Article, Attachment
 from tenure.knowledge.search import Audience, readable, suggest_titles
 from tenure.knowledge.search import search_articles as find_articles
 from tenure.portal.access import Member
@@ -52,10 +53,32 @@ def title_suggestions(prefix: str, member: Member | None) -> Sequence:
 
 
 def readable_article(slug: str, member: Member | None) -> Article | None:
-    return readable(audience_of(member)).filter(slug=slug).select_related("category").first()
+    return search.readable_article(slug, audience=audience_of(member))
+
+
+def listed_articles(member: Member | None, most: int) -> list[Article]:
+    """What the help centre's home lists: the articles this visitor may read, by category then title."""
+    return list(readable(audience_of(member)).select_related("category")
+                .order_by("category__order", "category__name", "title")[:most])
+
+
+def related_articles(article: Article, member: Member | None) -> list[Article]:
+    return search.related_articles(article, audience=audience_of(member))[:10]
 
 
 def shown_articles(ids: Sequence[str], member: Member) -> list[Article]:
     """The articles a form says it showed (hidden fields, so any text): only ids of articles this member may read."""
     wanted = {int(i) for i in ids[:SHOWN_ARTICLES_KEPT] if str(i).isdigit() and len(str(i)) < 19}
     return list(readable(audience_of(member)).filter(pk__in=wanted)) if wanted else []
+
+
+def readable_attachment(pk: int, member: Member | None) -> Attachment | None:
+    """An attachment of an article this visitor may read."""
+    return Attachment.objects.filter(pk=pk, article__in=readable(audience_of(member))).first()
+
+
+def portal_body(article: Article) -> str:
+    """The article's sanitised HTML with its attachments addressed in the portal (the staff address needs a staff
+    sign-in)."""
+    staff, portal = reverse("knowledge:attachments_root"), reverse("portal:attachments_root")
+    return article.body_html.replace(f'"{staff}', f'"{portal}')

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.accounts.models import Contact
 from tenure.knowledge import services as knowledge
-from tenure.knowledge.search import readable
+from tenure.knowledge.files import attachment_response
 from tenure.portal import access, deflection, services
 from tenure.portal.access import member_of, portal_member_required
 from tenure.portal.forms import ContactSupportForm, SignInForm
@@ -25,6 +25,12 @@ QUERY_LIMIT = 200  # characters of a search or a subject the hooks are given
 HOME_ARTICLES = 200  # articles listed on the help centre's home page, by category
 
 
+def _words(text: str, limit: int = QUERY_LIMIT) -> str:
+    """What a visitor typed, as the database can keep it (PostgreSQL refuses a NUL character) and at most
+    ``limit`` characters."""
+    return text.replace("\x00", "").strip()[:limit]
+
+
 def _page(request, template: str, context: dict | None = None, status: int = 200):
     return render(request, template, {"member": member_of(request), **(context or {})}, status=status)
 
@@ -33,8 +39,7 @@ def _page(request, template: str, context: dict | None = None, status: int = 200
 @require_GET
 def home(request):
     """The help centre: search, and the articles this visitor may read by category."""
-    shown = (readable(deflection.audience_of(member_of(request))).select_related("category")
-             .order_by("category__order", "category__name", "title")[:HOME_ARTICLES])
+    shown = deflection.listed_articles(member_of(request), HOME_ARTICLES)
     sections = [(name, list(rows)) for name, rows in
                 itertools.groupby(shown, key=lambda a: a.category.name if a.category else "More answers")]
     return _page(request, "portal/home.html", {"sections": sections})
@@ -43,7 +48,7 @@ def home(request):
 @login_not_required
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:QUERY_LIMIT]
+    query = _words(request.GET.get("q", ""))
     results = deflection.search_articles(query, member_of(request)) if query else []
     return _page(request, "portal/search.html", {"query": query, "results": results})
 
@@ -139,7 +144,7 @@ def contact_support(request):
 @require_GET
 def suggestions(request):
     """The contact form's htmx partial: articles that may answer the request being typed."""
-    subject = request.GET.get("subject", "").strip()[:QUERY_LIMIT]
+    subject = _words(request.GET.get("subject", ""))
     articles = deflection.suggested_articles(subject, member_of(request)) if subject else []
     return _page(request, "portal/_suggestions.html", {"suggestions": articles[:deflection.SUGGESTIONS_SHOWN]})
 
@@ -161,7 +166,7 @@ def answered(request):
 @require_GET
 def suggest(request):
     """Search as you type: titles the visitor may read that hold the words typed so far (an htmx partial)."""
-    prefix = request.GET.get("q", "").strip()[:QUERY_LIMIT]
+    prefix = _words(request.GET.get("q", ""))
     found = deflection.title_suggestions(prefix, member_of(request)) if prefix else []
     return _page(request, "portal/_title_suggestions.html", {"found": found})
 
@@ -170,16 +175,17 @@ def suggest(request):
 @require_GET
 def article(request, slug: str):
     member = member_of(request)
-    found = deflection.readable_article(slug[:200], member)
+    found = deflection.readable_article(_words(slug), member)
     if found is None:
         # A private article looks like a missing one to those who may not read it.
         return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
     if member is not None and deflection.counted(member):
         knowledge.record_view(found, contact=member.contact)
-    related = deflection.audience_of(member)
     return _page(request, "portal/article.html", {
         "article": found,
-        "related": list(readable(related).filter(pk__in=found.related.values("pk")).order_by("title")[:10]),
+        "body": deflection.portal_body(found),
+        "files": [a for a in found.attachments.all() if not a.content_type.startswith("image/")],
+        "related": deflection.related_articles(found, member),
         "voted": request.GET.get("voted") == "1",
     })
 
@@ -189,16 +195,17 @@ def article(request, slug: str):
 def article_feedback(request, slug: str):
     """"Was this helpful?": yes or no, perhaps with a comment; anyone who may read the article may answer."""
     member = member_of(request)
-    found = deflection.readable_article(slug[:200], member)
+    found = deflection.readable_article(_words(slug), member)
     if found is None:
         return _page(request, "portal/not_found.html", {"slug": slug}, status=404)
     if not deflection.counted(member):
         return _page(request, "portal/read_only.html", status=403)
     helpful = request.POST.get("helpful")
     if helpful not in ("yes", "no"):
-        return _page(request, "portal/article.html", {"article": found, "related": [],
-                                                      "feedback_error": "Choose yes or no."}, status=400)
-    knowledge.record_feedback(found, helpful == "yes", comment=request.POST.get("comment", "")[:2000],
+        return _page(request, "portal/article.html", {"article": found, "body": deflection.portal_body(found),
+                                                      "related": [], "feedback_error": "Choose yes or no."},
+                     status=400)
+    knowledge.record_feedback(found, helpful == "yes", comment=_words(request.POST.get("comment", ""), 2000),
                               contact=member.contact if member else None)
     return redirect(f"{reverse('portal:article', args=[found.slug])}?voted=1")
 
@@ -221,3 +228,19 @@ def stop_viewing_as(request):
     if member is not None:
         return redirect("accounts:detail", member.account.pk)
     return redirect("portal:home")
+
+
+@login_not_required
+@require_GET
+def attachment(request, pk: int, name: str):
+    """An attachment of an article the visitor may read (an image in its body, a PDF beside it)."""
+    found = deflection.readable_attachment(pk if pk < 2**63 else 0, member_of(request))
+    if found is None:
+        return _page(request, "portal/not_found.html", status=404)
+    return attachment_response(found)
+
+
+@login_not_required
+@require_GET
+def attachment_missing(request):
+    return _page(request, "portal/not_found.html", status=404)
