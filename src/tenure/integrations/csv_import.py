@@ -46,14 +46,14 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, connection, connections, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from tenure import bulk
+from tenure.integrations.chunk_storing import StoredBeside, StoredHere
 from tenure.integrations.csv_cells import (  # noqa: F401  (re-exported for importers)
     CUSTOM_PREFIX,
     KEEP,
@@ -655,7 +655,7 @@ class _ResumableRun(_Run):
         # On PostgreSQL (its work is done by another process) and outside a caller's transaction, a chunk is stored
         # by a thread of its own while the next is read. SQLite works in this process: measured, it gained nothing.
         beside = not dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block
-        self.storing = _StoredBeside() if beside else _StoredHere()
+        self.storing = StoredBeside() if beside else StoredHere()
 
     def run(self, records: Iterable[tuple[int, list[str]]], progress: Callable[[], Any], chunk_rows: int) -> None:
         importer, result = self.importer, self.result
@@ -722,52 +722,3 @@ class _ResumableRun(_Run):
                 f"the database refused the import near line {last_line}: {exc}; nothing of the file is "
                 f"visible, and importing the same file again carries on from where it stopped"
             ) from None
-
-
-class _StoredHere:
-    """Each chunk stored at once, on the caller's connection (inside a caller's transaction, or a dry run)."""
-
-    def submit(self, stage: Callable[..., None], *args) -> None:
-        stage(*args)
-
-    def wait(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-
-class _StoredBeside(_StoredHere):
-    """Each chunk stored by one thread of its own, on its own connection, while the next chunk is read and checked:
-    the database's work and Python's overlap (a history import on PostgreSQL waited for the claim-and-store
-    statement of its chunks about a fifth of its time). One chunk in flight at most, stored in file order, so memory
-    stays at two chunks and the progress recorded with each chunk still means "every line before this one is
-    stored". An error of a chunk is raised by the next submit or the final wait."""
-
-    def __init__(self):
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future | None = None
-
-    def submit(self, stage: Callable[..., None], *args) -> None:
-        self.wait()
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="tenure-import-store")
-        self.pending = self.pool.submit(stage, *args)
-
-    def wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is None:
-            return
-        try:
-            if self.pending is not None:  # the reading side failed: the chunk in flight finishes first
-                self.pending.exception()
-            self.pool.submit(connections.close_all).result()  # the thread's own connection
-        finally:
-            self.pool.shutdown()
