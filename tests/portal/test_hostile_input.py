@@ -79,6 +79,7 @@ def test_a_search_or_subject_of_any_size_is_answered(member):
 @example(words='"unbalanced AND (', shown=["-1", "9" * 40])
 @example(words="title: * NEAR(a b) ^ OR OR", shown=["\x00"])
 @example(words="\x00", shown=[])
+@example(words="export", shown=["²", "٣", "１２"])  # digits int() refuses or reads otherwise
 def test_any_search_article_address_or_shown_list_is_answered_without_a_500(member, words, shown):
     quoted = quote(words, safe="")
     for path in (f"/help/search/?q={quoted}", f"/help/suggest/?q={quoted}",

@@ -68,7 +68,7 @@ def related_articles(article: Article, member: Member | None) -> list[Article]:
 
 def shown_articles(ids: Sequence[str], member: Member) -> list[Article]:
     """The articles a form says it showed (hidden fields, so any text): only ids of articles this member may read."""
-    wanted = {int(i) for i in ids[:SHOWN_ARTICLES_KEPT] if str(i).isdigit() and len(str(i)) < 19}
+    wanted = {int(i) for i in ids[:SHOWN_ARTICLES_KEPT] if str(i).isascii() and str(i).isdigit() and len(str(i)) < 19}
     return list(readable(audience_of(member)).filter(pk__in=wanted)) if wanted else []
 
 
