@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "tenure.renewals",
     "tenure.changes",
     "tenure.knowledge",
+    "tenure.community",
 ]
 
 MIDDLEWARE = [

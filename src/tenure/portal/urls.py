@@ -1,5 +1,6 @@
 from django.urls import path
 
+from tenure.portal import community_views as community
 from tenure.portal import views
 
 app_name = "portal"
@@ -20,5 +21,15 @@ urlpatterns = [
     path("contact/suggestions/", views.suggestions, name="suggestions"),
     path("contact/answered/", views.answered, name="answered"),
     path("view-as/stop/", views.stop_viewing_as, name="stop_viewing_as"),
+    path("community/", community.home, name="community"),
+    path("community/new/", community.new_thread, name="community_new"),
+    path("community/t/<int:pk>/", community.thread, name="community_thread"),
+    path("community/t/<int:pk>/reply/", community.reply, name="community_reply"),
+    path("community/t/<int:pk>/vote/", community.vote, name="community_vote"),
+    path("community/t/<int:pk>/accept/", community.accept, name="community_accept"),
+    path("community/t/<int:pk>/status/", community.idea_status, name="community_idea_status"),
+    path("community/t/<int:pk>/<int:number>/edit/", community.edit, name="community_edit"),
+    path("community/t/<int:pk>/<int:number>/like/", community.like, name="community_like"),
+    path("community/groups/<str:slug>/", community.group, name="community_group"),
     path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
 ]

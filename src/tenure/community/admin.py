@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from tenure.community.models import Thread, WorkingGroup
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "account", "reply_count", "last_activity_at")
+    list_filter = ("kind", "idea_status")
+    search_fields = ("title",)
+    raw_id_fields = ("author_contact", "author_user", "account", "accepted_answer", "category", "group")
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")

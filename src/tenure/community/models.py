@@ -1,0 +1,172 @@
+"""The customer community: threads (questions, ideas, discussions) and their posts, written by the vendor's
+customers' people (Contacts) in the portal and answered by each other and by staff; private working groups.
+
+A post has one author: a Contact (a customer's person) or a staff User (shown with a staff badge). Categories and tags
+are the knowledge base's: one map of product areas for articles and threads."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ThreadKind(models.TextChoices):
+    QUESTION = "question", "Question"
+    IDEA = "idea", "Idea"
+    DISCUSSION = "discussion", "Discussion"
+
+
+class IdeaStatus(models.TextChoices):
+    NEW = "new", "New"
+    UNDER_REVIEW = "under_review", "Under review"
+    PLANNED = "planned", "Planned"
+    SHIPPED = "shipped", "Shipped"
+    DECLINED = "declined", "Declined"
+
+
+class WorkingGroup(models.Model):
+    """A small private group of customers' people (by invitation) with threads only its members and staff read."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "contact"], name="community_member_once")]
+
+
+class Authored(models.Model):
+    """Who wrote it: a customer's person, or a staff user (never both, never neither)."""
+
+    author_contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    # The author's account when it was written: the account's community activity stays its own if they move.
+    account = models.ForeignKey("accounts.Account", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def by_staff(self) -> bool:
+        return self.author_user_id is not None
+
+    @property
+    def author_name(self) -> str:
+        if self.author_user_id:
+            user = self.author_user
+            return (user.get_full_name() or user.username) if user else "Staff"
+        return str(self.author_contact) if self.author_contact_id and self.author_contact else "A former member"
+
+
+class Thread(Authored):
+    kind = models.CharField(max_length=12, choices=ThreadKind.choices, default=ThreadKind.QUESTION)
+    title = models.CharField(max_length=200)
+    category = models.ForeignKey("knowledge.Category", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="threads")
+    tags = models.ManyToManyField("knowledge.Tag", blank=True, related_name="threads")
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="threads",
+                              help_text="A working group's thread: only its members and staff read it.")
+    accepted_answer = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    idea_status = models.CharField(max_length=12, choices=IdeaStatus.choices, blank=True, default="")
+    # Kept by community.services with each post and vote, so lists sort without counting.
+    reply_count = models.PositiveIntegerField(default=0)
+    vote_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-pk"]
+        indexes = [models.Index(fields=["account", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind="idea") | models.Q(idea_status=""),
+                                   name="community_status_for_ideas_only"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def solved(self) -> bool:
+        return self.accepted_answer_id is not None
+
+
+class Post(Authored):
+    """The thread's opening post (number 1) or a reply."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    number = models.PositiveIntegerField()
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(editable=False, default="")
+    body_text = models.TextField(editable=False, default="")
+    like_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["thread", "number"]
+        constraints = [models.UniqueConstraint(fields=["thread", "number"], name="community_post_number_unique")]
+        indexes = [models.Index(fields=["account", "created_at"]), models.Index(fields=["author_contact"])]
+
+    def __str__(self) -> str:
+        return f"{self.thread} #{self.number}"
+
+    @property
+    def opening(self) -> bool:
+        return self.number == 1
+
+
+class PostRevision(models.Model):
+    """A post's earlier body, kept when it is edited: who wrote the body it replaced, and when."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    title = models.CharField(max_length=200, blank=True, default="",
+                             help_text="The thread's title, for an opening post.")
+    edited_by_contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="+")
+    edited_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post", "-number"]
+        constraints = [models.UniqueConstraint(fields=["post", "number"], name="community_revision_number_unique")]
+
+
+class Reaction(models.Model):
+    """A like of a post, or a vote for an idea (on its opening post's thread): once per person.
+    ``who`` is "c<contact id>" or "u<user id>", so one unique key covers members and staff alike."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", "Like"
+        VOTE = "vote", "Idea vote"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    who = models.CharField(max_length=24)
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "post", "who"], name="community_reaction_once")]

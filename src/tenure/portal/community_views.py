@@ -1,0 +1,278 @@
+"""The community's pages under /help/community/: thin; the rules are in tenure.community.services.
+
+Who is looking: a signed-in member writes as themselves; a staff user signed in to Tenure (and not seeing the portal
+as a member) reads everything and writes with a staff badge; a staff user seeing it as a member reads what that
+member reads, and writes nothing; an anonymous visitor reads the public threads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tenure.community import services as community
+from tenure.community.models import IdeaStatus, Post, ThreadKind
+from tenure.knowledge.models import Category, Tag
+from tenure.portal.access import SAFE_METHODS, member_of, remember_next
+
+PAGE_SIZE = 30
+SORTS = {"latest": ("-last_activity_at", "-pk"), "new": ("-created_at", "-pk"), "top": ("-vote_count", "-reply_count",
+                                                                                       "-pk")}
+
+
+def viewer_of(request) -> community.Viewer:
+    member = member_of(request)
+    if member is not None:
+        return community.Viewer(contact=member.contact)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        return community.Viewer(user=user)
+    return community.ANONYMOUS
+
+
+def _page(request, template: str, context: dict | None = None, status: int = 200):
+    return render(request, template, {"member": member_of(request), "viewer": viewer_of(request),
+                                      **(context or {})}, status=status)
+
+
+def _number(text: str | None) -> int:
+    """An id from an address or a form: ASCII digits only, within a database integer, else 0 (found by nobody)."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else 0
+
+
+def _in_words(error: ValidationError) -> str:
+    return "; ".join(f"{field} {' '.join(words)}" for field, words in error.message_dict.items())
+
+
+def _writes(view):
+    """A community write: a signed-in member or staff; a staff user seeing the portal as a member may not."""
+
+    def wrapped(request, *args, **kwargs):
+        member = member_of(request)
+        if member is not None and member.read_only:
+            return _page(request, "portal/read_only.html", status=403)
+        if not viewer_of(request).signed_in:
+            if request.method in SAFE_METHODS:
+                remember_next(request, request.get_full_path())
+            return redirect("portal:sign_in")
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as refused:
+            return _page(request, "portal/refused.html", {"reason": str(refused)}, status=403)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return login_not_required(wrapped)
+
+
+def _thread_or_404(request, pk):
+    thread = community.readable_thread(_number(str(pk)), viewer_of(request))
+    if thread is None:
+        return None, _page(request, "portal/not_found.html", status=404)
+    return thread, None
+
+
+@login_not_required
+@require_GET
+def home(request):
+    """Threads the visitor may read, newest activity first; by kind, category, tag, solved or not."""
+    viewer = viewer_of(request)
+    threads = (community.readable_threads(viewer).filter(group__isnull=True)
+               .select_related("category", "author_contact", "author_user"))
+    kind = request.GET.get("kind", "")
+    if kind in ThreadKind.values:
+        threads = threads.filter(kind=kind)
+    category = Category.objects.filter(slug=request.GET.get("category", "")[:100]).first()
+    if category is not None:
+        threads = threads.filter(category=category)
+    tag = Tag.objects.filter(slug=request.GET.get("tag", "")[:50]).first()
+    if tag is not None:
+        threads = threads.filter(tags=tag)
+    if request.GET.get("unanswered") == "1":
+        threads = threads.filter(kind=ThreadKind.QUESTION, reply_count=0)
+    sort = request.GET.get("sort", "latest")
+    threads = threads.order_by(*SORTS.get(sort, SORTS["latest"]))
+    page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(request, "portal/community/home.html", {
+        "page": page, "kinds": ThreadKind.choices, "kind": kind, "categories": Category.objects.all(),
+        "category": category, "tag": tag, "sort": sort if sort in SORTS else "latest",
+        "groups": community.groups_of(viewer) if viewer.signed_in else [],
+    })
+
+
+@login_not_required
+@require_GET
+def thread(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    viewer = viewer_of(request)
+    posts = community.posts_of(found)
+    return _page(request, "portal/community/thread.html", {
+        "thread": found, "opening": posts[0] if posts else None, "replies": posts[1:],
+        "liked": community.reacted(viewer, posts), "voted": bool(community.reacted(viewer, posts[:1], "vote")),
+        "tags": list(found.tags.all()), "may_accept": viewer.staff or viewer.wrote(found),
+        "idea_statuses": IdeaStatus.choices,
+    })
+
+
+def _form_values(request) -> dict:
+    return {
+        "kind": request.POST.get("kind", ThreadKind.QUESTION),
+        "title": request.POST.get("title", ""),
+        "body": request.POST.get("body", ""),
+        "category": request.POST.get("category", ""),
+        "group": request.POST.get("group", ""),
+    }
+
+
+@_writes
+@require_http_methods(["GET", "POST"])
+def new_thread(request):
+    viewer = viewer_of(request)
+    groups = list(community.groups_of(viewer))
+    values = _form_values(request) if request.method == "POST" else {
+        "kind": request.GET.get("kind", ThreadKind.QUESTION), "title": request.GET.get("title", "")[:200],
+        "body": "", "category": "", "group": request.GET.get("group", "")}
+    errors = {}
+    if request.method == "POST":
+        category = Category.objects.filter(pk=_number(values["category"])).first() if values["category"] else None
+        group = next((g for g in groups if g.pk == _number(values["group"])), None) if values["group"] else None
+        if values["group"] and group is None:
+            errors["group"] = ["is not a working group you belong to"]
+        else:
+            try:
+                created = community.start_thread(viewer, title=values["title"], body=values["body"],
+                                                 kind=values["kind"], category=category, group=group)
+            except ValidationError as e:
+                errors = e.message_dict
+            else:
+                return redirect("portal:community_thread", created.pk)
+    return _page(request, "portal/community/new.html", {
+        "values": values, "errors": errors, "kinds": ThreadKind.choices, "categories": Category.objects.all(),
+        "groups": groups,
+    }, status=400 if errors else 200)
+
+
+@_writes
+@require_POST
+def reply(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        post = community.reply(found, viewer_of(request), body=request.POST.get("body", ""))
+    except ValidationError as e:
+        messages.error(request, "Your reply was not posted: " + _in_words(e))
+        return redirect("portal:community_thread", found.pk)
+    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+
+
+def _post_of(thread, number) -> Post | None:
+    return thread.posts.filter(number=_number(str(number))).first()
+
+
+@_writes
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int, number: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    post = _post_of(found, number)
+    viewer = viewer_of(request)
+    if post is None:
+        return _page(request, "portal/not_found.html", status=404)
+    if not (viewer.staff or viewer.wrote(post)):
+        raise PermissionDenied("only its author or staff edit a post")
+    values = {"title": found.title, "body": post.body}
+    errors = {}
+    if request.method == "POST":
+        values = {"title": request.POST.get("title", found.title), "body": request.POST.get("body", "")}
+        try:
+            community.edit_post(post, viewer, body=values["body"], title=values["title"] if post.opening else None)
+        except ValidationError as e:
+            errors = e.message_dict
+        else:
+            return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+    return _page(request, "portal/community/edit.html", {
+        "thread": found, "post": post, "values": values, "errors": errors,
+        "revisions": list(post.revisions.select_related("edited_by_contact", "edited_by_user")),
+    }, status=400 if errors else 200)
+
+
+@_writes
+@require_POST
+def like(request, pk: int, number: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    post = _post_of(found, number)
+    if post is None:
+        return _page(request, "portal/not_found.html", status=404)
+    viewer = viewer_of(request)
+    if request.POST.get("undo") == "1":
+        community.unlike(post, viewer)
+    else:
+        community.like(post, viewer)
+    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+
+
+@_writes
+@require_POST
+def vote(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        if request.POST.get("undo") == "1":
+            community.unvote(found, viewer_of(request))
+        else:
+            community.vote(found, viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    return redirect("portal:community_thread", found.pk)
+
+
+@_writes
+@require_POST
+def accept(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    post = _post_of(found, request.POST.get("number")) if request.POST.get("number") else None
+    if request.POST.get("number") and post is None:
+        return _page(request, "portal/not_found.html", status=404)
+    try:
+        community.accept_answer(found, post, viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    return redirect("portal:community_thread", found.pk)
+
+
+@_writes
+@require_POST
+def idea_status(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        community.set_idea_status(found, request.POST.get("status", ""), viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    return redirect("portal:community_thread", found.pk)
+
+
+@_writes
+@require_GET
+def group(request, slug: str):
+    viewer = viewer_of(request)
+    found = community.groups_of(viewer).filter(slug=slug[:100]).first()
+    if found is None:
+        return _page(request, "portal/not_found.html", status=404)
+    return _page(request, "portal/community/group.html", {
+        "group": found, "threads": list(found.threads.select_related("author_contact", "author_user")[:100]),
+        "members": list(found.members.select_related("contact", "contact__account")),
+    })
