@@ -108,3 +108,21 @@ def test_staff_seeing_the_portal_as_a_member_cannot_post(csm_client, peter):
     csm_client.get(f"/help/view-as/{peter.pk}/")
     response = csm_client.post("/help/community/new/", {"kind": "question", "title": "As Peter", "body": "x"})
     assert response.status_code == 403 and not Thread.objects.exists()
+
+
+def test_the_new_thread_form_shows_similar_threads_and_articles_as_the_title_is_typed(member_client, peter):
+    from tenure.knowledge.services import create_article, publish_article
+
+    publish_article(create_article(title="Export a report to CSV", body="Use *Export*."))
+    member_client.post("/help/community/new/", {"kind": "question", "title": "Exporting reports as CSV files",
+                                                "body": "How?"})
+    original = Thread.objects.get()
+    partial = member_client.get("/help/community/similar/", {"title": "How do I export a report to CSV?"},
+                                HTTP_HX_REQUEST="true").content.decode()
+    assert f"/help/community/t/{original.pk}/" in partial and "Export a report to CSV" in partial
+    nothing = Client().get("/help/community/similar/", {"title": "Billing address for invoices"}).content.decode()
+    assert "Nothing like it yet" in nothing
+    # Posting anyway is allowed: a duplicate is the moderators' to merge, not the member's to be refused.
+    assert member_client.post("/help/community/new/", {"kind": "question", "title": "Export report to CSV?",
+                                                       "body": "Same"}).status_code == 302
+    assert Thread.objects.count() == 2

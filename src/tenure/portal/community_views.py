@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.community import services as community
 from tenure.community.models import IdeaStatus, Post, ThreadKind
+from tenure.community.similar import similar_threads
 from tenure.knowledge.models import Category, Tag
+from tenure.portal import deflection
 from tenure.portal.access import SAFE_METHODS, member_of, remember_next
 
 PAGE_SIZE = 30
@@ -153,8 +155,24 @@ def new_thread(request):
                 return redirect("portal:community_thread", created.pk)
     return _page(request, "portal/community/new.html", {
         "values": values, "errors": errors, "kinds": ThreadKind.choices, "categories": Category.objects.all(),
-        "groups": groups,
+        "groups": groups, **_alike(request, values["title"]),
     }, status=400 if errors else 200)
+
+
+def _alike(request, title: str) -> dict:
+    """What the community and the knowledge base already hold like ``title``: shown before a member posts."""
+    title = title.replace("\x00", "").strip()[:200]
+    if not title:
+        return {"similar": [], "articles": []}
+    return {"similar": similar_threads(title, viewer_of(request)),
+            "articles": deflection.suggested_articles(title, member_of(request))[:3]}
+
+
+@login_not_required
+@require_GET
+def similar(request):
+    """The new-thread form's htmx partial: similar threads and articles for the title typed so far."""
+    return _page(request, "portal/community/_similar.html", _alike(request, request.GET.get("title", "")))
 
 
 @_writes

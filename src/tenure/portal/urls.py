@@ -23,6 +23,7 @@ urlpatterns = [
     path("view-as/stop/", views.stop_viewing_as, name="stop_viewing_as"),
     path("community/", community.home, name="community"),
     path("community/new/", community.new_thread, name="community_new"),
+    path("community/similar/", community.similar, name="community_similar"),
     path("community/t/<int:pk>/", community.thread, name="community_thread"),
     path("community/t/<int:pk>/reply/", community.reply, name="community_reply"),
     path("community/t/<int:pk>/vote/", community.vote, name="community_vote"),
