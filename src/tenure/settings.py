@@ -212,6 +212,10 @@ TENURE_BASE_URL = env("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The customer portal's emailed sign-in links: how long one stays good (each is good for one sign-in).
 TENURE_PORTAL_LINK_MINUTES = envint("TENURE_PORTAL_LINK_MINUTES", 30)
+# Words that hold a community post for a moderator's review, comma-separated (matched as whole words, any case).
+# A new member's first community post waits for a moderator (spam rarely comes from members who posted before).
+TENURE_COMMUNITY_HOLD_FIRST_POSTS = envbool("TENURE_COMMUNITY_HOLD_FIRST_POSTS", True)
+TENURE_COMMUNITY_WORD_LIST = [w.strip() for w in env("TENURE_COMMUNITY_WORD_LIST", "").split(",") if w.strip()]
 if TENURE_PORTAL_LINK_MINUTES < 1:
     raise ImproperlyConfigured(f"TENURE_PORTAL_LINK_MINUTES={TENURE_PORTAL_LINK_MINUTES}: use 1 or more")
 

@@ -9,6 +9,11 @@ from tests.factories import make_account, make_contact
 from tests.portal.conftest import sign_in
 
 
+@pytest.fixture(autouse=True)
+def _first_posts_shown(settings):
+    settings.TENURE_COMMUNITY_HOLD_FIRST_POSTS = False  # moderation has its own page tests
+
+
 @pytest.fixture
 def hooli_member(db):
     gavin = make_contact(make_account(name="Hooli", domain="hooli.example"), name="Gavin Belson",

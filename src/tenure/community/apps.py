@@ -11,5 +11,5 @@ class CommunityConfig(AppConfig):
         from tenure.users import audit
 
         # Posts change often and keep their own revisions; the thread's moderation-relevant fields are audited.
-        audit.track(Thread, exclude=("reply_count", "vote_count", "last_activity_at"))
+        audit.track(Thread, exclude=("reply_count", "vote_count", "last_activity_at"), account="account_id")
         audit.track(WorkingGroup)

@@ -22,6 +22,12 @@ class IdeaStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class State(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by a moderator"
+
+
 class WorkingGroup(models.Model):
     """A small private group of customers' people (by invitation) with threads only its members and staff read."""
 
@@ -86,6 +92,18 @@ class Thread(Authored):
                               help_text="A working group's thread: only its members and staff read it.")
     accepted_answer = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     idea_status = models.CharField(max_length=12, choices=IdeaStatus.choices, blank=True, default="")
+    # Moderation (community.moderation): a held or hidden thread is read only by its author and the moderators.
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
+    locked = models.BooleanField(default=False, help_text="No more replies.")
+    pinned = models.BooleanField(default=False, help_text="Listed first.")
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    help_text="The original this duplicate was merged into: its address leads there.")
+    # Archived when its knowledge has gone into an article: still readable by its address, out of lists and search.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    article = models.ForeignKey("knowledge.Article", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="threads", help_text="The article written from this thread.")
+    ticket = models.ForeignKey("support.Ticket", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="threads", help_text="The support case this thread became or came from.")
     # Kept by community.services with each post and vote, so lists sort without counting.
     reply_count = models.PositiveIntegerField(default=0)
     vote_count = models.PositiveIntegerField(default=0)
@@ -117,6 +135,7 @@ class Post(Authored):
     body_html = models.TextField(editable=False, default="")
     body_text = models.TextField(editable=False, default="")
     like_count = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -170,3 +189,78 @@ class Reaction(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "post", "who"], name="community_reaction_once")]
+
+
+class Moderator(models.Model):
+    """A trusted member who moderates (staff who may write moderate anyway)."""
+
+    contact = models.OneToOneField("accounts.Contact", on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+
+class FlagKind(models.TextChoices):
+    MEMBER = "member", "Flagged by a member"
+    NEW_MEMBER = "new_member", "A new member's first post"
+    WORD_LIST = "word_list", "Matches the word list"
+    LINK_SPAM = "link_spam", "Links from a new member"
+
+
+class Review(models.Model):
+    """Why a post is in the moderators' review queue: held by a rule when it was written, or flagged by a member.
+    Resolved by a moderator's decision (approve, reject, or dismiss the flag)."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        DISMISSED = "dismissed", "Flag dismissed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=12, choices=FlagKind.choices)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    flagged_by = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "flagged_by"], condition=models.Q(resolved_at__isnull=True),
+                                    name="community_flag_once_while_open"),
+        ]
+
+
+class ModerationAction(models.Model):
+    """What a moderator did, with the reason they gave (also in the audit trail)."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        DISMISS = "dismiss", "Dismissed a flag"
+        HIDE = "hide", "Hid"
+        UNHIDE = "unhide", "Showed again"
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Unlocked"
+        PIN = "pin", "Pinned"
+        UNPIN = "unpin", "Unpinned"
+        EDIT = "edit", "Edited"
+        MOVE = "move", "Moved"
+        MERGE = "merge", "Merged"
+        ARCHIVE = "archive", "Archived"
+
+    action = models.CharField(max_length=8, choices=Action.choices)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="moderation_actions")
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    by_contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]

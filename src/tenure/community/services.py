@@ -15,12 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from tenure.community import moderation
 from tenure.community.models import (
     GroupMember,
     IdeaStatus,
     Post,
     PostRevision,
     Reaction,
+    State,
     Thread,
     ThreadKind,
     WorkingGroup,
@@ -57,6 +59,13 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
+def _may_post_now(viewer: Viewer, at: dt.datetime) -> None:
+    if viewer.contact is not None:
+        wait = moderation.posting_wait(viewer.contact, at)
+        if wait:
+            raise moderation.PostingTooFast(wait)
+
+
 # ---- reading -------------------------------------------------------------------------------------------------
 
 def _group_ids(viewer: Viewer) -> list[int]:
@@ -66,11 +75,23 @@ def _group_ids(viewer: Viewer) -> list[int]:
 
 
 def readable_threads(viewer: Viewer) -> QuerySet[Thread]:
-    """The threads ``viewer`` may read: every public thread, and a working group's only for its members and staff."""
-    threads = Thread.objects.all()
-    if viewer.staff:
-        return threads
-    return threads.filter(Q(group__isnull=True) | Q(group_id__in=_group_ids(viewer)))
+    """The threads ``viewer`` may read: every public thread, and a working group's only for its members and staff;
+    a held or hidden one only for its author and the moderators; a merged one for nobody (its address leads to the
+    original)."""
+    threads = Thread.objects.filter(merged_into__isnull=True)
+    if not viewer.staff:
+        threads = threads.filter(Q(group__isnull=True) | Q(group_id__in=_group_ids(viewer)))
+    if not moderation.is_moderator(viewer):
+        shown = Q(state=State.PUBLISHED)
+        if viewer.contact is not None:
+            shown |= Q(author_contact=viewer.contact)
+        threads = threads.filter(shown)
+    return threads
+
+
+def listed_threads(viewer: Viewer) -> QuerySet[Thread]:
+    """What the community's lists and searches show: readable, not archived, not a working group's."""
+    return readable_threads(viewer).filter(archived_at__isnull=True, group__isnull=True)
 
 
 def readable_thread(pk, viewer: Viewer) -> Thread | None:
@@ -79,8 +100,21 @@ def readable_thread(pk, viewer: Viewer) -> Thread | None:
                                                    "account").filter(pk=pk).first()
 
 
-def posts_of(thread: Thread) -> list[Post]:
-    return list(thread.posts.select_related("author_contact", "author_user").order_by("number"))
+def merged_into(pk, viewer: Viewer) -> Thread | None:
+    """The original a merged thread now lives in, if ``viewer`` may read it."""
+    target = Thread.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+    return readable_thread(target, viewer) if target else None
+
+
+def posts_of(thread: Thread, viewer: Viewer = ANONYMOUS) -> list[Post]:
+    """The thread's posts ``viewer`` may read: published ones, their own held ones, and all for moderators."""
+    posts = thread.posts.select_related("author_contact", "author_user", "account").order_by("number")
+    if not moderation.is_moderator(viewer):
+        shown = Q(state=State.PUBLISHED)
+        if viewer.contact is not None:
+            shown |= Q(author_contact=viewer.contact) & ~Q(state=State.HIDDEN)
+        posts = posts.filter(shown)
+    return list(posts)
 
 
 def reacted(viewer: Viewer, posts, kind: str = Reaction.Kind.LIKE) -> set[int]:
@@ -125,6 +159,8 @@ def _may_write_in(thread: Thread, viewer: Viewer) -> None:
     _writer(viewer)
     if thread.group_id and not viewer.staff and thread.group_id not in _group_ids(viewer):
         raise PermissionDenied("only the working group's members write in its threads")
+    if thread.merged_into_id:
+        raise PermissionDenied("the thread was merged into another: write there")
 
 
 def _set_body(post: Post, body: str) -> None:
@@ -152,29 +188,40 @@ def start_thread(viewer: Viewer, *, title: str, body: str, kind: str = ThreadKin
     if group is not None and not viewer.staff and group.pk not in _group_ids(viewer):
         raise PermissionDenied("only the working group's members start its threads")
     at = at or timezone.now()
-    thread = Thread.objects.create(kind=kind, title=title, category=category, group=group, created_at=at,
+    _may_post_now(viewer, at)
+    held = moderation.reasons_to_hold(viewer, f"{title}\n{body}")
+    state = State.HELD if held else State.PUBLISHED
+    thread = Thread.objects.create(kind=kind, title=title, category=category, group=group, created_at=at, state=state,
                                    last_activity_at=at, idea_status=IdeaStatus.NEW if kind == ThreadKind.IDEA else "",
                                    **_authored(viewer))
     if tags:
         thread.tags.set(tags)
-    post = Post(thread=thread, number=1, created_at=at, **_authored(viewer))
+    post = Post(thread=thread, number=1, created_at=at, state=state, **_authored(viewer))
     _set_body(post, body)
     post.save()
+    moderation.hold(post, held)
     return thread
 
 
 @transaction.atomic
 def reply(thread: Thread, viewer: Viewer, *, body: str, at: dt.datetime | None = None) -> Post:
     _may_write_in(thread, viewer)
+    if thread.locked and not moderation.is_moderator(viewer):
+        raise PermissionDenied("the thread is locked: no more replies")
     body = _clean_text("body", body, BODY_MAX)
     at = at or timezone.now()
+    _may_post_now(viewer, at)
     # The thread's row is locked while its next number is taken: two replies at once get 2 and 3, never 2 twice.
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     number = (locked.posts.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    post = Post(thread=locked, number=number, created_at=at, **_authored(viewer))
+    held = moderation.reasons_to_hold(viewer, body)
+    post = Post(thread=locked, number=number, created_at=at, state=State.HELD if held else State.PUBLISHED,
+                **_authored(viewer))
     _set_body(post, body)
     post.save()
-    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=at)
+    moderation.hold(post, held)
+    if not held:  # a held reply counts once a moderator approves it
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=at)
     thread.refresh_from_db(fields=["reply_count", "last_activity_at"])
     return post
 
@@ -184,8 +231,9 @@ def edit_post(post: Post, viewer: Viewer, *, body: str, title: str | None = None
               at: dt.datetime | None = None) -> Post:
     """A new body (and, for the opening post, a new title) by its author or staff; the old one is kept."""
     _writer(viewer)
-    if not (viewer.staff or viewer.wrote(post)):
-        raise PermissionDenied("only its author or staff edit a post")
+    by_moderator = not viewer.wrote(post)
+    if by_moderator and not moderation.is_moderator(viewer):
+        raise PermissionDenied("only its author or a moderator edits a post")
     body = _clean_text("body", body, BODY_MAX)
     thread = post.thread
     new_title = _clean_text("title", title, TITLE_MAX) if title is not None and post.opening else thread.title
@@ -202,6 +250,9 @@ def edit_post(post: Post, viewer: Viewer, *, body: str, title: str | None = None
     if new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title"])
+    if by_moderator:
+        moderation.record(moderation.ModerationAction.Action.EDIT, thread, viewer, post=post,
+                          reason=f"revision {number} kept")
     return post
 
 

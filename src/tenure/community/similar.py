@@ -52,12 +52,14 @@ def candidate_ids(words: list[str], limit: int = CANDIDATES) -> list[int]:
 
 def similar_threads(title: str, viewer: Viewer, *, limit: int = SHOWN, threshold: float = THRESHOLD,
                     exclude: int | None = None) -> list[Similar]:
-    """The threads ``viewer`` may read that look most like a thread titled ``title``, most alike first."""
+    """The threads ``viewer`` may read (their working groups' too, not archived ones) that look most like a thread
+    titled ``title``, most alike first."""
     ids = candidate_ids(_query_words(title))
     if not ids:
         return []
     wanted = profile(title)
-    threads = readable_threads(viewer).filter(pk__in=ids).exclude(pk=exclude).select_related("category")
+    threads = (readable_threads(viewer).filter(pk__in=ids, archived_at__isnull=True).exclude(pk=exclude)
+               .select_related("category"))
     scored = [Similar(t, round(cosine(wanted, profile(t.title)), 3)) for t in threads]
     scored = [s for s in scored if s.score >= threshold]
     scored.sort(key=lambda s: (-s.score, -s.thread.pk))

@@ -4,6 +4,8 @@ Who is looking: a signed-in member writes as themselves; a staff user signed in 
 as a member) reads everything and writes with a staff badge; a staff user seeing it as a member reads what that
 member reads, and writes nothing; an anonymous visitor reads the public threads."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tenure.community import moderation
 from tenure.community import services as community
 from tenure.community.models import IdeaStatus, Post, ThreadKind
 from tenure.community.similar import similar_threads
@@ -62,6 +65,10 @@ def _writes(view):
             return redirect("portal:sign_in")
         try:
             return view(request, *args, **kwargs)
+        except moderation.PostingTooFast as refused:
+            response = _page(request, "portal/refused.html", {"reason": str(refused)}, status=429)
+            response["Retry-After"] = str(refused.seconds)
+            return response
         except PermissionDenied as refused:
             return _page(request, "portal/refused.html", {"reason": str(refused)}, status=403)
 
@@ -71,8 +78,13 @@ def _writes(view):
 
 
 def _thread_or_404(request, pk):
-    thread = community.readable_thread(_number(str(pk)), viewer_of(request))
+    """The thread at ``pk`` as the visitor may read it; a merged thread's address leads to its original."""
+    viewer = viewer_of(request)
+    thread = community.readable_thread(_number(str(pk)), viewer)
     if thread is None:
+        original = community.merged_into(_number(str(pk)), viewer)
+        if original is not None and request.method in SAFE_METHODS:
+            return None, redirect("portal:community_thread", original.pk)
         return None, _page(request, "portal/not_found.html", status=404)
     return thread, None
 
@@ -82,8 +94,7 @@ def _thread_or_404(request, pk):
 def home(request):
     """Threads the visitor may read, newest activity first; by kind, category, tag, solved or not."""
     viewer = viewer_of(request)
-    threads = (community.readable_threads(viewer).filter(group__isnull=True)
-               .select_related("category", "author_contact", "author_user"))
+    threads = community.listed_threads(viewer).select_related("category", "author_contact", "author_user")
     kind = request.GET.get("kind", "")
     if kind in ThreadKind.values:
         threads = threads.filter(kind=kind)
@@ -96,12 +107,13 @@ def home(request):
     if request.GET.get("unanswered") == "1":
         threads = threads.filter(kind=ThreadKind.QUESTION, reply_count=0)
     sort = request.GET.get("sort", "latest")
-    threads = threads.order_by(*SORTS.get(sort, SORTS["latest"]))
+    threads = threads.order_by("-pinned", *SORTS.get(sort, SORTS["latest"]))
     page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "portal/community/home.html", {
         "page": page, "kinds": ThreadKind.choices, "kind": kind, "categories": Category.objects.all(),
         "category": category, "tag": tag, "sort": sort if sort in SORTS else "latest",
         "groups": community.groups_of(viewer) if viewer.signed_in else [],
+        "moderating": moderation.is_moderator(viewer),
     })
 
 
@@ -112,9 +124,12 @@ def thread(request, pk: int):
     if missing:
         return missing
     viewer = viewer_of(request)
-    posts = community.posts_of(found)
+    posts = community.posts_of(found, viewer)
+    moderating = moderation.is_moderator(viewer)
     return _page(request, "portal/community/thread.html", {
-        "thread": found, "opening": posts[0] if posts else None, "replies": posts[1:],
+        "moderating": moderating, "categories": Category.objects.all() if moderating else [],
+        "thread": found, "opening": posts[0] if posts and posts[0].opening else None,
+        "replies": [p for p in posts if not p.opening],
         "liked": community.reacted(viewer, posts), "voted": bool(community.reacted(viewer, posts[:1], "vote")),
         "tags": list(found.tags.all()), "may_accept": viewer.staff or viewer.wrote(found),
         "idea_statuses": IdeaStatus.choices,
@@ -203,8 +218,8 @@ def edit(request, pk: int, number: int):
     viewer = viewer_of(request)
     if post is None:
         return _page(request, "portal/not_found.html", status=404)
-    if not (viewer.staff or viewer.wrote(post)):
-        raise PermissionDenied("only its author or staff edit a post")
+    if not (viewer.wrote(post) or moderation.is_moderator(viewer)):
+        raise PermissionDenied("only its author or a moderator edits a post")
     values = {"title": found.title, "body": post.body}
     errors = {}
     if request.method == "POST":
@@ -294,3 +309,97 @@ def group(request, slug: str):
         "group": found, "threads": list(found.threads.select_related("author_contact", "author_user")[:100]),
         "members": list(found.members.select_related("contact", "contact__account")),
     })
+
+
+# ---- moderation ------------------------------------------------------------------------------------------------
+
+def _moderates(view):
+    """A moderator's page or action (staff who may write, or a trusted member); others are refused with why."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not moderation.is_moderator(viewer_of(request)):
+            raise PermissionDenied("only moderators do this")
+        return view(request, *args, **kwargs)
+
+    return _writes(wrapped)
+
+
+@_moderates
+@require_GET
+def review_queue(request):
+    return _page(request, "portal/community/moderation.html", {"queue": moderation.review_queue()})
+
+
+POST_ACTIONS = {"approve": moderation.approve, "reject": moderation.reject, "dismiss": moderation.dismiss,
+                "hide": moderation.hide, "unhide": moderation.unhide}
+THREAD_ACTIONS = {"lock": moderation.lock, "unlock": moderation.unlock, "pin": moderation.pin,
+                  "unpin": moderation.unpin, "archive": moderation.archive}
+
+
+def _back(request, thread):
+    if request.POST.get("next") == "queue":
+        return redirect("portal:community_moderation")
+    return redirect("portal:community_thread", (thread.merged_into_id or thread.pk))
+
+
+@_moderates
+@require_POST
+def moderate_post(request, pk: int, number: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    post = _post_of(found, number)
+    act = POST_ACTIONS.get(request.POST.get("action", ""))
+    if post is None or act is None:
+        return _page(request, "portal/not_found.html", status=404)
+    try:
+        act(post, viewer_of(request), request.POST.get("reason", "")[:500])
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    return _back(request, found)
+
+
+@_moderates
+@require_POST
+def moderate_thread(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    viewer, action, reason = viewer_of(request), request.POST.get("action", ""), request.POST.get("reason", "")[:500]
+    try:
+        if action in THREAD_ACTIONS:
+            THREAD_ACTIONS[action](found, viewer, reason)
+        elif action == "move":
+            category = Category.objects.filter(pk=_number(request.POST.get("category"))).first()
+            moderation.move(found, category, viewer, reason)
+        elif action == "merge":
+            original = community.readable_thread(_number(request.POST.get("original")), viewer)
+            if original is None:
+                raise ValidationError({"original": "is not a thread number you can read"})
+            moderation.merge(found, original, viewer, reason)
+            messages.success(request, f"Merged into “{original.title}”; its author was told.")
+            return redirect("portal:community_thread", original.pk)
+        else:
+            return _page(request, "portal/not_found.html", status=404)
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    return _back(request, found)
+
+
+@_writes
+@require_POST
+def flag(request, pk: int, number: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    post = _post_of(found, number)
+    if post is None:
+        return _page(request, "portal/not_found.html", status=404)
+    try:
+        moderation.flag(post, viewer_of(request), request.POST.get("reason", "")[:500])
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    else:
+        messages.success(request, "Thank you: a moderator will look at it.")
+    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")

@@ -31,6 +31,10 @@ urlpatterns = [
     path("community/t/<int:pk>/status/", community.idea_status, name="community_idea_status"),
     path("community/t/<int:pk>/<int:number>/edit/", community.edit, name="community_edit"),
     path("community/t/<int:pk>/<int:number>/like/", community.like, name="community_like"),
+    path("community/t/<int:pk>/moderate/", community.moderate_thread, name="community_moderate_thread"),
+    path("community/t/<int:pk>/<int:number>/moderate/", community.moderate_post, name="community_moderate_post"),
+    path("community/t/<int:pk>/<int:number>/flag/", community.flag, name="community_flag"),
+    path("community/moderation/", community.review_queue, name="community_moderation"),
     path("community/groups/<str:slug>/", community.group, name="community_group"),
     path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
 ]

@@ -117,7 +117,8 @@ def _shown(model, name: str, raw_value):
 
 
 def _account_of(model, instance):
-    attr = _TRACKED[model].account
+    tracked = _TRACKED.get(model)  # a bulk service may record a change to a model no signal tracks
+    attr = tracked.account if tracked else None
     return getattr(instance, attr, None) if attr else None
 
 
