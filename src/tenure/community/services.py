@@ -96,8 +96,9 @@ def listed_threads(viewer: Viewer) -> QuerySet[Thread]:
 
 def readable_thread(pk, viewer: Viewer) -> Thread | None:
     """The thread if ``viewer`` may read it, else None (a private thread's existence is not told)."""
-    return readable_threads(viewer).select_related("category", "group", "author_contact", "author_user",
-                                                   "account").filter(pk=pk).first()
+    return readable_threads(viewer).select_related(
+        "category", "group", "author_contact", "author_user", "account", "article", "ticket", "ticket__account",
+        "accepted_answer").filter(pk=pk).first()
 
 
 def merged_into(pk, viewer: Viewer) -> Thread | None:

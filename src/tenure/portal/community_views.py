@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tenure.community import moderation
+from tenure.community import handoffs, moderation
 from tenure.community import services as community
 from tenure.community.models import IdeaStatus, Post, ThreadKind
 from tenure.community.similar import similar_threads
@@ -402,4 +402,50 @@ def flag(request, pk: int, number: int):
         messages.error(request, _in_words(e))
     else:
         messages.success(request, "Thank you: a moderator will look at it.")
+    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+
+
+# ---- where a thread goes next: an article, a support case --------------------------------------------------------
+
+@_moderates
+@require_POST
+def to_article(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        article = handoffs.draft_article(found, viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+        return redirect("portal:community_thread", found.pk)
+    messages.success(request, "A draft article was written from the thread: polish it, then publish it.")
+    return redirect("knowledge:edit", article.pk)
+
+
+@_writes
+@require_POST
+def to_ticket(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        ticket = handoffs.open_ticket(found, viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    else:
+        messages.success(request, f"Support case {ticket.pk} opened on {ticket.account}; the author was told.")
+    return redirect("portal:community_thread", found.pk)
+
+
+@_writes
+@require_POST
+def resolution(request, pk: int):
+    found, missing = _thread_or_404(request, pk)
+    if missing:
+        return missing
+    try:
+        post = handoffs.post_resolution(found, viewer_of(request), request.POST.get("body", ""))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+        return redirect("portal:community_thread", found.pk)
     return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
