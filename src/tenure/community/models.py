@@ -90,7 +90,9 @@ class Thread(Authored):
     tags = models.ManyToManyField("knowledge.Tag", blank=True, related_name="threads")
     group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="threads",
                               help_text="A working group's thread: only its members and staff read it.")
-    accepted_answer = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    accepted_answer = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="answer_of")
+    accepted_at = models.DateTimeField(null=True, blank=True)
     idea_status = models.CharField(max_length=12, choices=IdeaStatus.choices, blank=True, default="")
     # Moderation (community.moderation): a held or hidden thread is read only by its author and the moderators.
     state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)

@@ -28,6 +28,7 @@ from tenure.community.models import (
     State,
     Thread,
 )
+from tenure.integrations import webhooks
 from tenure.users import audit
 
 NEW_MEMBER_POSTS = 3  # a member with fewer published posts than this is new
@@ -121,10 +122,15 @@ def flag(post: Post, viewer, reason: str) -> Review:
         raise ValidationError({"reason": "say what is wrong with the post"})
     try:
         with transaction.atomic():
-            return Review.objects.create(post=post, kind=FlagKind.MEMBER, reason=reason, flagged_by=viewer.contact,
-                                         created_at=timezone.now())
+            review = Review.objects.create(post=post, kind=FlagKind.MEMBER, reason=reason, flagged_by=viewer.contact,
+                                           created_at=timezone.now())
     except IntegrityError:
         return Review.objects.get(post=post, flagged_by=viewer.contact, resolved_at__isnull=True)
+    from tenure.community.services import event_payload
+
+    webhooks.emit("community.post_flagged", {**event_payload(post.thread, f"Post flagged: {reason[:100]}"),
+                                             "post_id": post.pk, "reason": reason})
+    return review
 
 
 def review_queue():
@@ -274,8 +280,10 @@ def merge(duplicate: Thread, original: Thread, viewer, reason: str = "") -> Thre
     Thread.objects.filter(pk=original.pk).update(last_activity_at=newest)
     recount(original.pk)
     if duplicate.accepted_answer_id and not original.accepted_answer_id and original.kind == duplicate.kind:
-        Thread.objects.filter(pk=original.pk).update(accepted_answer_id=duplicate.accepted_answer_id)
-    Thread.objects.filter(pk=duplicate.pk).update(merged_into=original, accepted_answer=None, reply_count=0,
+        Thread.objects.filter(pk=original.pk).update(accepted_answer_id=duplicate.accepted_answer_id,
+                                                     accepted_at=duplicate.accepted_at)
+    Thread.objects.filter(pk=duplicate.pk).update(merged_into=original, accepted_answer=None, accepted_at=None,
+                                                  reply_count=0,
                                                   state=State.HIDDEN)
     duplicate.merged_into = original
     record(ModerationAction.Action.MERGE, duplicate, viewer, reason=reason,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from tenure.community import moderation
@@ -27,6 +29,7 @@ from tenure.community.models import (
     ThreadKind,
     WorkingGroup,
 )
+from tenure.integrations import webhooks
 from tenure.knowledge.markdown import plain_text, render
 
 TITLE_MAX = 200
@@ -134,6 +137,13 @@ def groups_of(viewer: Viewer) -> QuerySet[WorkingGroup]:
 
 # ---- writing -------------------------------------------------------------------------------------------------
 
+def event_payload(thread: Thread, summary: str) -> dict:
+    """What a webhook says about a thread (community.thread_created, .answer_accepted, .post_flagged)."""
+    return {"summary": summary, "thread_id": thread.pk, "kind": thread.kind, "title": thread.title,
+            "state": thread.state, "account_id": thread.account_id, "contact_id": thread.author_contact_id,
+            "url": settings.TENURE_BASE_URL + reverse("portal:community_thread", args=[thread.pk])}
+
+
 def _clean_text(name: str, value: str, limit: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if "\x00" in value:  # PostgreSQL cannot store it; refused on SQLite too
@@ -201,6 +211,8 @@ def start_thread(viewer: Viewer, *, title: str, body: str, kind: str = ThreadKin
     _set_body(post, body)
     post.save()
     moderation.hold(post, held)
+    webhooks.emit("community.thread_created", event_payload(thread, f"New {thread.get_kind_display().lower()} "
+                                                                    f"by {thread.author_name}: {thread.title}"))
     return thread
 
 
@@ -318,7 +330,12 @@ def accept_answer(thread: Thread, post: Post | None, viewer: Viewer) -> Thread:
     if post is not None and (post.thread_id != thread.pk or post.opening):
         raise ValidationError({"post": "is not a reply in this thread"})
     thread.accepted_answer = post
-    thread.save(update_fields=["accepted_answer"])
+    thread.accepted_at = timezone.now() if post is not None else None
+    thread.save(update_fields=["accepted_answer", "accepted_at"])
+    if post is not None:
+        webhooks.emit("community.answer_accepted", {
+            **event_payload(thread, f"Answer by {post.author_name} accepted: {thread.title}"), "post_id": post.pk,
+            "answer_account_id": post.account_id, "answer_contact_id": post.author_contact_id})
     return thread
 
 

@@ -112,9 +112,9 @@ class TicketFact:
 
 @dataclass
 class TextRecord:
-    """Words the customer or the CSM wrote (ticket or touch) within the text window."""
+    """Words the customer or the CSM wrote (ticket, touch or community post) within the text window."""
 
-    model: str  # "support.ticket" or "engagement.touch"
+    model: str  # "support.ticket", "engagement.touch" or "community.post"
     id: int
     on: dt.date
     label: str
@@ -165,6 +165,36 @@ class KnowledgeFact:
         return self.helpful / votes if votes else None
 
 
+@dataclass
+class QuestionFact:
+    """A question someone at the account asked in the community that nobody else has answered yet."""
+
+    id: int  # the thread
+    title: str
+    asked_at: dt.datetime
+    hours_waiting: int  # by the end of the facts' day
+
+
+@dataclass
+class CommunityFact:
+    """The account's people in the customer community over the usage window (published posts only)."""
+
+    threads: int = 0  # threads they started
+    replies: int = 0  # replies they wrote
+    answers_accepted: int = 0  # their replies accepted as the answer to a question
+    replies_received: int = 0  # replies others wrote in their threads
+    likes_received: int = 0  # likes of their posts, whenever given
+    people: int = 0  # distinct contacts who posted
+    last_on: dt.date | None = None  # their last post, within the activity look-back
+    by_day: dict[dt.date, int] = field(default_factory=dict)  # their posts per day of the window
+    by_contact: dict[int, int] = field(default_factory=dict)  # their posts per contact
+    unanswered: list[QuestionFact] = field(default_factory=list)  # open questions nobody else answered, oldest first
+
+    @property
+    def posts(self) -> int:
+        return self.threads + self.replies
+
+
 # ---- the whole account ------------------------------------------------------------------------------------
 
 
@@ -213,6 +243,8 @@ class AccountFacts:
     overdue_milestones: list[MilestoneFact] = field(default_factory=list)
     # knowledge
     knowledge: KnowledgeFact = field(default_factory=KnowledgeFact)
+    # community
+    community: CommunityFact = field(default_factory=CommunityFact)
 
     # ---- derived: defined here once --------------------------------------------------------------------
 
@@ -301,6 +333,13 @@ class AccountFacts:
         used the help centre within the activity look-back (unknown, not zero: many customers never will)."""
         return self.knowledge.actions if self.knowledge.last_on is not None else None
 
+    @property
+    def community_engagement(self) -> int | None:
+        """Community posts by the account's people plus replies they received in the usage window; None for an
+        account whose people never posted within the activity look-back (unknown, not zero)."""
+        c = self.community
+        return c.posts + c.replies_received if c.last_on is not None else None
+
 
 GLOSSARY: dict[str, str] = {
     "stage": "The account's lifecycle stage today (onboarding, adopting, mature, renewing, at risk, churned).",
@@ -342,6 +381,11 @@ GLOSSARY: dict[str, str] = {
     "knowledge": "The account's people in the help centre in the usage window: article views, searches, helpful and "
                  "unhelpful votes, deflections (answered before a ticket), distinct people, per day and per person, "
                  "and the last day of any (within the activity look-back).",
+    "community": "The account's people in the customer community in the usage window: threads started, replies, "
+                 "answers accepted, replies received, likes received, distinct people, per day and per person; the "
+                 "last post (within the activity look-back); and their questions nobody else has answered yet.",
+    "community_engagement": "Community posts plus replies received in the usage window; unknown for an account "
+                            "whose people never posted within the activity look-back.",
     "knowledge_engagement": "Help-centre actions in the usage window; unknown for an account whose people never used "
                             "the help centre within the activity look-back.",
 }

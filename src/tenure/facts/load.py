@@ -7,12 +7,13 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.billing.models import live_q as live_subscription_q  # noqa: F401  (the pages' filter)
+from tenure.community.models import Post, Reaction, State, Thread, ThreadKind
 from tenure.engagement.models import Milestone as MilestoneRow
 from tenure.engagement.models import (
     MilestoneStatus,
@@ -63,7 +64,7 @@ def among(ids, field: str = "account_id") -> Q:
 
 # The groups of facts, each read by a fixed number of queries (listed with each reader below).
 PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding",
-         "knowledge")
+         "knowledge", "community")
 
 
 def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
@@ -279,6 +280,12 @@ def _texts(ids, as_of, w, facts) -> None:
     ):
         label = summary if len(summary) <= 80 else summary[:77] + "…"
         facts[account_id].texts.append(a.TextRecord("engagement.touch", pk, day_of(occurred), label, summary))
+    for pk, account_id, title, text, created in (  # what the account's people wrote in the community
+        Post.objects.filter(among(ids), author_contact__isnull=False, state=State.PUBLISHED, created_at__gte=since,
+                            created_at__lt=end)
+        .order_by("created_at", "pk").values_list("pk", "account_id", "thread__title", "body_text", "created_at")
+    ):
+        facts[account_id].texts.append(a.TextRecord("community.post", pk, day_of(created), title, text))
 
 
 # ---- sentiment and NPS: 3 queries -------------------------------------------------------------------------
@@ -372,6 +379,65 @@ def _knowledge(ids, as_of, w, facts) -> None:
         facts[account_id].knowledge.people = len(who)
 
 
+# ---- community: 5 queries -------------------------------------------------------------------------------
+
+
+def _community(ids, as_of, w, facts) -> None:
+    day_of = local_days()
+    end = day_start(as_of + DAY)
+    start = day_start(as_of - _days(w.usage - 1))
+    published = Q(state=State.PUBLISHED, thread__state=State.PUBLISHED, thread__merged_into__isnull=True)
+    for account_id, last in (
+        Post.objects.filter(published, among(ids), author_contact__isnull=False,
+                            created_at__gte=day_start(as_of - _days(w.activity - 1)), created_at__lt=end)
+        .values("account_id").annotate(last=Max("created_at")).values_list("account_id", "last")
+    ):
+        facts[account_id].community.last_on = day_of(last)
+    people: dict[int, set[int]] = defaultdict(set)
+    for account_id, contact_id, number, created, thread_account, thread_author in (
+        Post.objects.filter(published, Q(among(ids)) | Q(among(ids, "thread__account_id")),
+                            created_at__gte=start, created_at__lt=end)
+        .values_list("account_id", "author_contact_id", "number", "created_at", "thread__account_id",
+                     "thread__author_contact_id").order_by()
+    ):
+        if account_id in facts and contact_id is not None:
+            c = facts[account_id].community
+            if number == 1:
+                c.threads += 1
+            else:
+                c.replies += 1
+            day = day_of(created)
+            c.by_day[day] = c.by_day.get(day, 0) + 1
+            c.by_contact[contact_id] = c.by_contact.get(contact_id, 0) + 1
+            people[account_id].add(contact_id)
+        if number > 1 and thread_account in facts and (contact_id is None or contact_id != thread_author):
+            facts[thread_account].community.replies_received += 1
+    for account_id, who in people.items():
+        facts[account_id].community.people = len(who)
+    for account_id, n in (  # answers accepted within the window, whenever written
+        Thread.objects.filter(among(ids, "accepted_answer__account_id"), accepted_answer__author_contact__isnull=False,
+                              accepted_at__gte=start, accepted_at__lt=end)
+        .values("accepted_answer__account_id").annotate(n=Count("pk")).values_list("accepted_answer__account_id", "n")
+    ):
+        facts[account_id].community.answers_accepted = n
+    for account_id, n in (
+        Reaction.objects.filter(among(ids, "post__account_id"), kind=Reaction.Kind.LIKE, created_at__lt=end,
+                                post__author_contact__isnull=False)
+        .values("post__account_id").annotate(n=Count("pk")).values_list("post__account_id", "n")
+    ):
+        facts[account_id].community.likes_received = n
+    answered = Post.objects.filter(thread=OuterRef("pk"), number__gt=1, state=State.PUBLISHED, created_at__lt=end
+                                   ).exclude(author_contact=OuterRef("author_contact"))
+    for pk, account_id, title, asked in (
+        Thread.objects.filter(among(ids), kind=ThreadKind.QUESTION, state=State.PUBLISHED, merged_into__isnull=True,
+                              archived_at__isnull=True, author_contact__isnull=False, created_at__lt=end)
+        .filter(Q(accepted_at__isnull=True) | Q(accepted_at__gte=end), ~Exists(answered))
+        .order_by("created_at", "pk").values_list("pk", "account_id", "title", "created_at")
+    ):
+        facts[account_id].community.unanswered.append(
+            a.QuestionFact(pk, title, asked, int((end - asked).total_seconds() // 3600)))
+
+
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
             "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding,
-            "knowledge": _knowledge}
+            "knowledge": _knowledge, "community": _community}

@@ -47,6 +47,10 @@ CATALOG: dict[str, Measure] = {m.key: m for m in (
             "Article views, searches, votes and deflections in the help centre by the account's people in the last "
             "30 days. Unknown for an account whose people never used the help centre in the past year: its weight "
             "is then shared by the other measures."),
+    Measure("community_engagement", "Community engagement", "posts",
+            "Community threads and replies by the account's people, plus replies they received, in the last 30 days. "
+            "Unknown for an account whose people never posted in the community in the past year: its weight is "
+            "then shared by the other measures."),
     Measure("renewal_proximity", "Renewal proximity", "days",
             "Days to the next renewal. Not scored alone: near a renewal, a score below green is pulled further "
             "down, by up to the weight in points.", modifier=True),
@@ -74,6 +78,7 @@ DEFAULT_DEFINITION = {
         {"key": "sponsor_engagement", "weight": 20,
          "mapping": _bands([(30, 100), (60, 75), (90, 45), (180, 15)], 0)},
         {"key": "knowledge_engagement", "weight": 5, "mapping": _linear(0, 20)},
+        {"key": "community_engagement", "weight": 5, "mapping": _linear(0, 10)},
         {"key": "renewal_proximity", "weight": 15, "mapping": _linear(180, 30)},
     ],
 }
@@ -108,5 +113,6 @@ def raw_values_of(f: AccountFacts) -> dict[str, float | None]:
         "sponsor_engagement": float(min((f.as_of - touched).days, SENTIMENT_LOOKBACK)) if touched
         else float(SENTIMENT_LOOKBACK) if f.has_key_person else None,
         "knowledge_engagement": float(f.knowledge_engagement) if f.knowledge_engagement is not None else None,
+        "community_engagement": float(f.community_engagement) if f.community_engagement is not None else None,
         "renewal_proximity": float(f.days_to_renewal) if f.days_to_renewal is not None else None,
     }

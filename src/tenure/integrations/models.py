@@ -15,6 +15,9 @@ EVENT_LABELS = {
     "survey.answered": "Survey answered",
     "renewal.closed": "Renewal closed",
     "opportunity.closed": "Opportunity closed",
+    "community.thread_created": "Community thread started",
+    "community.answer_accepted": "Community answer accepted",
+    "community.post_flagged": "Community post flagged",
     "test": "Test",
 }
 

@@ -136,6 +136,17 @@ def thread(request, pk: int):
     })
 
 
+@login_not_required
+@require_GET
+def post(request, pk: int):
+    """A post by its id (a signal's evidence links one): its place in its thread."""
+    found = Post.objects.filter(pk=_number(str(pk))).values_list("thread_id", "number").first()
+    thread = community.readable_thread(found[0], viewer_of(request)) if found else None
+    if thread is None:
+        return _page(request, "portal/not_found.html", status=404)
+    return redirect(reverse("portal:community_thread", args=[thread.pk]) + f"#post-{found[1]}")
+
+
 def _form_values(request) -> dict:
     return {
         "kind": request.POST.get("kind", ThreadKind.QUESTION),

@@ -58,6 +58,8 @@ class Thresholds:
     expansion_utilization_pct: int = 90
     milestone_overdue_days: int = 7
     detractor_days: int = 90
+    community_unanswered_hours: int = 48
+    community_segments: tuple[str, ...] = ("Enterprise",)
     # the same lists a new RiskSettings row starts with (a test keeps every default equal to the model's)
     competitor_names: tuple[str, ...] = tuple(DEFAULT_COMPETITORS.splitlines())
     churn_phrases: tuple[str, ...] = tuple(DEFAULT_CHURN_PHRASES.splitlines())
@@ -74,8 +76,9 @@ class Thresholds:
         values = {}
         for f in fields(cls):
             value = getattr(obj, f.name)
-            if f.name in ("competitor_names", "churn_phrases"):
-                value = tuple(line.strip() for line in (value or "").splitlines() if line.strip())
+            if f.name in ("competitor_names", "churn_phrases", "community_segments"):
+                lines = (value or "").splitlines() if isinstance(value, str) else value
+                value = tuple(line.strip() for line in lines if line.strip())
             values[f.name] = value
         return cls(**values)
 
@@ -240,6 +243,26 @@ def detractor(f: AccountFacts, t: Thresholds) -> list[Candidate]:
             records=[{"model": "surveys.surveyresponse", "id": a.id, "label": f"NPS {a.score} from {a.who}"}],
         ))
     return out
+
+def community_unanswered(f: AccountFacts, t: Thresholds) -> list[Candidate]:
+    """A question someone at a watched account asked in the community waits for an answer: nobody replied."""
+    watched = {s.strip().lower() for s in t.community_segments if s.strip()}
+    if watched and (f.segment or "").strip().lower() not in watched:
+        return []
+    waiting = [q for q in f.community.unanswered if q.hours_waiting >= t.community_unanswered_hours]
+    if not waiting:
+        return []
+    oldest = waiting[0]
+    more = f" and {len(waiting) - 1} more" if len(waiting) > 1 else ""
+    return [Candidate(
+        SignalKind.COMMUNITY_UNANSWERED,
+        f"Community question unanswered for {oldest.hours_waiting} hours: “{oldest.title[:100]}”{more}",
+        Severity.HIGH if oldest.hours_waiting >= 2 * t.community_unanswered_hours else Severity.MEDIUM,
+        numbers={"questions": len(waiting), "hours_waiting": oldest.hours_waiting,
+                 "threshold_hours": t.community_unanswered_hours},
+        records=[{"model": "community.thread", "id": q.id, "label": q.title[:100]} for q in waiting[:10]],
+    )]
+
 
 def contact_left(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """A sponsor or champion left and nobody active holds the role (a named successor resolves it)."""
@@ -480,7 +503,7 @@ def weigh_by_health(c: Candidate, band: str) -> Candidate:
 
 DETECTORS = (
     active_users_drop, logins_plateau, low_utilization, key_feature_abandoned, onboarding_stalled,
-    contact_left, contact_not_touched, no_touch, tickets_unresolved,
+    contact_left, contact_not_touched, no_touch, tickets_unresolved, community_unanswered,
     seats_reduced, downgrade, payment_failed,
     renewal_due, expansion_ready, milestone_overdue, detractor,
 )

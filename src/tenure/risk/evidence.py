@@ -55,6 +55,9 @@ FIGURES: dict[str, tuple[str, str]] = {
     "utilization_pct": ("Seat utilization", "pct"),
     "utilization_threshold_pct": ("Utilization threshold", "pct"),
     "window_days": ("Window (days)", "days"),
+    "hours_waiting": ("Waiting (hours)", "count"),
+    "threshold_hours": ("Threshold (hours)", "count"),
+    "questions": ("Questions", "count"),
     # lists
     "cuts": ("Seat cuts", "text"),
     "matched": ("Matched words", "text"),
@@ -64,6 +67,8 @@ FIGURES: dict[str, tuple[str, str]] = {
 RECORDS: dict[str, str] = {
     "accounts.contact": "person",
     "billing.subscription": "subscription",
+    "community.post": "community post",
+    "community.thread": "community thread",
     "engagement.milestone": "onboarding milestone",
     "engagement.touch": "touch",
     "support.ticket": "ticket",

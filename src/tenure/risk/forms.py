@@ -25,7 +25,8 @@ class RiskSettingsForm(forms.ModelForm):
         model = RiskSettings
         fields = [f.name for f in RiskSettings._meta.fields if f.name not in ("id", "updated_at", "updated_by")]
         widgets = {"competitor_names": forms.Textarea(attrs={"rows": 6}),
-                   "churn_phrases": forms.Textarea(attrs={"rows": 8})}
+                   "churn_phrases": forms.Textarea(attrs={"rows": 8}),
+                   "community_segments": forms.Textarea(attrs={"rows": 3})}
 
 
 class TaskForm(forms.Form):

@@ -44,6 +44,7 @@ class SignalKind(models.TextChoices):
     EXPANSION_READY = "expansion_ready", "Ready to expand"
     MILESTONE_OVERDUE = "milestone_overdue", "Onboarding milestone overdue"
     DETRACTOR = "detractor", "Detractor (NPS)"
+    COMMUNITY_UNANSWERED = "community_unanswered", "Community question unanswered"
 
 
 KIND_DRIVER: dict[str, str] = {
@@ -58,6 +59,7 @@ KIND_DRIVER: dict[str, str] = {
     SignalKind.CHAMPION_NOT_TOUCHED: Driver.DISCONNECTION,
     SignalKind.NO_TOUCH: Driver.DISCONNECTION,
     SignalKind.TICKETS_UNRESOLVED: Driver.DISCONNECTION,
+    SignalKind.COMMUNITY_UNANSWERED: Driver.DISCONNECTION,
     SignalKind.SEATS_REDUCED: Driver.DOWNTURN,
     SignalKind.DOWNGRADE: Driver.DOWNTURN,
     SignalKind.PAYMENT_FAILED: Driver.DOWNTURN,
@@ -328,6 +330,11 @@ class RiskSettings(models.Model):
     )
     milestone_overdue_days = _days(7, "Onboarding milestone overdue: open this many days past its due date.")
     detractor_days = _days(90, "Detractor: a contact's latest NPS answer (0-6) is no older than this many days.")
+    community_unanswered_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="Community question unanswered: a question from an account of the segments below that "
+        "nobody else answered for this many hours.")
+    community_segments = models.TextField(default="Enterprise", blank=True,
+                                          help_text="The segments it watches, one per line (empty: every account).")
     competitor_names = models.TextField(default=DEFAULT_COMPETITORS, blank=True, help_text="One name per line.")
     churn_phrases = models.TextField(default=DEFAULT_CHURN_PHRASES, blank=True, help_text="One phrase per line.")
     updated_at = models.DateTimeField(auto_now=True)

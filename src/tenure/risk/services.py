@@ -72,14 +72,19 @@ def account_pages() -> str:
     return _account_page_pattern(get_script_prefix())
 
 
+# Records that live outside the account page: their own address (the community's threads, in the portal).
+_PAGES = {"community.thread": "/help/community/t/{id}/", "community.post": "/help/community/post/{id}/"}
+
+
 def link_records(records: list[dict], account_id: int, pages: str | None = None) -> list[dict]:
-    """Each record reference gets ``url`` (its place on the account page) and ``api`` (the record itself).
-    ``pages``: ``account_pages()``, when the caller links many."""
+    """Each record reference gets ``url`` (its place on the account page, or its own page) and ``api`` (the record
+    itself). ``pages``: ``account_pages()``, when the caller links many."""
     page = (pages or account_pages()).replace("/0/", f"/{account_id}/")
     out = []
     for r in records:
         r = dict(r)
-        r["url"] = f"{page}#{_ANCHORS.get(r['model'], 'key-numbers')}"
+        own = _PAGES.get(r["model"])
+        r["url"] = own.format(id=r["id"]) if own else f"{page}#{_ANCHORS.get(r['model'], 'key-numbers')}"
         if r["model"] in _API:
             r["api"] = _API[r["model"]].format(id=r["id"])
         out.append(r)
