@@ -176,15 +176,12 @@ CANDIDATES = 500
 def _sqlite(terms, every, limit, visible_sql, visible_params):
     match = (" " if every else " OR ").join(f'"{t}"' for t in terms)
     with connection.cursor() as cursor:
-        newest = _sqlite_boundary(cursor, match, visible_sql, visible_params)
-        if newest is None:
-            ranked = _sqlite_ranked(cursor, match, 0, limit, visible_sql, visible_params)
+        newest = _sqlite_newest(cursor, match, CANDIDATES + 1, visible_sql, visible_params)
+        if len(newest) <= CANDIDATES:
+            ranked = _best(newest, limit)
         else:
-            in_title = f"{{title}} : ({match})"
-            titled = _sqlite_ranked(cursor, in_title, _sqlite_boundary(cursor, in_title, visible_sql, visible_params)
-                                    or 0, limit, visible_sql, visible_params)
-            ranked = _first_of_each(titled + _sqlite_ranked(cursor, match, newest, limit, visible_sql,
-                                                           visible_params))[:limit]
+            titled = _sqlite_newest(cursor, f"{{title}} : ({match})", CANDIDATES, visible_sql, visible_params)
+            ranked = _first_of_each(_best(titled, limit) + _best(newest[:CANDIDATES], limit))[:limit]
         out = []
         for pk, title, slug, score in ranked:  # a snippet for each result shown only: FTS5 seeks a rowid
             cursor.execute("SELECT snippet(knowledge_article_fts, 1, %s, %s, '…', %s) FROM knowledge_article_fts "
@@ -209,27 +206,24 @@ def _first_of_each(rows: list[tuple]) -> list[tuple]:
     return [row for row in rows if not (row[0] in seen or seen.add(row[0]))]
 
 
-def _sqlite_boundary(cursor, match, visible_sql, visible_params) -> int | None:
-    """The rowid of the CANDIDATES-th newest readable document matching, or None when fewer match (a walk of the
-    index in rowid order: no scoring)."""
+def _sqlite_newest(cursor, match, count, visible_sql, visible_params) -> list[tuple]:
+    """The ``count`` newest readable articles matching, each with its score (bm25, title ten times the body: its
+    statistics are the whole index's, so a score is the same whichever rows are read), newest first: one walk of
+    the index in rowid order. (A walk to the ``count``-th match, then a ranking from its rowid, read the index
+    twice.)"""
     # CROSS JOIN: SQLite keeps the index walk outside (else it may look each readable article up in the index)
-    cursor.execute(f"SELECT f.rowid FROM knowledge_article_fts f CROSS JOIN knowledge_article "
-                   f"ON knowledge_article.id = f.rowid WHERE knowledge_article_fts MATCH %s AND {visible_sql} "
-                   f"ORDER BY f.rowid DESC LIMIT 1 OFFSET %s", [match, *visible_params, CANDIDATES - 1])
-    found = cursor.fetchone()
-    return found[0] if found else None
-
-
-def _sqlite_ranked(cursor, match, from_rowid, limit, visible_sql, visible_params) -> list[tuple]:
-    # a rowid range is a constraint FTS5 uses to skip the older documents (a list of rowids is not)
     cursor.execute(f"""
         SELECT knowledge_article.id, knowledge_article.title, knowledge_article.slug,
                -bm25(knowledge_article_fts, 10.0, 1.0) AS score
         FROM knowledge_article_fts CROSS JOIN knowledge_article ON knowledge_article.id = knowledge_article_fts.rowid
-        WHERE knowledge_article_fts MATCH %s AND knowledge_article_fts.rowid >= %s AND {visible_sql}
-        ORDER BY bm25(knowledge_article_fts, 10.0, 1.0), knowledge_article.id LIMIT %s""",
-                   [match, from_rowid, *visible_params, limit])
+        WHERE knowledge_article_fts MATCH %s AND {visible_sql}
+        ORDER BY knowledge_article_fts.rowid DESC LIMIT %s""", [match, *visible_params, count])
     return cursor.fetchall()
+
+
+def _best(rows: list[tuple], limit: int) -> list[tuple]:
+    """The best ``limit`` of (id, title, slug, score) rows: by score, then id."""
+    return sorted(rows, key=lambda row: (-row[3], row[0]))[:limit]
 
 
 # ts_rank's weights for D, C, B, A: a title word (A) counts five times a body word (B).
