@@ -6,7 +6,11 @@ community-post size, then p50/p95 latency of the one search service the portal, 
     PYTHONPATH=src python bench/search.py               # SQLite in a new temporary directory (goal p95 < 100 ms)
     PYTHONPATH=src python bench/search.py --postgres    # PostgreSQL, database tenure_bench_search (goal p95 < 50 ms)
 
-BENCH_DATABASE_URL names another PostgreSQL database (created if missing, its articles replaced). The documents
+BENCH_DATABASE_URL names another PostgreSQL database (created if missing, its articles replaced). BENCH_REUSE=1
+keeps the articles a previous run left in that database when it holds BENCH_DOCUMENTS of them (the documents and
+the queries are drawn from their own random sequences, so a reused database is the one that would be written);
+for SQLite, BENCH_DATA_DIR names a directory kept between runs to hold its database.
+The slowest queries are printed with their times, so the next person knows where the tail comes from. The documents
 are written from a vocabulary of about 3,400 words (400 of a SaaS help centre's, the rest a long tail), word
 frequencies following Zipf's law as real text does; queries are 1-4 words drawn the same way, one in five with a
 typo, one in ten for a word no document has (a knowledge gap), as customers search.
@@ -23,6 +27,7 @@ import time
 
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", 100_000))
 QUERIES = int(os.environ.get("BENCH_QUERIES", 400))
+SLOWEST = int(os.environ.get("BENCH_SLOWEST", 10))
 GOAL_P95_MS = {"postgresql": 50, "sqlite": 100}
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/tenure_bench_search"
 
@@ -72,7 +77,9 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two neighbours swapped
 
 
-DATA_DIR = tempfile.mkdtemp(prefix="tenure-bench-search-")
+# BENCH_DATA_DIR: a directory kept between runs (its SQLite database with it: see BENCH_REUSE)
+KEPT_DIR = os.environ.get("BENCH_DATA_DIR")
+DATA_DIR = KEPT_DIR or tempfile.mkdtemp(prefix="tenure-bench-search-")
 
 
 def setup(postgres: bool) -> str:
@@ -99,11 +106,15 @@ def setup(postgres: bool) -> str:
     return url
 
 
-def write_documents(n: int, zipf: Zipf, rng: random.Random) -> float:
-    """Store ``n`` published public articles in batches; return rows/s (the database keeps the search index)."""
+def write_documents(n: int, zipf: Zipf, rng: random.Random) -> float | None:
+    """Store ``n`` published public articles in batches; return rows/s (the database keeps the search index), or
+    None when BENCH_REUSE asked to keep the ``n`` articles already there."""
     from django.db import connection, transaction
 
     from tenure.knowledge.models import Article, ArticleStatus, Visibility
+
+    if os.environ.get("BENCH_REUSE") and Article.objects.count() == n:
+        return None
 
     if connection.vendor == "postgresql":  # a database kept from an earlier run: start empty
         with connection.cursor() as cursor:
@@ -162,13 +173,14 @@ def main() -> None:
 
     from tenure.knowledge.search import Audience, search_articles, suggest_titles
 
-    rng = random.Random(15)
-    vocab = vocabulary(rng)
-    zipf = Zipf(vocab, rng)
-    rate = write_documents(DOCUMENTS, zipf, rng)
+    vocab = vocabulary(random.Random(15))
+    rng = random.Random(16)
+    rate = write_documents(DOCUMENTS, Zipf(vocab, rng), rng)
     vendor = connection.vendor
-    print(f"{DOCUMENTS:,} documents on {vendor} ({url.rsplit('/', 1)[-1]}): indexed at {rate:,.0f} rows/s")
-    asked = queries(QUERIES, zipf, vocab, rng)
+    indexed = "kept from an earlier run" if rate is None else f"indexed at {rate:,.0f} rows/s"
+    print(f"{DOCUMENTS:,} documents on {vendor} ({url.rsplit('/', 1)[-1]}): {indexed}")
+    rng = random.Random(17)  # the queries' own sequence: the same whether the documents were written or kept
+    asked = queries(QUERIES, Zipf(vocab, rng), vocab, rng)
     for q in asked[:20]:  # warm the caches as a running server's would be
         search_articles(q, audience=Audience.PUBLIC)
     found = [0]
@@ -188,11 +200,15 @@ def main() -> None:
         print(f"{label:<20} p50 {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  max {max(values):7.1f} ms"
               f"  ({len(values)} queries){verdict}")
     print(f"queries with results: {found[0]} of {len(asked)}")
+    slowest = sorted(zip(search_ms, asked, strict=True), reverse=True)[:SLOWEST]
+    print("slowest searches: " + ", ".join(f"{ms:.0f} ms {q!r}" for ms, q in slowest))
+    slowest = sorted(zip(suggest_ms, prefixes, strict=True), reverse=True)[:SLOWEST]
+    print("slowest as you type: " + ", ".join(f"{ms:.0f} ms {p!r}" for ms, p in slowest))
 
 
 if __name__ == "__main__":
     try:
         main()
     finally:
-        if not os.environ.get("BENCH_KEEP"):  # the SQLite database of 100,000 documents is about 600 MB
+        if not (KEPT_DIR or os.environ.get("BENCH_KEEP")):  # the SQLite database of 100,000 documents is about 600 MB
             shutil.rmtree(DATA_DIR, ignore_errors=True)

@@ -43,3 +43,24 @@ def test_a_query_matching_fewer_than_the_limit_is_ranked_whole(many, monkeypatch
     monkeypatch.setattr(search, "CANDIDATES", 1_000)
     results = search_articles("export", audience=Audience.PUBLIC, limit=20)
     assert results[0].title == "Export a report" and len(results) == 7
+
+
+def test_the_newest_matches_are_the_same_whichever_way_postgresql_reads_them(many, monkeypatch):
+    """PostgreSQL reads the newest matches by a walk of the primary key, or from the GIN index within the newest ids
+    (the whole index when those hold too few): the answer is the same."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the choice of reading is PostgreSQL's (SQLite reads its FTS5 index in rowid order)")
+    make_article("Export twice", "An export and a report.", visibility="customers")
+
+    def answer():
+        return [(r.id, r.score, r.complete) for q in ("export", "export report", "export zzqx")
+                for r in search_articles(q, audience=Audience.PUBLIC, limit=5)]
+
+    monkeypatch.setattr(search, "_WALK_AT_MOST", {"search": 10**9, "title_search": 10**9})
+    walked = answer()
+    monkeypatch.setattr(search, "_WALK_AT_MOST", {"search": 0, "title_search": 0})
+    for margin in (10**-6, 1, 10**6):  # a range too small for the matches wanted, one as estimated, the whole table
+        monkeypatch.setattr(search, "_RANGE_MARGIN", margin)
+        assert answer() == walked

@@ -15,6 +15,7 @@ matching any of the words follow (not complete). A search with no complete resul
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def search_articles(query: str, *, audience: Audience, limit: int = 10,
     limit = max(1, min(int(limit), 100))
     if not terms:
         return []
-    terms = [correct(term) for term in terms]
+    terms = corrected(terms)
     engine = _postgresql if connection.vendor == "postgresql" else _sqlite
     visible_sql, visible_params = _readable_where(audience, statuses)
     rows = engine(terms, True, limit, visible_sql, visible_params)
@@ -175,15 +176,12 @@ CANDIDATES = 500
 def _sqlite(terms, every, limit, visible_sql, visible_params):
     match = (" " if every else " OR ").join(f'"{t}"' for t in terms)
     with connection.cursor() as cursor:
-        newest = _sqlite_boundary(cursor, match, visible_sql, visible_params)
-        if newest is None:
-            ranked = _sqlite_ranked(cursor, match, 0, limit, visible_sql, visible_params)
+        newest = _sqlite_newest(cursor, match, CANDIDATES + 1, visible_sql, visible_params)
+        if len(newest) <= CANDIDATES:
+            ranked = _best(newest, limit)
         else:
-            in_title = f"{{title}} : ({match})"
-            titled = _sqlite_ranked(cursor, in_title, _sqlite_boundary(cursor, in_title, visible_sql, visible_params)
-                                    or 0, limit, visible_sql, visible_params)
-            ranked = _first_of_each(titled + _sqlite_ranked(cursor, match, newest, limit, visible_sql,
-                                                           visible_params))[:limit]
+            titled = _sqlite_newest(cursor, f"{{title}} : ({match})", CANDIDATES, visible_sql, visible_params)
+            ranked = _first_of_each(_best(titled, limit) + _best(newest[:CANDIDATES], limit))[:limit]
         out = []
         for pk, title, slug, score in ranked:  # a snippet for each result shown only: FTS5 seeks a rowid
             cursor.execute("SELECT snippet(knowledge_article_fts, 1, %s, %s, '…', %s) FROM knowledge_article_fts "
@@ -208,27 +206,24 @@ def _first_of_each(rows: list[tuple]) -> list[tuple]:
     return [row for row in rows if not (row[0] in seen or seen.add(row[0]))]
 
 
-def _sqlite_boundary(cursor, match, visible_sql, visible_params) -> int | None:
-    """The rowid of the CANDIDATES-th newest readable document matching, or None when fewer match (a walk of the
-    index in rowid order: no scoring)."""
+def _sqlite_newest(cursor, match, count, visible_sql, visible_params) -> list[tuple]:
+    """The ``count`` newest readable articles matching, each with its score (bm25, title ten times the body: its
+    statistics are the whole index's, so a score is the same whichever rows are read), newest first: one walk of
+    the index in rowid order. (A walk to the ``count``-th match, then a ranking from its rowid, read the index
+    twice.)"""
     # CROSS JOIN: SQLite keeps the index walk outside (else it may look each readable article up in the index)
-    cursor.execute(f"SELECT f.rowid FROM knowledge_article_fts f CROSS JOIN knowledge_article "
-                   f"ON knowledge_article.id = f.rowid WHERE knowledge_article_fts MATCH %s AND {visible_sql} "
-                   f"ORDER BY f.rowid DESC LIMIT 1 OFFSET %s", [match, *visible_params, CANDIDATES - 1])
-    found = cursor.fetchone()
-    return found[0] if found else None
-
-
-def _sqlite_ranked(cursor, match, from_rowid, limit, visible_sql, visible_params) -> list[tuple]:
-    # a rowid range is a constraint FTS5 uses to skip the older documents (a list of rowids is not)
     cursor.execute(f"""
         SELECT knowledge_article.id, knowledge_article.title, knowledge_article.slug,
                -bm25(knowledge_article_fts, 10.0, 1.0) AS score
         FROM knowledge_article_fts CROSS JOIN knowledge_article ON knowledge_article.id = knowledge_article_fts.rowid
-        WHERE knowledge_article_fts MATCH %s AND knowledge_article_fts.rowid >= %s AND {visible_sql}
-        ORDER BY bm25(knowledge_article_fts, 10.0, 1.0), knowledge_article.id LIMIT %s""",
-                   [match, from_rowid, *visible_params, limit])
+        WHERE knowledge_article_fts MATCH %s AND {visible_sql}
+        ORDER BY knowledge_article_fts.rowid DESC LIMIT %s""", [match, *visible_params, count])
     return cursor.fetchall()
+
+
+def _best(rows: list[tuple], limit: int) -> list[tuple]:
+    """The best ``limit`` of (id, title, slug, score) rows: by score, then id."""
+    return sorted(rows, key=lambda row: (-row[3], row[0]))[:limit]
 
 
 # ts_rank's weights for D, C, B, A: a title word (A) counts five times a body word (B).
@@ -241,20 +236,17 @@ def _postgresql(terms, every, limit, visible_sql, visible_params):
     text = (" " if every else " or ").join(terms)
     query = "websearch_to_tsquery('english', %s)"
     with connection.cursor() as cursor:
+        plan = _NewestPlan(cursor, text, visible_sql, visible_params)
         # the newest readable matches, one more than are ranked: no scoring yet
-        cursor.execute(f"SELECT knowledge_article.id FROM knowledge_article WHERE knowledge_article.search @@ {query} "
-                       f"AND {visible_sql} ORDER BY knowledge_article.id DESC LIMIT %s",
-                       [text, *visible_params, CANDIDATES + 1])
-        newest = [row[0] for row in cursor.fetchall()]
+        newest = plan.newest("search", CANDIDATES + 1)
         if len(newest) <= CANDIDATES:
-            ranked = _postgresql_ranked(cursor, text, newest, limit)
+            ranked = _ranked(_postgresql_scores(cursor, text, newest), newest, limit)
         else:
-            cursor.execute(f"SELECT knowledge_article.id FROM knowledge_article "
-                           f"WHERE knowledge_article.title_search @@ {query} AND {visible_sql} "
-                           f"ORDER BY knowledge_article.id DESC LIMIT %s", [text, *visible_params, CANDIDATES])
-            titled = [row[0] for row in cursor.fetchall()]
-            ranked = _first_of_each(_postgresql_ranked(cursor, text, titled, limit)
-                                    + _postgresql_ranked(cursor, text, newest[:CANDIDATES], limit))[:limit]
+            titled = plan.newest("title_search", CANDIDATES)
+            newest = newest[:CANDIDATES]
+            # one ranking of both sets (an article in both is read once), each ranked in it as on its own
+            scores = _postgresql_scores(cursor, text, list({*titled, *newest}))
+            ranked = _first_of_each(_ranked(scores, titled, limit) + _ranked(scores, newest, limit))[:limit]
         if not ranked:
             return []
         # the headline is worked out for the results shown only
@@ -264,13 +256,74 @@ def _postgresql(terms, every, limit, visible_sql, visible_params):
         return [(pk, *shown[pk][1:3], score, shown[pk][3]) for pk, score in ranked if pk in shown]
 
 
-def _postgresql_ranked(cursor, text, ids, limit) -> list[tuple]:
+# How many articles a walk of the primary key may pass per match it is to find before the GIN index is cheaper
+# (a walk tests each article's tsvector: the whole text's is large, stored apart and decompressed for each row;
+# the title's is small).
+_WALK_AT_MOST = {"search": 5, "title_search": 10}
+# The id range read from the GIN index is this many times what the estimate says holds the matches wanted.
+_RANGE_MARGIN = 2
+
+
+class _NewestPlan:
+    """The newest readable articles whose tsvector matches a query, read one of two ways by how many match.
+
+    When most articles match, a walk of the primary key from the newest finds them after a few articles. When few
+    do, such a walk tests most of the table (100 ms and more at 100,000 articles), and PostgreSQL's planner, which
+    prices the test of a tsvector as nearly free, still chooses it. Then the GIN index is read instead, joined
+    (a BitmapAnd) to the range of the newest ids expected to hold the matches wanted, so that only those articles
+    are visited: all the matches of a word in a tenth of the articles are 10,000 visits (80 ms), the newest 500
+    about 1,000. The expected number of matches is the planner's own estimate (its statistics of the words); when
+    the range holds fewer matches than wanted, the whole index is read."""
+
+    def __init__(self, cursor, text, visible_sql, visible_params):
+        self.cursor, self.text, self.visible_sql, self.visible_params = cursor, text, visible_sql, visible_params
+        cursor.execute("SELECT reltuples, (SELECT max(id) FROM knowledge_article) FROM pg_class "
+                       "WHERE oid = 'knowledge_article'::regclass")
+        articles, self.last_id = cursor.fetchone()
+        self.articles = max(1.0, float(articles))
+
+    def newest(self, column: str, count: int) -> list[int]:
+        if self.last_id is None:
+            return []
+        where = f"knowledge_article.{column} @@ websearch_to_tsquery('english', %s) AND {self.visible_sql}"
+        params = [self.text, *self.visible_params]
+        matches = self._estimated(where, params)
+        if count * self.articles / matches <= _WALK_AT_MOST[column] * count:
+            return self._ids(where, params, "id DESC", count)
+        span = int(_RANGE_MARGIN * count * self.last_id / matches)
+        if span < self.last_id:
+            # "OR id < 0" (no article has such an id): an OR no plain index scan can answer, so the planner cannot
+            # walk the range testing each article, only join the two indexes' bitmaps
+            found = self._ids(f"{where} AND (knowledge_article.id > %s OR knowledge_article.id < 0)",
+                              [*params, self.last_id - span], "id + 0 DESC", count)
+            if len(found) == count:
+                return found
+        # "id + 0": an order the primary key cannot give, so the planner reads the matches from the GIN index
+        return self._ids(where, params, "id + 0 DESC", count)
+
+    def _estimated(self, where, params) -> float:
+        self.cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM knowledge_article WHERE {where}", params)
+        explained = self.cursor.fetchone()[0]
+        plan = json.loads(explained) if isinstance(explained, str) else explained
+        return max(1.0, float(plan[0]["Plan"]["Plan Rows"]))
+
+    def _ids(self, where, params, order, count) -> list[int]:
+        self.cursor.execute(f"SELECT knowledge_article.id FROM knowledge_article WHERE {where} ORDER BY {order} "
+                            f"LIMIT %s", [*params, count])
+        return [row[0] for row in self.cursor.fetchall()]
+
+
+def _postgresql_scores(cursor, text, ids) -> dict[int, float]:
     if not ids:
-        return []
-    cursor.execute("SELECT id, ts_rank(%s::float4[], search, websearch_to_tsquery('english', %s)) AS score "
-                   "FROM knowledge_article WHERE id = ANY(%s) ORDER BY score DESC, id LIMIT %s",
-                   [_PG_WEIGHTS, text, ids, limit])
-    return cursor.fetchall()
+        return {}
+    cursor.execute("SELECT id, ts_rank(%s::float4[], search, websearch_to_tsquery('english', %s)) "
+                   "FROM knowledge_article WHERE id = ANY(%s)", [_PG_WEIGHTS, text, ids])
+    return dict(cursor.fetchall())
+
+
+def _ranked(scores: dict[int, float], ids: list[int], limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` of ``ids`` by score, then id: (id, score)."""
+    return sorted(((pk, scores[pk]) for pk in ids if pk in scores), key=lambda row: (-row[1], row[0]))[:limit]
 
 
 # ---- typos ---------------------------------------------------------------------------------------------------
@@ -312,11 +365,25 @@ def best_spelling(word: str, candidates: Iterable[tuple[str, int]]) -> str:
 
 def correct(word: str) -> str:
     """``word`` if some article uses it (in any form), else the nearest word the articles use."""
-    if allowed_edits(word) == 0 or not word.isalpha():
-        return word
-    if connection.vendor == "postgresql":
-        return _correct_postgresql(word)
-    return _correct_sqlite(word)
+    return corrected([word])[0]
+
+
+def corrected(words: list[str]) -> list[str]:
+    """Each of ``words`` corrected (``correct``), in order."""
+    if connection.vendor != "postgresql":
+        return [_correct_sqlite(word) if _correctable(word) else word for word in words]
+    if not any(_correctable(word) for word in words):
+        return list(words)
+    with connection.cursor() as cursor:
+        # the words written in some article: the vocabulary (migration 0004), one index lookup for all
+        cursor.execute("SELECT word FROM knowledge_word WHERE word = ANY(%s)", [[w for w in words if _correctable(w)]])
+        written = {row[0] for row in cursor.fetchall()}
+        return [_correct_postgresql(cursor, word) if _correctable(word) and word not in written else word
+                for word in words]
+
+
+def _correctable(word: str) -> bool:
+    return allowed_edits(word) > 0 and word.isalpha()
 
 
 def _correct_sqlite(word: str) -> str:
@@ -333,19 +400,23 @@ def _correct_sqlite(word: str) -> str:
         return best_spelling(word, cursor.fetchall())
 
 
-def _correct_postgresql(word: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM knowledge_article WHERE search @@ plainto_tsquery('english', %s) LIMIT 1",
-                       [word])
-        if cursor.fetchone():
-            return word
-        # the articles' words as written that share enough trigrams with it (knowledge_word, migration 0004)
-        limit = allowed_edits(word)
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.2', false)")
-        cursor.execute("SELECT word, documents FROM knowledge_word WHERE word %% %s AND length(word) BETWEEN %s AND %s "
-                       "ORDER BY similarity(word, %s) DESC LIMIT 50",
-                       [word, len(word) - limit, len(word) + limit, word])
-        return best_spelling(word, cursor.fetchall())
+def _correct_postgresql(cursor, word: str) -> str:
+    """``word``, not written as such in any article (the vocabulary keeps the words of deleted articles too: such a
+    word is left as typed), if an article has it in another form (renewals → renewal), else its nearest spelling."""
+    # MATERIALIZED: planned to read every match (the GIN index for a rare word), then stopped at the first. With a
+    # plain LIMIT 1 the planner scans the table for a match it expects soon: for a word no article has, all of it
+    # (a second at 100,000 articles).
+    cursor.execute("WITH found AS MATERIALIZED (SELECT id FROM knowledge_article "
+                   "WHERE search @@ plainto_tsquery('english', %s)) SELECT 1 FROM found LIMIT 1", [word])
+    if cursor.fetchone():
+        return word
+    # the articles' words as written that share enough trigrams with it (knowledge_word, migration 0004)
+    limit = allowed_edits(word)
+    cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.2', false)")
+    cursor.execute("SELECT word, documents FROM knowledge_word WHERE word %% %s AND length(word) BETWEEN %s AND %s "
+                   "ORDER BY similarity(word, %s) DESC LIMIT 50",
+                   [word, len(word) - limit, len(word) + limit, word])
+    return best_spelling(word, cursor.fetchall())
 
 
 # ---- search as you type --------------------------------------------------------------------------------------
