@@ -1,8 +1,10 @@
+import contextlib
 import os
 import shutil
 
 import pytest
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from tenure.users.models import Role
@@ -118,3 +120,36 @@ def smtp(settings):
     yield received
     controller.stop()
 
+
+
+@contextlib.contextmanager
+def rows_for_a_module(django_db_blocker):
+    """Rows built once for a whole test module (a demo takes seconds to build; a dozen tests read it): they are
+    committed outside the tests' transactions, each test still runs in its own transaction over them, and when the
+    module ends every row added since is deleted again, table by table, so the next module starts as it would
+    have."""
+    from django.apps import apps
+    from django.db import connection, models
+
+    with django_db_blocker.unblock():
+        tables = [m for m in apps.get_models() if isinstance(m._meta.pk, models.AutoField | models.BigAutoField)
+                  and not m._meta.proxy and m._meta.managed]
+        before = {m: m._base_manager.aggregate(top=models.Max("pk"))["top"] or 0 for m in tables}
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            from tenure.demo.services import wipe
+
+            wipe()  # the big tables first, by the demo's own fast path
+            for _ in range(3):  # a row may wait for a row of another table that refers to it
+                left = 0
+                for model, top in before.items():
+                    try:
+                        with transaction.atomic():
+                            model._base_manager.filter(pk__gt=top).delete()
+                    except IntegrityError:
+                        left += 1
+                if not left:
+                    break
+            connection.close()

@@ -11,6 +11,7 @@ from tenure.demo.models import DemoScenario, UsageTrend
 from tenure.demo.services import build_demo
 from tenure.facts import load_facts
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, Event, Feature, ProductUser
+from tests.conftest import rows_for_a_module
 from tests.demo.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +19,17 @@ pytestmark = pytest.mark.django_db
 ACCOUNTS = 40
 
 
+@pytest.fixture(scope="module")
+def _demo_with_usage_of_the_module(django_db_setup, django_db_blocker):
+    with rows_for_a_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            built = build_demo(seed=3, accounts=ACCOUNTS, today=TODAY, churn_model=False)
+        yield built
+
+
 @pytest.fixture
-def demo_with_usage():
-    return build_demo(seed=3, accounts=ACCOUNTS, today=TODAY, churn_model=False)
+def demo_with_usage(_demo_with_usage_of_the_module):
+    return _demo_with_usage_of_the_module
 
 
 def _mau(account_id: int, end: dt.date) -> int:

@@ -13,6 +13,7 @@ from tenure.metrics import calc
 from tenure.predict import drivers, services, training
 from tenure.predict import features as feat
 from tenure.predict.models import ChurnPrediction
+from tests.conftest import rows_for_a_module
 from tests.metrics.histories import D, changes
 
 
@@ -189,17 +190,28 @@ def test_evaluate_without_history_says_why(capsys, settings, tmp_path):
         call_command("model", "evaluate")
 
 
-@pytest.fixture
-def trained(db, tmp_path, settings):
+@pytest.fixture(scope="module")
+def _trained_of_the_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """An imported history and its trained model, built once for the module's tests (each test runs in its own
+    transaction over them)."""
+    from django.test import override_settings
+
     from tenure.integrations.csv_import import import_csv
     from tests.predict.imported import AS_OF, write_history
 
-    settings.DATA_DIR = tmp_path
-    made = write_history(tmp_path, accounts=50)
-    for kind in ("accounts", "subscriptions", "events"):
-        assert import_csv(kind, made["paths"][kind]).ok
-    result = services.train(as_of=AS_OF, tree_budget=80)
-    return result
+    data_dir = tmp_path_factory.mktemp("trained")
+    with override_settings(DATA_DIR=data_dir), rows_for_a_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = write_history(data_dir, accounts=50)
+            for kind in ("accounts", "subscriptions", "events"):
+                assert import_csv(kind, made["paths"][kind]).ok
+            result = services.train(as_of=AS_OF, tree_budget=80)
+        yield result
+
+
+@pytest.fixture
+def trained(_trained_of_the_module, db):
+    return _trained_of_the_module
 
 
 def test_train_command_prints_auc_and_lift(trained, capsys):
