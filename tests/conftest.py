@@ -15,6 +15,9 @@ CHROMIUM = "/usr/bin/chromium"
 # A connection per request in tests: a live server's request threads end with their kept connections still open,
 # and the test database could not be dropped at the end of the run.
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A fast hash for the tests' passwords: the real one (PBKDF2, a million rounds) costs a quarter of a second per user
+# on purpose, and the suite makes a user or two in most tests. The processes tests start keep the real one.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True, scope="session")
