@@ -29,6 +29,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from tenure import pipeline
 from tenure.billing.services import store_calendar_totals
+from tenure.community.reputation import count_standings
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
 from tenure.risk.work import wake_snoozed_tasks
@@ -72,6 +73,12 @@ def daily_churn_predictions() -> None:
     from tenure.predict import services as churn  # scikit-learn takes seconds to load: only its jobs import it
 
     log.info("churn probabilities for %d accounts", churn.predict())
+
+
+@db_periodic_task(crontab(minute="40"))
+def hourly_community_standings() -> None:
+    """Reputation and mavens, counted for every member (a few queries, whatever the community's size)."""
+    count_standings()
 
 
 @db_periodic_task(crontab(hour="5", minute="10"))

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tenure.community.models import Thread, WorkingGroup
+from tenure.community.models import CommunitySettings, Thread, WorkingGroup
 
 
 @admin.register(Thread)
@@ -14,3 +14,9 @@ class ThreadAdmin(admin.ModelAdmin):
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
+
+
+@admin.register(CommunitySettings)
+class CommunitySettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not CommunitySettings.objects.exists()

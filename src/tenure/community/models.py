@@ -266,3 +266,50 @@ class ModerationAction(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+
+class CommunitySettings(models.Model):
+    """How the community counts reputation and who becomes a maven: one row, edited by CS operations (admin)."""
+
+    points_thread = models.PositiveSmallIntegerField(default=1, help_text="Points for starting a thread.")
+    points_reply = models.PositiveSmallIntegerField(default=2, help_text="Points for each reply.")
+    points_accepted = models.PositiveSmallIntegerField(default=15, help_text="Points for an accepted answer.")
+    points_like = models.PositiveSmallIntegerField(default=1, help_text="Points for each like received.")
+    points_idea_vote = models.PositiveSmallIntegerField(default=2, help_text="Points for each vote one's idea gets.")
+    maven_accepted = models.PositiveSmallIntegerField(
+        default=5, help_text="A maven has at least this many accepted answers…")
+    maven_helped = models.PositiveSmallIntegerField(
+        default=4, help_text="…to questions of at least this many different people…")
+    maven_points = models.PositiveIntegerField(default=100, help_text="…and at least this many points.")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "community settings"
+
+    def __str__(self) -> str:
+        return "Community settings"
+
+    @classmethod
+    def load(cls) -> "CommunitySettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Standing(models.Model):
+    """A member's reputation as last counted (community.reputation): what the map, the profile and the maven rule
+    read, so none of them counts posts on every page."""
+
+    contact = models.OneToOneField("accounts.Contact", on_delete=models.CASCADE, related_name="community_standing")
+    points = models.PositiveIntegerField(default=0)
+    threads = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    accepted_answers = models.PositiveIntegerField(default=0)
+    people_helped = models.PositiveIntegerField(default=0, help_text="Different askers whose question they answered.")
+    likes_received = models.PositiveIntegerField(default=0)
+    votes_received = models.PositiveIntegerField(default=0)
+    replies_received = models.PositiveIntegerField(default=0, help_text="Replies others wrote in their threads.")
+    articles = models.PositiveIntegerField(default=0, help_text="Articles written from their threads.")
+    maven_since = models.DateTimeField(null=True, blank=True)
+    maven_evidence = models.CharField(max_length=300, blank=True, default="")
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-points"])]

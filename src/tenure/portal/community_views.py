@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tenure.community import handoffs, moderation
+from tenure.accounts.models import Contact
+from tenure.community import handoffs, moderation, reputation
 from tenure.community import services as community
 from tenure.community.models import IdeaStatus, Post, ThreadKind
 from tenure.community.similar import similar_threads
@@ -307,6 +308,26 @@ def idea_status(request, pk: int):
     except ValidationError as e:
         messages.error(request, _in_words(e))
     return redirect("portal:community_thread", found.pk)
+
+
+@login_not_required
+@require_GET
+def member(request, contact_id: int):
+    """A member's profile: their rank and points, what earned them, their recent threads and answers."""
+    contact = Contact.objects.select_related("account", "community_standing").filter(
+        pk=_number(str(contact_id))).first()
+    viewer = viewer_of(request)
+    posts = (Post.objects.filter(author_contact=contact, state="published",
+                                 thread__in=community.listed_threads(viewer))
+             .select_related("thread").order_by("-created_at")[:20]) if contact else []
+    if contact is None or not (posts or hasattr(contact, "community_standing")):
+        return _page(request, "portal/not_found.html", status=404)
+    standing = getattr(contact, "community_standing", None)
+    return _page(request, "portal/community/member.html", {
+        "person": contact, "standing": standing, "posts": posts,
+        "rank": reputation.rank(standing.points if standing else 0),
+        "maven": contact.is_maven, "staff_view": viewer.staff,
+    })
 
 
 @_writes

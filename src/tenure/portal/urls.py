@@ -38,6 +38,7 @@ urlpatterns = [
     path("community/t/<int:pk>/ticket/", community.to_ticket, name="community_to_ticket"),
     path("community/t/<int:pk>/resolution/", community.resolution, name="community_resolution"),
     path("community/post/<int:pk>/", community.post, name="community_post"),
+    path("community/members/<int:contact_id>/", community.member, name="community_member"),
     path("community/moderation/", community.review_queue, name="community_moderation"),
     path("community/groups/<str:slug>/", community.group, name="community_group"),
     path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
