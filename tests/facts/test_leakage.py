@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tenure.billing.services import update_subscription
+from tenure.community.models import Post, Reaction, Thread
 from tenure.engagement.models import Milestone, OnboardingProject, Pulse
 from tenure.facts import load_facts
 from tenure.knowledge.services import count_activity
@@ -40,6 +41,17 @@ def _history(account, days: list[dt.date]):
                                       answered_at=at(day))
         Pulse.objects.create(account=account, rating=("green", "yellow", "red")[i % 3], created_at=at(day))
         count_activity(("view", "search", "helpful", "deflection")[i % 4], account=account, contact=sponsor, day=day)
+        # a community question, its answer, a like and (every other day) its acceptance, all on the day
+        thread = Thread.objects.create(title=f"question {i} about Competitor", author_contact=sponsor, account=account,
+                                       created_at=at(day), last_activity_at=at(day))
+        Post.objects.create(thread=thread, number=1, body="?", body_text="?", author_contact=sponsor,
+                            account=account, created_at=at(day))
+        answer = Post.objects.create(thread=thread, number=2, body="!", body_text="!", author_contact=champion,
+                                     account=account, created_at=at(day, 13))
+        like = Reaction.objects.create(kind="like", post=answer, who=f"c{sponsor.pk}", contact=sponsor)
+        Reaction.objects.filter(pk=like.pk).update(created_at=at(day, 14))
+        if i % 2:
+            Thread.objects.filter(pk=thread.pk).update(accepted_answer=answer, accepted_at=at(day, 15))
 
 
 @pytest.fixture
@@ -77,6 +89,7 @@ def test_facts_as_of_a_day_ignore_everything_after_it(world):
     later = load_facts([account.pk], D + 10 * DAY)[account.pk]
     assert later.seats == 5 and not later.sponsor.present and later.sponsor.departed
     assert later.overdue_milestones == [] and not later.onboarding_active
+    assert later.community.threads > after[account.pk]["community"]["threads"]
 
 
 def test_every_fact_of_the_shape_is_defined_in_the_glossary():

@@ -41,6 +41,13 @@ class Tally:
                 + self.votes_received * s.points_idea_vote)
 
 
+def reach(likes_received: int, replies_received: int, people_helped: int) -> int:
+    """How far a member's voice carries in the community: likes and replies their posts drew, and the people they
+    helped (counted double). The customerium map adds their account's weight; the influential-detractor signal
+    reads this alone."""
+    return likes_received + replies_received + 2 * people_helped
+
+
 def is_maven(t: Tally, s: CommunitySettings) -> bool:
     return (t.accepted_answers >= s.maven_accepted and t.people_helped >= s.maven_helped
             and t.points(s) >= s.maven_points)

@@ -189,6 +189,7 @@ class CommunityFact:
     by_day: dict[dt.date, int] = field(default_factory=dict)  # their posts per day of the window
     by_contact: dict[int, int] = field(default_factory=dict)  # their posts per contact
     unanswered: list[QuestionFact] = field(default_factory=list)  # open questions nobody else answered, oldest first
+    reach: dict[int, int] = field(default_factory=dict)  # per contact, as last counted (community.reputation.reach)
 
     @property
     def posts(self) -> int:

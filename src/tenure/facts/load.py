@@ -13,7 +13,8 @@ from django.utils import timezone
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.billing.models import live_q as live_subscription_q  # noqa: F401  (the pages' filter)
-from tenure.community.models import Post, Reaction, State, Thread, ThreadKind
+from tenure.community.models import Post, Reaction, Standing, State, Thread, ThreadKind
+from tenure.community.reputation import reach
 from tenure.engagement.models import Milestone as MilestoneRow
 from tenure.engagement.models import (
     MilestoneStatus,
@@ -379,7 +380,7 @@ def _knowledge(ids, as_of, w, facts) -> None:
         facts[account_id].knowledge.people = len(who)
 
 
-# ---- community: 5 queries -------------------------------------------------------------------------------
+# ---- community: 6 queries -------------------------------------------------------------------------------
 
 
 def _community(ids, as_of, w, facts) -> None:
@@ -436,6 +437,11 @@ def _community(ids, as_of, w, facts) -> None:
     ):
         facts[account_id].community.unanswered.append(
             a.QuestionFact(pk, title, asked, int((end - asked).total_seconds() // 3600)))
+    if as_of >= timezone.localdate() - DAY:  # standings are counted now: a fact of today (yesterday's), not the past
+        for contact_id, account_id, likes, replies, helped in Standing.objects.filter(
+                among(ids, "contact__account_id")).values_list("contact_id", "contact__account_id", "likes_received",
+                                                              "replies_received", "people_helped"):
+            facts[account_id].community.reach[contact_id] = reach(likes, replies, helped)
 
 
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,

@@ -59,6 +59,7 @@ class Thresholds:
     milestone_overdue_days: int = 7
     detractor_days: int = 90
     community_unanswered_hours: int = 48
+    influential_reach: int = 20
     community_segments: tuple[str, ...] = ("Enterprise",)
     # the same lists a new RiskSettings row starts with (a test keeps every default equal to the model's)
     competitor_names: tuple[str, ...] = tuple(DEFAULT_COMPETITORS.splitlines())
@@ -243,6 +244,25 @@ def detractor(f: AccountFacts, t: Thresholds) -> list[Candidate]:
             records=[{"model": "surveys.surveyresponse", "id": a.id, "label": f"NPS {a.score} from {a.who}"}],
         ))
     return out
+
+def influential_detractor(f: AccountFacts, t: Thresholds) -> list[Candidate]:
+    """A detractor (latest NPS 0-6) whose voice carries in the community: what they say, others read."""
+    out = []
+    for a in f.nps_answers:
+        reach = f.community.reach.get(a.contact_id or 0, 0)
+        if a.score > 6 or (f.as_of - a.answered_on).days > t.detractor_days or reach < t.influential_reach:
+            continue
+        out.append(Candidate(
+            SignalKind.INFLUENTIAL_DETRACTOR,
+            f"{a.who} answered NPS {a.score} and is heard in the community (reach {reach})", Severity.HIGH,
+            subject=f"contact:{a.contact_id}",
+            numbers={"score": a.score, "answered_on": a.answered_on.isoformat(), "reach": reach,
+                     "threshold_reach": t.influential_reach},
+            records=[{"model": "surveys.surveyresponse", "id": a.id, "label": f"NPS {a.score} from {a.who}"},
+                     {"model": "community.member", "id": a.contact_id, "label": f"{a.who} in the community"}],
+        ))
+    return out
+
 
 def community_unanswered(f: AccountFacts, t: Thresholds) -> list[Candidate]:
     """A question someone at a watched account asked in the community waits for an answer: nobody replied."""
@@ -503,7 +523,7 @@ def weigh_by_health(c: Candidate, band: str) -> Candidate:
 
 DETECTORS = (
     active_users_drop, logins_plateau, low_utilization, key_feature_abandoned, onboarding_stalled,
-    contact_left, contact_not_touched, no_touch, tickets_unresolved, community_unanswered,
+    contact_left, contact_not_touched, no_touch, tickets_unresolved, community_unanswered, influential_detractor,
     seats_reduced, downgrade, payment_failed,
     renewal_due, expansion_ready, milestone_overdue, detractor,
 )

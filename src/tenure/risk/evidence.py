@@ -58,6 +58,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "hours_waiting": ("Waiting (hours)", "count"),
     "threshold_hours": ("Threshold (hours)", "count"),
     "questions": ("Questions", "count"),
+    "reach": ("Community reach", "count"),
+    "threshold_reach": ("Reach threshold", "count"),
     # lists
     "cuts": ("Seat cuts", "text"),
     "matched": ("Matched words", "text"),
@@ -69,6 +71,7 @@ RECORDS: dict[str, str] = {
     "billing.subscription": "subscription",
     "community.post": "community post",
     "community.thread": "community thread",
+    "community.member": "community profile",
     "engagement.milestone": "onboarding milestone",
     "engagement.touch": "touch",
     "support.ticket": "ticket",

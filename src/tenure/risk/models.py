@@ -45,6 +45,7 @@ class SignalKind(models.TextChoices):
     MILESTONE_OVERDUE = "milestone_overdue", "Onboarding milestone overdue"
     DETRACTOR = "detractor", "Detractor (NPS)"
     COMMUNITY_UNANSWERED = "community_unanswered", "Community question unanswered"
+    INFLUENTIAL_DETRACTOR = "influential_detractor", "Influential detractor in the community"
 
 
 KIND_DRIVER: dict[str, str] = {
@@ -60,6 +61,7 @@ KIND_DRIVER: dict[str, str] = {
     SignalKind.NO_TOUCH: Driver.DISCONNECTION,
     SignalKind.TICKETS_UNRESOLVED: Driver.DISCONNECTION,
     SignalKind.COMMUNITY_UNANSWERED: Driver.DISCONNECTION,
+    SignalKind.INFLUENTIAL_DETRACTOR: Driver.DISCONNECTION,
     SignalKind.SEATS_REDUCED: Driver.DOWNTURN,
     SignalKind.DOWNGRADE: Driver.DOWNTURN,
     SignalKind.PAYMENT_FAILED: Driver.DOWNTURN,
@@ -333,6 +335,9 @@ class RiskSettings(models.Model):
     community_unanswered_hours = models.PositiveSmallIntegerField(
         default=48, help_text="Community question unanswered: a question from an account of the segments below that "
         "nobody else answered for this many hours.")
+    influential_reach = models.PositiveSmallIntegerField(
+        default=20, help_text="Influential detractor: an NPS detractor whose community reach (likes and replies their "
+        "posts drew, people they helped, counted double) is at least this.")
     community_segments = models.TextField(default="Enterprise", blank=True,
                                           help_text="The segments it watches, one per line (empty: every account).")
     competitor_names = models.TextField(default=DEFAULT_COMPETITORS, blank=True, help_text="One name per line.")

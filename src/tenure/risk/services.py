@@ -73,7 +73,8 @@ def account_pages() -> str:
 
 
 # Records that live outside the account page: their own address (the community's threads, in the portal).
-_PAGES = {"community.thread": "/help/community/t/{id}/", "community.post": "/help/community/post/{id}/"}
+_PAGES = {"community.thread": "/help/community/t/{id}/", "community.post": "/help/community/post/{id}/",
+          "community.member": "/help/community/members/{id}/"}
 
 
 def link_records(records: list[dict], account_id: int, pages: str | None = None) -> list[dict]:

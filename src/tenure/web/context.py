@@ -16,6 +16,7 @@ SETUP = (  # the pages CS operations use, under one menu; the others read most o
     ("integrations:import", "Import"),
     # In this menu, not the main bar: the bar is full at 1280 px (tests/web/test_browser_frame.py).
     ("knowledge:articles", "Knowledge base"),
+    ("web:customerium", "Customerium map"),
     ("usage:setup", "Usage setup"),
     ("health:scorecards", "Scorecards"),
     ("risk:settings", "Signal settings"),
