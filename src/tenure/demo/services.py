@@ -32,12 +32,13 @@ from tenure.demo.proactive import seed_proactive
 from tenure.demo.usage import send_demo_usage
 from tenure.demo.values import PASSWORD, SOURCE, TEAM, TEAM_USERNAMES, DemoPlan
 from tenure.engagement.models import Touch
+from tenure.facts import load_facts
 from tenure.health.services import backfill_health
 from tenure.knowledge.models import Article
 from tenure.knowledge.services import wipe_knowledge
 from tenure.predict.services import train_for_demo
 from tenure.renewals.demo import seed_demo_renewals
-from tenure.risk.services import detect_all_signals
+from tenure.risk.services import detect_all_signals, thresholds
 from tenure.support import services as support
 from tenure.support.models import Ticket
 from tenure.usage.services import wipe_usage
@@ -193,8 +194,10 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
         counts.update(seed_knowledge(plan.today, seed))  # the help centre and a year of its use
         counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
         counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
-        counts.update(detect_all_signals(plan.today))  # signals and the tasks they open, as of the demo's today
-        counts.update(seed_demo_renewals(plan.today))  # renewals: closed with outcomes and reasons, open ones
+        # Today's facts, read once for the signals and the renewals, as the refresh pipeline reads them for its steps.
+        facts = load_facts(Account.objects.values_list("pk", flat=True), plan.today, thresholds().windows)
+        counts.update(detect_all_signals(plan.today, facts))  # signals and the tasks they open, as of today
+        counts.update(seed_demo_renewals(plan.today, facts))  # renewals: closed with outcomes and reasons, open ones
         if churn_model:
             counts["churn model"] = int(train_for_demo(plan.today) is not None)  # trained, back-tested, scored
         if connection.vendor == "sqlite":

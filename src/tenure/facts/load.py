@@ -26,7 +26,7 @@ from tenure.engagement.models import (
     Touch,
 )
 from tenure.facts import account as a
-from tenure.facts.days import day_number, days
+from tenure.facts.days import day_number, day_numbers
 from tenure.facts.sentiment import Reading, sentiment
 from tenure.knowledge.models import ActivityKind, KnowledgeActivity
 from tenure.support.models import UNRESOLVED_STATUSES, Ticket
@@ -447,17 +447,13 @@ class UserDays:
         return np.bincount(self.group_of_pair[active], minlength=len(self.code))
 
 
-def _rows(qs) -> list[tuple]:
-    """A query's rows as the database returns them (no per-value conversion: hundreds of thousands of rows)."""
+def raw_rows(qs) -> list[tuple]:
+    """A query's rows as the database returns them, without Django's per-value conversion (hundreds of thousands
+    of rollup rows: a date comes back as ISO text on SQLite, see ``days.day_numbers``)."""
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _day_numbers(values) -> np.ndarray:
-    codes, unique = pd.factorize(pd.Series(values, dtype="object"))
-    return days(list(unique))[codes] if len(unique) else np.zeros(len(codes), dtype="int64")
 
 
 class _Counted:
@@ -469,11 +465,11 @@ class _Counted:
         self.first = min(min(first for first, _ in _usage_windows(d, w)) for d in on_days)
         self.first_feature = min(_feature_windows(d, w)[1][0] for d in on_days)
         self.last = max(on_days)
-        rows = _rows(DailyUserActivity.objects.filter(account_id__in=ids, day__range=(self.first, self.last))
+        rows = raw_rows(DailyUserActivity.objects.filter(account_id__in=ids, day__range=(self.first, self.last))
                      .values_list("account_id", "day", "user_key"))
         accounts, day_values, users = zip(*rows, strict=True) if rows else ((), (), ())
         self.users = UserDays(np.asarray(accounts, dtype="int64"), pd.factorize(pd.Series(users, dtype="object"))[0],
-                              _day_numbers(day_values))
+                              day_numbers(day_values))
         self._features: tuple[tuple[str, ...], UserDays] | None = None
 
     def _window_counts(self, user_days: UserDays, window: tuple[dt.date, dt.date]) -> np.ndarray:
@@ -492,7 +488,7 @@ class _Counted:
         """(account, event, users now, users before) for the key features the account's people used in the
         windows, as the per-day query returns them."""
         if self._features is None or self._features[0] != tuple(events):
-            rows = _rows(DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
+            rows = raw_rows(DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
                                                          day__range=(self.first_feature, self.last))
                          .values_list("account_id", "event", "day", "user_key"))
             accounts, names, day_values, users = zip(*rows, strict=True) if rows else ((), (), (), ())
@@ -500,7 +496,7 @@ class _Counted:
             groups = np.asarray(accounts, dtype="int64") * len(events) + np.asarray(
                 [place[n] for n in names], dtype="int64")
             self._features = (tuple(events), UserDays(groups, pd.factorize(pd.Series(users, dtype="object"))[0],
-                                                      _day_numbers(day_values)))
+                                                      day_numbers(day_values)))
         user_days = self._features[1]
         now, before = (self._window_counts(user_days, window) for window in _feature_windows(as_of, self.w))
         found = []
