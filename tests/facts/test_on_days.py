@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenure.facts import Windows, load_facts, load_facts_on_days
+from tenure.facts import Windows, load, load_facts, load_facts_on_days
 from tenure.facts.load import UserDays
 from tenure.usage.models import DailyUserActivity, DailyUserFeature
 from tests.factories import make_account, make_subscription
@@ -54,3 +54,14 @@ def test_user_days_counts_each_groups_distinct_users_in_a_window(rows, first, le
     for group in {g for g, _, _ in rows}:
         expected = len({u for g, u, d in rows if g == group and first <= d <= last})
         assert counts[users_days.code[group * 1000]] == expected
+
+
+def test_too_many_rollup_rows_to_hold_are_counted_day_by_day(world, monkeypatch):  # noqa: F811
+    account, _, _ = world
+    grid = [D - 40 * DAY, D]
+    monkeypatch.setattr(load, "ROWS_AT_ONCE", 0)
+    assert load._Counted.read([account.pk], grid, Windows()) is None
+    many = load_facts_on_days([account.pk], grid)
+    for day in grid:
+        assert _as_dict(many[day]) == _as_dict(load_facts([account.pk], day))
+    assert many[D][account.pk].active_users and many[D][account.pk].features[0].users_now

@@ -87,9 +87,9 @@ def load_facts_on_days(account_ids, on_days, windows: a.Windows | None = None, p
     again), are counted for all the days from one read of those rollups (``UserDays``); every other fact is
     read as ``load_facts`` reads it. ``tests/facts/test_on_days.py`` proves both give the same facts."""
     parts, w = _parts(parts), windows or a.Windows()
-    on_days = sorted(set(on_days))
-    counted = _Counted(sorted(set(account_ids)), on_days, w) if on_days and "usage" in parts else None
-    return {day: _load(account_ids, day, w, parts, counted) for day in on_days}
+    ids, on_days = sorted(set(account_ids)), sorted(set(on_days))
+    counted = _Counted.read(ids, on_days, w) if on_days and ids and "usage" in parts else None
+    return {day: _load(ids, day, w, parts, counted) for day in on_days}
 
 
 def _parts(parts: tuple[str, ...]) -> tuple[str, ...]:
@@ -229,13 +229,14 @@ def _features(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
         return
     by_account: dict[int, dict[str, a.FeatureFact]] = defaultdict(dict)
     (start, _), (two_before, _) = _feature_windows(as_of, w)
-    rows = counted.feature_users(ids, as_of, list(key)) if counted is not None else (
-        DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key), day__range=(two_before, as_of))
-        .values("account_id", "event")
-        .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
-                  before=Count("user_key", distinct=True, filter=Q(day__lt=start)))
-        .values_list("account_id", "event", "now", "before")
-    )
+    rows = counted.feature_users(ids, as_of, list(key)) if counted is not None else None
+    if rows is None:
+        rows = (DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key),
+                                                day__range=(two_before, as_of))
+                .values("account_id", "event")
+                .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
+                          before=Count("user_key", distinct=True, filter=Q(day__lt=start)))
+                .values_list("account_id", "event", "now", "before"))
     for account_id, event, now, before in rows:
         by_account[account_id][event] = a.FeatureFact(event, key[event] or event, before, now)
     for account_id, f in facts.items():
@@ -456,17 +457,25 @@ def raw_rows(qs) -> list[tuple]:
         return cursor.fetchall()
 
 
+ROWS_AT_ONCE = 2_000_000  # more per-user rollup rows than this (a batch of large accounts): counted day by day
+
+
 class _Counted:
     """The usage windows' distinct users of a batch of accounts on many days, from one read of the per-user
-    rollups (``load_facts_on_days``): the same counts as the per-day queries in ``_usage`` and ``_features``."""
+    rollups (``load_facts_on_days``): the same counts as the per-day queries in ``_usage`` and ``_features``,
+    which answer instead when the rows would be too many to hold at once (``ROWS_AT_ONCE``)."""
 
-    def __init__(self, ids: list[int], on_days: list[dt.date], w: a.Windows) -> None:
+    @classmethod
+    def read(cls, ids: list[int], on_days: list[dt.date], w: a.Windows) -> _Counted | None:
+        first = min(min(first for first, _ in _usage_windows(d, w)) for d in on_days)
+        qs = DailyUserActivity.objects.filter(account_id__in=ids, day__range=(first, max(on_days)))
+        return cls(ids, on_days, w, qs) if qs.count() <= ROWS_AT_ONCE else None
+
+    def __init__(self, ids: list[int], on_days: list[dt.date], w: a.Windows, qs) -> None:
         self.ids, self.w = ids, w
-        self.first = min(min(first for first, _ in _usage_windows(d, w)) for d in on_days)
         self.first_feature = min(_feature_windows(d, w)[1][0] for d in on_days)
         self.last = max(on_days)
-        rows = raw_rows(DailyUserActivity.objects.filter(account_id__in=ids, day__range=(self.first, self.last))
-                     .values_list("account_id", "day", "user_key"))
+        rows = raw_rows(qs.values_list("account_id", "day", "user_key"))
         accounts, day_values, users = zip(*rows, strict=True) if rows else ((), (), ())
         self.users = UserDays(np.asarray(accounts, dtype="int64"), pd.factorize(pd.Series(users, dtype="object"))[0],
                               day_numbers(day_values))
@@ -484,13 +493,15 @@ class _Counted:
                 f.active_users, f.active_users_before = int(now[i]), int(before[i])
                 f.active_users_earlier = int(earlier[i])
 
-    def feature_users(self, ids, as_of: dt.date, events: list[str]) -> list[tuple[int, str, int, int]]:
+    def feature_users(self, ids, as_of: dt.date, events: list[str]) -> list[tuple[int, str, int, int]] | None:
         """(account, event, users now, users before) for the key features the account's people used in the
-        windows, as the per-day query returns them."""
+        windows, as the per-day query returns them; None when there are too many rows to read at once."""
         if self._features is None or self._features[0] != tuple(events):
-            rows = raw_rows(DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
-                                                         day__range=(self.first_feature, self.last))
-                         .values_list("account_id", "event", "day", "user_key"))
+            qs = DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
+                                                 day__range=(self.first_feature, self.last))
+            if qs.count() > ROWS_AT_ONCE:
+                return None
+            rows = raw_rows(qs.values_list("account_id", "event", "day", "user_key"))
             accounts, names, day_values, users = zip(*rows, strict=True) if rows else ((), (), (), ())
             place = {event: i for i, event in enumerate(events)}
             groups = np.asarray(accounts, dtype="int64") * len(events) + np.asarray(
