@@ -26,3 +26,10 @@ def days(values) -> np.ndarray:
     out = arr.astype("int64")
     out[np.isnat(arr)] = FAR
     return out
+
+
+def day_numbers(values) -> np.ndarray:
+    """``days`` for many values that repeat (the days of rollup rows, as dates or as the database's ISO text):
+    each distinct value converted once."""
+    codes, unique = pd.factorize(pd.Series(values, dtype="object"))
+    return days(list(unique))[codes] if len(unique) else np.zeros(len(codes), dtype="int64")

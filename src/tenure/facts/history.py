@@ -24,13 +24,12 @@ from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange, live_q
 from tenure.engagement.models import Touch
 from tenure.facts.account import HIGH_PRIORITIES
-from tenure.facts.days import FAR, day_number, days
+from tenure.facts.days import FAR, day_number, day_numbers, days
+from tenure.facts.load import raw_rows
 from tenure.facts.outcomes import HISTORY_FIELDS, history_frame
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature
-
-CHUNK = 20000
 
 
 def _empty(*columns: str) -> pd.DataFrame:
@@ -154,25 +153,22 @@ def _accounts() -> pd.DataFrame:
 
 def _activity(until, since) -> pd.DataFrame:
     columns = ["account_id", "day", "active_users", "logins", "events"]
-    df = _frame(_on_days(DailyAccountActivity.objects, "day", until, since).values_list(*columns)
-                .iterator(chunk_size=CHUNK), columns)
-    df["day"] = days(df["day"])
+    df = _frame(raw_rows(_on_days(DailyAccountActivity.objects, "day", until, since).values_list(*columns)), columns)
+    df["day"] = day_numbers(df["day"])
     return df
 
 
 def _feature_usage(until, since) -> pd.DataFrame:
     columns = ["account_id", "day", "event", "count"]
-    df = _frame(_on_days(DailyFeatureUsage.objects, "day", until, since).values_list(*columns)
-                .iterator(chunk_size=CHUNK), columns)
-    df["day"] = days(df["day"])
+    df = _frame(raw_rows(_on_days(DailyFeatureUsage.objects, "day", until, since).values_list(*columns)), columns)
+    df["day"] = day_numbers(df["day"])
     return df
 
 
 def _user_activity(until, since) -> pd.DataFrame:
     columns = ["account_id", "day", "user_key"]
-    df = _frame(_on_days(DailyUserActivity.objects, "day", until, since).values_list(*columns)
-                .iterator(chunk_size=CHUNK), columns)
-    df["day"] = days(df["day"])
+    df = _frame(raw_rows(_on_days(DailyUserActivity.objects, "day", until, since).values_list(*columns)), columns)
+    df["day"] = day_numbers(df["day"])
     df["user"] = pd.factorize(df["user_key"])[0] if len(df) else pd.Series(dtype="int64")
     return df.drop(columns=["user_key"])
 

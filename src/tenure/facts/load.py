@@ -4,9 +4,13 @@ never a row dated after the day (``tests/facts/test_leakage.py`` proves it for e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 
+import numpy as np
+import pandas as pd
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
@@ -24,6 +28,7 @@ from tenure.engagement.models import (
     Touch,
 )
 from tenure.facts import account as a
+from tenure.facts.days import day_number, day_numbers
 from tenure.facts.sentiment import Reading, sentiment
 from tenure.knowledge.models import ActivityKind, KnowledgeActivity
 from tenure.support.models import UNRESOLVED_STATUSES, Ticket
@@ -74,19 +79,42 @@ def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
 
     ``parts``: the groups of facts to read (all by default). A page that shows a few (the accounts list: seats,
     utilization and the active-user trend) reads only those; the others keep their empty defaults."""
+    return _load(account_ids, as_of, windows or a.Windows(), _parts(parts), None)
+
+
+def load_facts_on_days(account_ids, on_days, windows: a.Windows | None = None, parts: tuple[str, ...] = PARTS,
+                       ) -> dict[dt.date, dict[int, a.AccountFacts]]:
+    """``load_facts`` for each of ``on_days`` (a history's grid of days): the same facts, day by day. The distinct
+    users of the usage windows, the costliest reads (a count over months of per-user rollup rows, for every day
+    again), are counted for all the days from one read of those rollups (``UserDays``); every other fact is
+    read as ``load_facts`` reads it. ``tests/facts/test_on_days.py`` proves both give the same facts."""
+    parts, w = _parts(parts), windows or a.Windows()
+    ids, on_days = sorted(set(account_ids)), sorted(set(on_days))
+    counted = _Counted.read(ids, on_days, w) if on_days and ids and "usage" in parts else None
+    return {day: _load(ids, day, w, parts, counted) for day in on_days}
+
+
+def _parts(parts: tuple[str, ...]) -> tuple[str, ...]:
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"no such facts: {', '.join(sorted(unknown))}")
     if "features" in parts:
         parts = (*parts, "usage")  # key features are read only once usage is known (usage_known_since)
-    w = windows or a.Windows()
+    return parts
+
+
+def _load(account_ids, as_of: dt.date, w: a.Windows, parts: tuple[str, ...], counted: _Counted | None,
+          ) -> dict[int, a.AccountFacts]:
     facts = {pk: a.AccountFacts(pk, as_of, stage, segment, w) for pk, stage, segment in
              Account.objects.filter(pk__in=list(account_ids)).values_list("pk", "stage", "segment")}
     ids = sorted(facts)
     if ids:
         for part in PARTS:
             if part in parts:
-                _READERS[part](ids, as_of, w, facts)
+                reader = _READERS[part]
+                if counted is not None and part in ("usage", "features"):
+                    reader = functools.partial(reader, counted=counted)
+                reader(ids, as_of, w, facts)
     return facts
 
 
@@ -144,28 +172,36 @@ def _subscriptions(ids, as_of, w, facts) -> None:
 # ---- usage: 3 queries -------------------------------------------------------------------------------------
 
 
-def _usage(ids, as_of, w, facts) -> None:
+def _usage_windows(as_of: dt.date, w: a.Windows) -> tuple[tuple[dt.date, dt.date], ...]:
+    """The active-user windows as of a day: now, the window just before, and the "earlier" one (first, last)."""
     start = as_of - _days(w.usage - 1)
-    before_start = start - _days(w.usage)
     earlier_end = as_of - _days(w.earlier)
-    earlier_start = earlier_end - _days(w.usage - 1)
+    return (start, as_of), (start - _days(w.usage), start - DAY), (earlier_end - _days(w.usage - 1), earlier_end)
+
+
+def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
+    (start, _), (before_start, _), (earlier_start, earlier_end) = _usage_windows(as_of, w)
     first = DailyAccountActivity.objects.filter(day__lte=as_of).aggregate(first=Min("day"))["first"]
     for f in facts.values():
         f.usage_known_since = first
     if first is None:
         return
     in_now, in_before = Q(day__gte=start), Q(day__range=(before_start, start - DAY))
-    in_earlier = Q(day__range=(earlier_start, earlier_end))
-    for account_id, now, before, earlier in (
-        DailyUserActivity.objects.filter(account_id__in=ids, day__range=(min(before_start, earlier_start), as_of))
-        .values("account_id")
-        .annotate(now=Count("user_key", distinct=True, filter=in_now),
-                  before=Count("user_key", distinct=True, filter=in_before),
-                  earlier=Count("user_key", distinct=True, filter=in_earlier))
-        .values_list("account_id", "now", "before", "earlier")
-    ):
-        f = facts[account_id]
-        f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
+    if counted is not None:
+        counted.active_users(ids, as_of, facts)
+    else:
+        in_earlier = Q(day__range=(earlier_start, earlier_end))
+        for account_id, now, before, earlier in (
+            DailyUserActivity.objects.filter(account_id__in=ids,
+                                             day__range=(min(before_start, earlier_start), as_of))
+            .values("account_id")
+            .annotate(now=Count("user_key", distinct=True, filter=in_now),
+                      before=Count("user_key", distinct=True, filter=in_before),
+                      earlier=Count("user_key", distinct=True, filter=in_earlier))
+            .values_list("account_id", "now", "before", "earlier")
+        ):
+            f = facts[account_id]
+            f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
     for account_id, now, before, last in (
         DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
         .values("account_id")
@@ -179,24 +215,31 @@ def _usage(ids, as_of, w, facts) -> None:
 # ---- key features: 2 queries ------------------------------------------------------------------------------
 
 
-def _features(ids, as_of, w, facts) -> None:
+def _feature_windows(as_of: dt.date, w: a.Windows) -> tuple[tuple[dt.date, dt.date], ...]:
+    """A key feature's windows as of a day: now, and the two usage windows before it (first, last)."""
+    start = as_of - _days(w.usage - 1)
+    return (start, as_of), (start - _days(2 * w.usage), start - DAY)
+
+
+def _features(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
     if next(iter(facts.values())).usage_known_since is None:  # no usage at all yet
         return
-    start = as_of - _days(w.usage - 1)
     key = {feature.event: feature.label for feature in Feature.objects.filter(is_key=True)}
     for f in facts.values():
         f.key_features = len(key)
     if not key:
         return
     by_account: dict[int, dict[str, a.FeatureFact]] = defaultdict(dict)
-    two_before = start - _days(2 * w.usage)
-    for account_id, event, now, before in (
-        DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key), day__range=(two_before, as_of))
-        .values("account_id", "event")
-        .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
-                  before=Count("user_key", distinct=True, filter=Q(day__lt=start)))
-        .values_list("account_id", "event", "now", "before")
-    ):
+    (start, _), (two_before, _) = _feature_windows(as_of, w)
+    rows = counted.feature_users(ids, as_of, list(key)) if counted is not None else None
+    if rows is None:
+        rows = (DailyUserFeature.objects.filter(account_id__in=ids, event__in=list(key),
+                                                day__range=(two_before, as_of))
+                .values("account_id", "event")
+                .annotate(now=Count("user_key", distinct=True, filter=Q(day__gte=start)),
+                          before=Count("user_key", distinct=True, filter=Q(day__lt=start)))
+                .values_list("account_id", "event", "now", "before"))
+    for account_id, event, now, before in rows:
         by_account[account_id][event] = a.FeatureFact(event, key[event] or event, before, now)
     for account_id, f in facts.items():
         used = by_account.get(account_id, {})
@@ -442,6 +485,110 @@ def _community(ids, as_of, w, facts) -> None:
                 among(ids, "contact__account_id")).values_list("contact_id", "contact__account_id", "likes_received",
                                                               "replies_received", "people_helped"):
             facts[account_id].community.reach[contact_id] = reach(likes, replies, helped)
+
+
+# ---- distinct users over many days --------------------------------------------------------------------------
+
+
+class UserDays:
+    """Who was active on which days, per group (an account, an account's feature), from per-user rollup rows:
+    counts each group's distinct users with a day in any window, for as many windows as asked, without reading
+    the rows again. ``groups``, ``users`` and ``day_numbers`` are equal-length integer arrays, one row each."""
+
+    def __init__(self, groups, users, day_numbers) -> None:
+        group_of_row, found = pd.factorize(np.asarray(groups, dtype="int64"))
+        self.code = {int(g): i for i, g in enumerate(found)}  # group -> its place in a count
+        users, day_numbers = np.asarray(users, dtype="int64"), np.asarray(day_numbers, dtype="int64")
+        self.first_day = int(day_numbers.min()) if len(day_numbers) else 0
+        self.span = int(day_numbers.max()) - self.first_day + 1 if len(day_numbers) else 1
+        pair_of_row, pairs = pd.factorize(group_of_row * (int(users.max()) + 1 if len(users) else 1) + users)
+        self.group_of_pair = np.zeros(len(pairs), dtype="int64")
+        self.group_of_pair[pair_of_row] = group_of_row
+        # Each (group, user) pair's days as one sorted key, pair then day: a pair was active in a window when its
+        # first key at or after the window's first day is within the window's last day.
+        self.keys = np.sort(pair_of_row.astype("int64") * self.span + (day_numbers - self.first_day))
+        self.pair_base = np.arange(len(pairs), dtype="int64") * self.span
+
+    def count(self, first: int, last: int) -> np.ndarray:
+        """Distinct users of each group (at its ``code``) with a day in [first, last] (day numbers)."""
+        lo, hi = max(first - self.first_day, 0), min(last - self.first_day, self.span - 1)
+        if lo > hi or not len(self.keys):
+            return np.zeros(len(self.code), dtype="int64")
+        at = np.searchsorted(self.keys, self.pair_base + lo)
+        found = self.keys[np.minimum(at, len(self.keys) - 1)]
+        active = (at < len(self.keys)) & (found <= self.pair_base + hi)
+        return np.bincount(self.group_of_pair[active], minlength=len(self.code))
+
+
+def raw_rows(qs) -> list[tuple]:
+    """A query's rows as the database returns them, without Django's per-value conversion (hundreds of thousands
+    of rollup rows: a date comes back as ISO text on SQLite, see ``days.day_numbers``)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+ROWS_AT_ONCE = 2_000_000  # more per-user rollup rows than this (a batch of large accounts): counted day by day
+
+
+class _Counted:
+    """The usage windows' distinct users of a batch of accounts on many days, from one read of the per-user
+    rollups (``load_facts_on_days``): the same counts as the per-day queries in ``_usage`` and ``_features``,
+    which answer instead when the rows would be too many to hold at once (``ROWS_AT_ONCE``)."""
+
+    @classmethod
+    def read(cls, ids: list[int], on_days: list[dt.date], w: a.Windows) -> _Counted | None:
+        first = min(min(first for first, _ in _usage_windows(d, w)) for d in on_days)
+        qs = DailyUserActivity.objects.filter(account_id__in=ids, day__range=(first, max(on_days)))
+        return cls(ids, on_days, w, qs) if qs.count() <= ROWS_AT_ONCE else None
+
+    def __init__(self, ids: list[int], on_days: list[dt.date], w: a.Windows, qs) -> None:
+        self.ids, self.w = ids, w
+        self.first_feature = min(_feature_windows(d, w)[1][0] for d in on_days)
+        self.last = max(on_days)
+        rows = raw_rows(qs.values_list("account_id", "day", "user_key"))
+        accounts, day_values, users = zip(*rows, strict=True) if rows else ((), (), ())
+        self.users = UserDays(np.asarray(accounts, dtype="int64"), pd.factorize(pd.Series(users, dtype="object"))[0],
+                              day_numbers(day_values))
+        self._features: tuple[tuple[str, ...], UserDays] | None = None
+
+    def _window_counts(self, user_days: UserDays, window: tuple[dt.date, dt.date]) -> np.ndarray:
+        return user_days.count(day_number(window[0]), day_number(window[1]))
+
+    def active_users(self, ids, as_of: dt.date, facts) -> None:
+        now, before, earlier = (self._window_counts(self.users, window) for window in _usage_windows(as_of, self.w))
+        for account_id in ids:
+            i = self.users.code.get(account_id)
+            if i is not None:  # no rollup row in any window: no active users (the defaults)
+                f = facts[account_id]
+                f.active_users, f.active_users_before = int(now[i]), int(before[i])
+                f.active_users_earlier = int(earlier[i])
+
+    def feature_users(self, ids, as_of: dt.date, events: list[str]) -> list[tuple[int, str, int, int]] | None:
+        """(account, event, users now, users before) for the key features the account's people used in the
+        windows, as the per-day query returns them; None when there are too many rows to read at once."""
+        if self._features is None or self._features[0] != tuple(events):
+            qs = DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
+                                                 day__range=(self.first_feature, self.last))
+            if qs.count() > ROWS_AT_ONCE:
+                return None
+            rows = raw_rows(qs.values_list("account_id", "event", "day", "user_key"))
+            accounts, names, day_values, users = zip(*rows, strict=True) if rows else ((), (), (), ())
+            place = {event: i for i, event in enumerate(events)}
+            groups = np.asarray(accounts, dtype="int64") * len(events) + np.asarray(
+                [place[n] for n in names], dtype="int64")
+            self._features = (tuple(events), UserDays(groups, pd.factorize(pd.Series(users, dtype="object"))[0],
+                                                      day_numbers(day_values)))
+        user_days = self._features[1]
+        now, before = (self._window_counts(user_days, window) for window in _feature_windows(as_of, self.w))
+        found = []
+        for account_id in ids:
+            for k, event in enumerate(events):
+                i = user_days.code.get(account_id * len(events) + k)
+                if i is not None and (now[i] or before[i]):
+                    found.append((account_id, event, int(now[i]), int(before[i])))
+        return found
 
 
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,

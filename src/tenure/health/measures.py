@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from tenure.facts.account import HIGH_PRIORITIES, LIVE_STATUSES, AccountFacts
 
 LIVE = LIVE_STATUSES
-__all__ = ["CATALOG", "DEFAULT_DEFINITION", "HIGH_PRIORITIES", "LIVE", "Measure", "raw_values", "raw_values_of"]
+__all__ = ["CATALOG", "DEFAULT_DEFINITION", "FACTS", "HIGH_PRIORITIES", "LIVE", "Measure", "raw_values",
+           "raw_values_of"]
 SENTIMENT_LOOKBACK = 365  # the longest a sponsor can go untouched in this measure's eyes
 
 
@@ -82,6 +83,11 @@ DEFAULT_DEFINITION = {
         {"key": "renewal_proximity", "weight": 15, "mapping": _linear(180, 30)},
     ],
 }
+
+
+# The groups of account facts (tenure.facts.load.PARTS) the measures read: a score loads only these. A measure
+# reading another group adds it here (tests/health/test_measures.py compares with every group loaded).
+FACTS = ("subscriptions", "usage", "features", "support", "people", "sentiment", "knowledge", "community")
 
 
 def raw_values(facts: dict[int, AccountFacts]) -> dict[int, dict[str, float | None]]:

@@ -22,10 +22,10 @@ from tenure import bulk
 from tenure.accounts.models import Account
 from tenure.billing.models import SubscriptionChange
 from tenure.engagement.models import Pulse
-from tenure.facts import AccountFacts, among, load_facts
+from tenure.facts import AccountFacts, among, load_facts, load_facts_on_days
 from tenure.facts import outcomes as facts_outcomes
 from tenure.health import scoring, suggest
-from tenure.health.measures import DEFAULT_DEFINITION, raw_values
+from tenure.health.measures import DEFAULT_DEFINITION, FACTS, raw_values
 from tenure.health.models import AccountHealth, HealthSnapshot, Scorecard, ScorecardVersion, WeightSuggestion
 
 log = logging.getLogger(__name__)
@@ -134,11 +134,13 @@ def latest_pulse(account: Account) -> Pulse | None:
 def compute(account_ids, days: list[dt.date], definition: dict | None = None,
             versions: dict | None = None) -> dict[dt.date, dict[int, tuple[ScorecardVersion | None, scoring.Scored]]]:
     """Score accounts on each day (from the account facts as of that day: nothing known later counts). With
-    ``definition``, every account is scored with it; otherwise with the scorecard covering it."""
+    ``definition``, every account is scored with it; otherwise with the scorecard covering it. Only the facts the
+    measures read are loaded, for all the days at once (``load_facts_on_days``)."""
     ids = sorted(account_ids)
     if not ids or not days:
         return {}
-    return {day: score_facts(load_facts(ids, day), definition, versions) for day in days}
+    facts = load_facts_on_days(ids, days, parts=FACTS)
+    return {day: score_facts(facts.pop(day), definition, versions) for day in days}
 
 
 def score_facts(facts: dict[int, AccountFacts], definition: dict | None = None,
@@ -206,7 +208,7 @@ def score_accounts(account_ids: list[int], as_of: dt.date, facts: dict[int, Acco
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    scored = score_facts(facts if facts is not None else load_facts(ids, as_of))
+    scored = score_facts(facts if facts is not None else load_facts(ids, as_of, parts=FACTS))
     now = timezone.now()
     with transaction.atomic():
         _write_snapshots({as_of: scored}, now)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from tenure.accounts.models import Account
 from tenure.billing.models import LIVE_STATUSES, SubscriptionChange
 from tenure.demo.models import DemoScenario
+from tenure.facts import AccountFacts
 from tenure.renewals.models import ChurnReason, Renewal, RenewalOutcome, RenewalStatus
 from tenure.renewals.services import sync_opportunities, sync_renewals
 
@@ -29,7 +30,9 @@ def _closed_at(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-def seed_demo_renewals(today: dt.date) -> dict[str, int]:
+def seed_demo_renewals(today: dt.date, facts: dict[int, AccountFacts] | None = None) -> dict[str, int]:
+    """The demo's renewals: the past ones closed with their outcomes (a churn with its cause's reason), then the
+    open ones and the opportunities as the refresh opens them (``facts``: every account's, when already loaded)."""
     history = defaultdict(list)
     for row in SubscriptionChange.objects.order_by("subscription_id", "effective_on", "pk").values_list(
             "subscription_id", "subscription__account_id", "start_date", "end_date", "mrr", "status"):
@@ -62,6 +65,6 @@ def seed_demo_renewals(today: dt.date) -> dict[str, int]:
                 note="Recorded by the demo from the account's story.")
     Renewal.objects.bulk_create(rows.values(), ignore_conflicts=True)
     ids = list(Account.objects.values_list("pk", flat=True))
-    opened = sync_renewals(ids, today)
+    opened = sync_renewals(ids, today, facts=facts)
     return {"renewals closed": len(rows), "renewals open": opened["renewals opened"],
-            "opportunities": sync_opportunities(ids, today)}
+            "opportunities": sync_opportunities(ids, today, facts=facts)}

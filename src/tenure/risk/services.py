@@ -126,17 +126,20 @@ def detect_signals(account_ids, as_of: dt.date | None = None, *, batch_size: int
     plays = plays_by_kind()
     ids = sorted(set(account_ids))
     result = DetectionResult()
+    place = {pk: i for i, pk in enumerate(facts)} if facts is not None else {}  # in the order load_facts gave them
     for i in range(0, len(ids), batch_size):
         batch = ids[i:i + batch_size]
-        loaded = {pk: facts[pk] for pk in batch if pk in facts} if facts is not None else load_facts(
-            batch, as_of, t.windows)
+        loaded = {pk: facts[pk] for pk in sorted((pk for pk in batch if pk in place), key=place.__getitem__)
+                  } if facts is not None else load_facts(batch, as_of, t.windows)
         result += _detect_batch(batch, as_of, t, patterns, plays, loaded)
     return result
 
 
-def detect_all_signals(as_of: dt.date | None = None) -> dict[str, int]:
-    """Every account, now: what the demo and ``tenure signals --all`` run. Returns counts to print."""
-    detect_signals(Account.objects.values_list("pk", flat=True), as_of)
+def detect_all_signals(as_of: dt.date | None = None, facts: dict[int, AccountFacts] | None = None
+                       ) -> dict[str, int]:
+    """Every account, now: what the demo and ``tenure signals --all`` run. Returns counts to print. ``facts``: every
+    account's facts when the caller loaded them already (with ``thresholds().windows``), as detect_signals."""
+    detect_signals(Account.objects.values_list("pk", flat=True), as_of, facts=facts)
     return {"open signals": Signal.objects.filter(resolved_on__isnull=True).count(),
             "open tasks": Task.objects.filter(status=TaskStatus.OPEN).count()}
 
