@@ -14,7 +14,7 @@ from tests.health.test_job_modes import ROOT, _env, _redis_or_skip, _stop, _tenu
 
 pytestmark = pytest.mark.own_processes
 
-ACCOUNTS, BATCH = 60, 15
+ACCOUNTS, BATCH = 120, 40  # a batch long enough (about a second) to be killed in the middle of
 SETUP = f"""
 import datetime as dt
 from django.utils import timezone

@@ -40,7 +40,7 @@ def test_panel_shows_score_band_trend_and_every_measure_in_plain_words(csm_clien
     assert "1 open high-priority ticket: \u2212" in body  # the new ticket, vs the snapshot a week before
     assert "no NPS answer, pulse or touch sentiment in the last year" in body
     assert "renewal in 60 days" in body
-    assert len(page.context["health_rows"]) == 9
+    assert len(page.context["health_rows"]) == 11
 
 
 def test_panel_query_count_does_not_grow_with_history(csm_client):
@@ -111,7 +111,7 @@ def test_health_page_shows_distribution_and_backtest(leader):
 def test_api_gives_the_score_with_its_explanations(csm_client):
     account = scored_account(weeks=1)
     data = csm_client.get(f"/api/health/accounts/{account.pk}").json()
-    assert data["version"] == 1 and len(data["measures"]) == 9
+    assert data["version"] == 1 and len(data["measures"]) == 11
     assert all(m["text"] for m in data["measures"])
     assert len(csm_client.get(f"/api/health/accounts/{account.pk}/history").json()) == 2
     created = csm_client.post(f"/api/health/accounts/{account.pk}/pulses", {"rating": "yellow"},

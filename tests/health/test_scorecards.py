@@ -20,7 +20,7 @@ def test_the_default_scorecard_ships_with_the_database(default):
     keys = [m["key"] for m in default.definition["measures"]]
     assert keys == ["license_utilization", "active_user_trend", "key_feature_breadth", "days_since_activity",
                     "open_high_tickets", "oldest_open_ticket", "sentiment", "sponsor_engagement",
-                    "renewal_proximity"]
+                    "knowledge_engagement", "community_engagement", "renewal_proximity"]
     assert default.definition["thresholds"] == {"red": 50, "green": 75}
 
 

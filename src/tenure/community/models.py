@@ -6,6 +6,7 @@ are the knowledge base's: one map of product areas for articles and threads."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ThreadKind(models.TextChoices):
@@ -187,7 +188,7 @@ class Reaction(models.Model):
     contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # an imported like keeps its day
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "post", "who"], name="community_reaction_once")]

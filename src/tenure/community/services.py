@@ -21,9 +21,13 @@ from tenure.community import moderation
 from tenure.community.models import (
     GroupMember,
     IdeaStatus,
+    ModerationAction,
+    Moderator,
     Post,
     PostRevision,
     Reaction,
+    Review,
+    Standing,
     State,
     Thread,
     ThreadKind,
@@ -375,3 +379,14 @@ def invite(group: WorkingGroup, contact, *, by) -> GroupMember:
 
 def remove_member(group: WorkingGroup, contact) -> bool:
     return bool(GroupMember.objects.filter(group=group, contact=contact).delete()[0])
+
+
+def wipe_community() -> None:
+    """Every thread, post, reaction, group and standing (the demo's rebuild)."""
+    for model in (Reaction, Review, ModerationAction, PostRevision):
+        model.objects.all().delete()
+    Thread.objects.update(accepted_answer=None)
+    Post.objects.all().delete()
+    Thread.objects.all().delete()
+    for model in (GroupMember, WorkingGroup, Standing, Moderator):
+        model.objects.all().delete()

@@ -27,7 +27,9 @@ from tenure.accounts import services as account_services
 from tenure.accounts.models import Account, Contact
 from tenure.billing import services as billing
 from tenure.billing.models import Subscription, SubscriptionChange
+from tenure.community.services import wipe_community
 from tenure.demo.articles import ARTICLES
+from tenure.demo.community import seed_community
 from tenure.demo.knowledge import seed_knowledge
 from tenure.demo.models import DemoScenario
 from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, make_plan, validate_plan
@@ -82,6 +84,7 @@ def wipe() -> None:
     """Delete every account (and, by cascade, what hangs off it) and the demo team's users."""
     # The big tables first, with fast deletes, so the cascade below has little left to collect.
     wipe_usage()
+    wipe_community()
     wipe_knowledge()
     Touch.contacts.through.objects.all().delete()
     Touch.objects.all().delete()
@@ -211,6 +214,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
             with _collector_paused():
                 counts["usage events"] = send_demo_usage(plan.today, seed).accepted
         counts.update(seed_knowledge(plan.today, seed))  # the help centre and a year of its use
+        counts.update(seed_community(plan.today, seed))  # a year of the customer community
         counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
         with _collector_paused():
             counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today

@@ -188,7 +188,9 @@ class CommunityFact:
     last_on: dt.date | None = None  # their last post, within the activity look-back
     by_day: dict[dt.date, int] = field(default_factory=dict)  # their posts per day of the window
     by_contact: dict[int, int] = field(default_factory=dict)  # their posts per contact
-    unanswered: list[QuestionFact] = field(default_factory=list)  # open questions nobody else answered, oldest first
+    # questions asked in the window that nobody else has answered, oldest first (older ones are the moderators' to
+    # close: a signal about them would be noise)
+    unanswered: list[QuestionFact] = field(default_factory=list)
     reach: dict[int, int] = field(default_factory=dict)  # per contact, as last counted (community.reputation.reach)
 
     @property
@@ -384,7 +386,8 @@ GLOSSARY: dict[str, str] = {
                  "and the last day of any (within the activity look-back).",
     "community": "The account's people in the customer community in the usage window: threads started, replies, "
                  "answers accepted, replies received, likes received, distinct people, per day and per person; the "
-                 "last post (within the activity look-back); and their questions nobody else has answered yet.",
+                 "last post (within the activity look-back); and their questions of the window nobody else has "
+                 "answered yet.",
     "community_engagement": "Community posts plus replies received in the usage window; unknown for an account "
                             "whose people never posted within the activity look-back.",
     "knowledge_engagement": "Help-centre actions in the usage window; unknown for an account whose people never used "

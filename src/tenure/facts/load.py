@@ -474,7 +474,8 @@ def _community(ids, as_of, w, facts) -> None:
                                    ).exclude(author_contact=OuterRef("author_contact"))
     for pk, account_id, title, asked in (
         Thread.objects.filter(among(ids), kind=ThreadKind.QUESTION, state=State.PUBLISHED, merged_into__isnull=True,
-                              archived_at__isnull=True, author_contact__isnull=False, created_at__lt=end)
+                              archived_at__isnull=True, author_contact__isnull=False, created_at__gte=start,
+                              created_at__lt=end)
         .filter(Q(accepted_at__isnull=True) | Q(accepted_at__gte=end), ~Exists(answered))
         .order_by("created_at", "pk").values_list("pk", "account_id", "title", "created_at")
     ):

@@ -59,7 +59,7 @@ class Thresholds:
     milestone_overdue_days: int = 7
     detractor_days: int = 90
     community_unanswered_hours: int = 48
-    influential_reach: int = 20
+    influential_reach: int = 10
     community_segments: tuple[str, ...] = ("Enterprise",)
     # the same lists a new RiskSettings row starts with (a test keeps every default equal to the model's)
     competitor_names: tuple[str, ...] = tuple(DEFAULT_COMPETITORS.splitlines())

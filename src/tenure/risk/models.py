@@ -336,7 +336,7 @@ class RiskSettings(models.Model):
         default=48, help_text="Community question unanswered: a question from an account of the segments below that "
         "nobody else answered for this many hours.")
     influential_reach = models.PositiveSmallIntegerField(
-        default=20, help_text="Influential detractor: an NPS detractor whose community reach (likes and replies their "
+        default=10, help_text="Influential detractor: an NPS detractor whose community reach (likes and replies their "
         "posts drew, people they helped, counted double) is at least this.")
     community_segments = models.TextField(default="Enterprise", blank=True,
                                           help_text="The segments it watches, one per line (empty: every account).")

@@ -145,6 +145,24 @@ DEFINITION = {
             }
         },
         {
+            "key": "knowledge_engagement",
+            "weight": 5,
+            "mapping": {
+                "type": "linear",
+                "zero": 0,
+                "full": 20
+            }
+        },
+        {
+            "key": "community_engagement",
+            "weight": 5,
+            "mapping": {
+                "type": "linear",
+                "zero": 0,
+                "full": 10
+            }
+        },
+        {
             "key": "renewal_proximity",
             "weight": 15,
             "mapping": {

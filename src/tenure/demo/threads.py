@@ -1,0 +1,85 @@
+"""The demo community's words: questions Brightloop's customers ask each other (each in two or three phrasings, so the
+duplicate detector has real duplicates to find), the answers others give, ideas and discussions. Plain data;
+``demo.community`` turns it into a year of threads. Order is part of the seed.
+
+Each topic: (category key, the article that answers it or "", phrasings of the question, answers)."""
+
+TOPICS = (
+    ("dashboards", "export-csv", ("How do I export a report to CSV?", "Exporting reports as CSV files",
+                                  "Export report data to Excel?"),
+     ("Open the report, then **Export → CSV** at the top right.", "Excel opens the CSV fine; for .xlsx pick Excel.")),
+    ("trouble", "export-cut-off", ("CSV export stops at 10,000 rows", "Export to CSV cuts off my rows"),
+     ("Exports over 10,000 rows are emailed as a file instead of downloaded.", "Filter by month and export each.")),
+    ("dashboards", "scheduled-reports", ("Can I email a report every Monday?", "Schedule a weekly report email"),
+     ("Yes: **Schedule** on the report, pick the day and the people.", "We send ours to a shared inbox.")),
+    ("dashboards", "share-dashboard", ("Share a dashboard with my whole team", "How do I share a dashboard?"),
+     ("Share → add the team's group; viewers need no seat.", "You can also post it to Slack.")),
+    ("dashboards", "dashboard-filters", ("Filter a dashboard by team", "Dashboard filter by date range and team"),
+     ("Add a filter bar from the dashboard's menu; it applies to every widget.",)),
+    ("trouble", "widgets-no-data", ("Widgets show no data after the import", "My dashboard widgets are empty"),
+     ("Check the widget's date range: new sources start today by default.", "Re-run the import from Settings.")),
+    ("trouble", "boards-slow", ("Dashboards are slow to load", "Dashboard takes a minute to open"),
+     ("Widgets with 'all time' ranges are the slow ones: limit them to a year.", "Support raised our cache limit.")),
+    ("integrations", "salesforce-sync", ("How do I set up the Salesforce sync?", "Connecting Salesforce"),
+     ("Settings → Integrations → Salesforce, sign in as an admin, pick the objects.",)),
+    ("trouble", "salesforce-stopped", ("Salesforce sync stopped working", "Salesforce sync stopped syncing"),
+     ("The Salesforce password was changed: reconnect the integration.", "Check the API user's permissions.")),
+    ("trouble", "slack-not-posting", ("Slack alerts are not posting any more", "Not getting Slack messages"),
+     ("Reinstall the Slack app: the token expires when its installer leaves.",)),
+    ("integrations", "api-rate-limits", ("Getting 429 errors from the API", "API rate limit exceeded"),
+     ("The limit is 600 requests a minute; back off on 429 and read Retry-After.", "Batch endpoints help a lot.")),
+    ("integrations", "webhooks", ("How do I verify a webhook signature?", "Webhook signature check fails"),
+     ("Compute the HMAC of the raw body with your secret, compare with the header.",)),
+    ("integrations", "zapier", ("Is there a Zapier integration?", "Do you support Zapier?"),
+     ("Yes, search for Brightloop in Zapier.",)),
+    ("admin", "sso-setup", ("Set up SSO with Okta", "SAML single sign-on with Okta"),
+     ("Use the SAML app in Okta's catalogue; the metadata URL is under Settings → Security.",)),
+    ("trouble", "sso-new-users", ("SSO login fails for new users", "New hires cannot sign in with SSO"),
+     ("Turn on just-in-time provisioning, or add them with SCIM first.",)),
+    ("admin", "roles-permissions", ("What can each role do?", "User roles and permissions explained"),
+     ("Admins manage people and billing; editors build; viewers read.",)),
+    ("admin", "remove-user", ("Remove a user who left the company", "Offboarding a former employee"),
+     ("Settings → People → Deactivate; their dashboards move to you.",)),
+    ("admin", "two-factor", ("Turn on two-factor authentication for everyone", "Enforce 2FA for the team"),
+     ("Settings → Security → Require 2FA.",)),
+    ("billing", "add-seats", ("How do I add seats?", "Add more licences to our plan"),
+     ("Billing → Seats → Add; you pay the rest of the term pro rata.",)),
+    ("billing", "invoice-vat", ("Add our VAT number to invoices", "Wrong tax ID on my invoices"),
+     ("Billing → Details → VAT number; the next invoice shows it.",)),
+    ("alerts", "alert-basics", ("Alert me when a number drops", "Create an alert on a metric"),
+     ("Open the widget's menu → Alert, pick the rule and who is told.",)),
+    ("alerts", "workflow-automations", ("Automate a weekly status update", "Workflow to post a weekly summary"),
+     ("A workflow with a weekly trigger and a Slack step does it.",)),
+    ("trouble", "duplicate-notifications", ("Notifications are sent twice", "Getting every email notification twice"),
+     ("You follow the project and the board: unfollow one.",)),
+    ("start", "mobile-app", ("Is there a mobile app?", "Brightloop on Android"),
+     ("Yes, for iOS and Android.",)),
+    ("trouble", "mobile-sign-in", ("Cannot sign in to the mobile app", "Mobile app login fails"),
+     ("Update the app: SSO needs version 5 or later.",)),
+    ("start", "", ("Best way to organise dashboards for 40 teams?", "How do you structure dashboards per team?"),
+     ("We use one folder per region and a shared 'company' folder.", "Naming convention: TEAM – topic.")),
+    ("dashboards", "", ("Show last year and this year on one chart", "Compare two years in one chart"),
+     ("Use 'compare to previous period' in the widget settings.",)),
+)
+IDEAS = (
+    ("dashboards", "Dark mode for dashboards", "Our wall screens would be much easier on the eyes."),
+    ("dashboards", "Export dashboards to PowerPoint", "Board decks still live in slides."),
+    ("alerts", "Alerts to Microsoft Teams channels", "Half our company is on Teams."),
+    ("integrations", "A HubSpot integration", "We moved CRM from Salesforce to HubSpot."),
+    ("admin", "Custom roles", "We need a role between editor and admin."),
+    ("dashboards", "Drill-down from a chart to the rows", "Clicking a bar should show the records."),
+    ("start", "Templates gallery", "Starter dashboards per industry would speed up onboarding."),
+    ("integrations", "Snowflake connector", "Our data warehouse is Snowflake."),
+)
+DISCUSSIONS = (
+    ("start", "Share your favourite dashboard", "What does your team look at every morning?"),
+    ("alerts", "How many alerts is too many?", "We turned off half of ours last month."),
+    ("dashboards", "Tips for a quarterly business review", "What goes on your QBR dashboard?"),
+    ("admin", "Rolling out to 500 people", "Lessons from our company-wide roll-out."),
+)
+THANKS = ("Thanks, that worked!", "Perfect, thank you.", "That was it, thanks a lot.", "Great, solved.")
+UNHAPPY = ("This is still broken for us and it is frustrating.", "Honestly this has been slow for weeks.",
+           "Disappointed: we pay for Enterprise and this still fails.", "Terrible experience with exports lately.")
+ME_TOO = ("Same here.", "We see this too.", "+1, following.")
+WORKING_GROUP = ("Reporting power users", "Customers who build reports for the whole company share templates.",
+                 ("Our board report template", "Calculated fields that work", "Reporting calendar for Q1"))
