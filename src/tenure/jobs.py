@@ -8,6 +8,7 @@ tenure/pipeline.py); nothing here but the time and the call.
 | every minute         | retry_webhooks             | webhook deliveries whose back-off has passed                 |
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
 | every hour, :20      | hourly_community_digests   | each member's community digest when it is due                |
+| every hour, :40      | hourly_community_standings | community reputation and mavens, counted for every member    |
 | every day, 04:40     | daily_churn_predictions    | churn probabilities for every paying account                 |
 | every day, 05:10     | daily_refresh              | snoozed tasks woken, then the pipeline over every account    |
 | every day, 00:05     | daily_sort_totals          | accounts' sort totals for subscriptions that began or ended  |
