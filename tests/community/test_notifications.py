@@ -182,6 +182,8 @@ def test_the_email_names_the_post_a_reply_address_and_a_one_click_unsubscribe(pe
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     settings.TENURE_COMMUNITY_REPLY_DOMAIN = "reply.tenure.example.com"
     assert notifications.reply_address(1, 2).endswith("@reply.tenure.example.com")
+    settings.TENURE_COMMUNITY_REPLY_DOMAIN, settings.TENURE_BASE_URL = "", "http://127.0.0.1:8000"
+    assert notifications.reply_address(1, 2).endswith("@[127.0.0.1]")  # an address literal, as RFC 5321 spells it
 
 
 def test_a_locked_thread_email_offers_no_reply_address(people, sent):
@@ -294,3 +296,21 @@ def test_posts_written_before_the_migration_are_not_news_but_held_ones_still_are
         apps, None)
     assert Post.objects.get(number=1).notified_at is not None
     assert Post.objects.get(pk=held.pk).notified_at is None
+
+
+def test_a_posts_emails_take_the_same_queries_for_3_or_33_watchers(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    area = create_category(name="Reports")
+    counts, total = [], 0
+    for watchers in (3, 30):
+        total += watchers
+        account = make_account()
+        for _ in range(watchers):
+            notifications.set_level(make_contact(account), WATCHING, category=area)
+        thread = community.start_thread(people["staff"], title=f"Release {watchers}", body="Notes", category=area)
+        with CaptureQueriesContext(connection) as queries:
+            assert notifications.notify_post(thread.posts.get().pk) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -141,6 +141,12 @@ def test_bad_or_expired_tokens_people_who_left_and_strangers_are_refused_with_wh
     assert Post.objects.filter(author_contact=peter).count() == 0
 
 
+def test_a_reply_address_at_an_ip_address_literal_is_read(people, thread, settings):
+    settings.TENURE_BASE_URL = "http://127.0.0.1:8000"
+    to = notifications.reply_address(thread.pk, people["peter"].contact.pk)
+    assert inbound.receive(message(f"Tenure <{to}>", "At an IP")).body == "At an IP"
+
+
 def test_the_envelope_recipient_counts_when_given(people, thread):
     to = notifications.reply_address(thread.pk, people["peter"].contact.pk)
     post = inbound.receive(message("undisclosed-recipients:;", "Via the envelope"), [to])

@@ -65,13 +65,11 @@ def digest_email(contact, news, frequency: str) -> EmailMessage:
     new = sum(1 for _, opening, _ in news if opening)
     replies = sum(len(r) for _, _, r in news)
     stop = notifications.unsubscribe_url(contact.pk)
-    lines = [f"Hello {contact.name or contact.email},", "",
-             f"What is new in the community threads you follow: {new} new thread{'s' if new != 1 else ''}, "
-             f"{replies} repl{'ies' if replies != 1 else 'y'}.", ""]
+    lines = [f"Hello {contact.name or contact.email},", "", "What is new in the community threads you follow:", ""]
     for thread, opening, thread_replies in news:
         lines.append(f"{'New: ' if opening else ''}{thread.title}")
         for post in thread_replies[:5]:
-            snippet = " ".join((post.body_text or post.body).split())[:160]
+            snippet = " ".join(post.body.split())[:160]  # the Markdown reads as text
             lines.append(f"  {post.author_name}: {snippet}")
         if len(thread_replies) > 5:
             lines.append(f"  … and {len(thread_replies) - 5} more")
@@ -79,7 +77,8 @@ def digest_email(contact, news, frequency: str) -> EmailMessage:
         lines.append("")
     lines += ["-- ", f"You get this {frequency} digest because you chose it.",
               f"Stop the digest (one click): {stop}"]
-    return EmailMessage(f"[Community] Your {frequency} digest: {new} new threads, {replies} replies",
+    return EmailMessage(f"[Community] Your {frequency} digest: {new} new thread{'s' if new != 1 else ''}, "
+                        f"{replies} repl{'ies' if replies != 1 else 'y'}",
                         "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [contact.email],
                         headers={"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                                  "Auto-Submitted": "auto-generated"})

@@ -19,6 +19,7 @@ names the thread and the member (community.inbound posts what comes back to it).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import re
 from urllib.parse import urlsplit
@@ -236,7 +237,13 @@ def read_reply_token(token: str, today: dt.date | None = None) -> tuple[int, int
 
 
 def reply_domain() -> str:
-    return settings.TENURE_COMMUNITY_REPLY_DOMAIN or urlsplit(settings.TENURE_BASE_URL).hostname or "localhost"
+    """TENURE_COMMUNITY_REPLY_DOMAIN, else TENURE_BASE_URL's host (an IP address as an address literal, [1.2.3.4])."""
+    domain = settings.TENURE_COMMUNITY_REPLY_DOMAIN or urlsplit(settings.TENURE_BASE_URL).hostname or "localhost"
+    try:
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return domain
+    return f"[{domain}]" if ":" not in domain else f"[IPv6:{domain}]"
 
 
 def reply_address(thread_id: int, contact_id: int) -> str:
