@@ -7,6 +7,8 @@ tenure/pipeline.py); nothing here but the time and the call.
 | every minute         | requeue_stalled_refreshes  | refresh batches a killed worker left unfinished, again       |
 | every minute         | retry_webhooks             | webhook deliveries whose back-off has passed                 |
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
+| every hour, :20      | hourly_community_digests   | each member's community digest when it is due                |
+| every hour, :40      | hourly_community_standings | community reputation and mavens, counted for every member    |
 | every day, 04:40     | daily_churn_predictions    | churn probabilities for every paying account                 |
 | every day, 05:10     | daily_refresh              | snoozed tasks woken, then the pipeline over every account    |
 | every day, 00:05     | daily_sort_totals          | accounts' sort totals for subscriptions that began or ended  |
@@ -29,6 +31,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from tenure import pipeline
 from tenure.billing.services import store_calendar_totals
+from tenure.community.digest import send_digests as send_community_digests
 from tenure.community.reputation import count_standings
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
@@ -60,6 +63,11 @@ def retry_webhooks() -> None:
 @db_periodic_task(crontab(minute="15"))
 def hourly_digests() -> None:
     log.info("%d digest emails sent", send_digests())
+
+
+@db_periodic_task(crontab(minute="20"))
+def hourly_community_digests() -> None:
+    log.info("%d community digest emails sent", send_community_digests())
 
 
 @db_periodic_task(crontab(hour="0", minute="5"))

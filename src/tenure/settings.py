@@ -216,6 +216,11 @@ TENURE_PORTAL_LINK_MINUTES = envint("TENURE_PORTAL_LINK_MINUTES", 30)
 # A new member's first community post waits for a moderator (spam rarely comes from members who posted before).
 TENURE_COMMUNITY_HOLD_FIRST_POSTS = envbool("TENURE_COMMUNITY_HOLD_FIRST_POSTS", True)
 TENURE_COMMUNITY_WORD_LIST = [w.strip() for w in env("TENURE_COMMUNITY_WORD_LIST", "").split(",") if w.strip()]
+# Community emails carry a Reply-To address reply+<token>@<this domain> (default: TENURE_BASE_URL's host); mail to it
+# must reach `tenure community inbound-smtp` (or be piped to `tenure community read-mail -`). A reply address stays
+# good this many days.
+TENURE_COMMUNITY_REPLY_DOMAIN = env("TENURE_COMMUNITY_REPLY_DOMAIN", "")
+TENURE_COMMUNITY_REPLY_DAYS = envint("TENURE_COMMUNITY_REPLY_DAYS", 90)
 if TENURE_PORTAL_LINK_MINUTES < 1:
     raise ImproperlyConfigured(f"TENURE_PORTAL_LINK_MINUTES={TENURE_PORTAL_LINK_MINUTES}: use 1 or more")
 

@@ -141,6 +141,8 @@ class Post(Authored):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Set once its notification emails are claimed for sending (community.notifications): never sent twice.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["thread", "number"]
@@ -314,3 +316,55 @@ class Standing(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["-points"])]
+
+
+class NotificationLevel(models.TextChoices):
+    WATCHING = "watching", "Watching: every post"
+    TRACKING = "tracking", "Tracking: replies to me and @mentions of me"
+    NORMAL = "normal", "Normal: replies to my threads and answers accepted in them"
+    MUTED = "muted", "Muted: nothing"
+
+
+class Watch(models.Model):
+    """How much a member hears about one thread, category or tag (community.notifications). No row: normal."""
+
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="community_watches")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
+    category = models.ForeignKey("knowledge.Category", on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="+")
+    tag = models.ForeignKey("knowledge.Tag", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    level = models.CharField(max_length=8, choices=NotificationLevel.choices)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(thread__isnull=False, category__isnull=True, tag__isnull=True)
+                           | models.Q(thread__isnull=True, category__isnull=False, tag__isnull=True)
+                           | models.Q(thread__isnull=True, category__isnull=True, tag__isnull=False)),
+                name="community_watch_one_target"),
+            models.UniqueConstraint(fields=["contact", "thread"], condition=models.Q(thread__isnull=False),
+                                    name="community_watch_thread_once"),
+            models.UniqueConstraint(fields=["contact", "category"], condition=models.Q(category__isnull=False),
+                                    name="community_watch_category_once"),
+            models.UniqueConstraint(fields=["contact", "tag"], condition=models.Q(tag__isnull=False),
+                                    name="community_watch_tag_once"),
+        ]
+
+
+class DigestFrequency(models.TextChoices):
+    NONE = "none", "No digest"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class MailSettings(models.Model):
+    """A member's community email: how often a digest comes, and when the last one was sent (so nothing in it is
+    sent twice). No row: no digest."""
+
+    contact = models.OneToOneField("accounts.Contact", on_delete=models.CASCADE, related_name="community_mail")
+    digest = models.CharField(max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.NONE)
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "community mail settings"

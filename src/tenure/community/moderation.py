@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from tenure.community import notifications
 from tenure.community.models import (
     FlagKind,
     ModerationAction,
@@ -180,6 +181,7 @@ def approve(post: Post, viewer, reason: str = "") -> None:
     _require_moderator(viewer)
     _set_state(post, State.PUBLISHED)
     _resolve(post, Review.Outcome.APPROVED)
+    notifications.queue_post(post)  # a held post is news once it is shown
     record(ModerationAction.Action.APPROVE, post.thread, viewer, post=post, reason=reason)
 
 
@@ -219,6 +221,7 @@ def hide(post: Post, viewer, reason: str) -> None:
 def unhide(post: Post, viewer, reason: str = "") -> None:
     _require_moderator(viewer)
     _set_state(post, State.PUBLISHED)
+    notifications.queue_post(post)  # emailed only if it never was
     record(ModerationAction.Action.UNHIDE, post.thread, viewer, post=post, reason=reason)
 
 

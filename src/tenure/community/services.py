@@ -17,7 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure.community import moderation
+from tenure.community import moderation, notifications
 from tenure.community.models import (
     GroupMember,
     IdeaStatus,
@@ -215,6 +215,8 @@ def start_thread(viewer: Viewer, *, title: str, body: str, kind: str = ThreadKin
     _set_body(post, body)
     post.save()
     moderation.hold(post, held)
+    notifications.track_on_writing(viewer.contact, thread, at)
+    notifications.queue_post(post)
     webhooks.emit("community.thread_created", event_payload(thread, f"New {thread.get_kind_display().lower()} "
                                                                     f"by {thread.author_name}: {thread.title}"))
     return thread
@@ -237,6 +239,8 @@ def reply(thread: Thread, viewer: Viewer, *, body: str, at: dt.datetime | None =
     _set_body(post, body)
     post.save()
     moderation.hold(post, held)
+    notifications.track_on_writing(viewer.contact, locked, at)
+    notifications.queue_post(post)
     if not held:  # a held reply counts once a moderator approves it
         Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1, last_activity_at=at)
     thread.refresh_from_db(fields=["reply_count", "last_activity_at"])
@@ -337,6 +341,7 @@ def accept_answer(thread: Thread, post: Post | None, viewer: Viewer) -> Thread:
     thread.accepted_at = timezone.now() if post is not None else None
     thread.save(update_fields=["accepted_answer", "accepted_at"])
     if post is not None:
+        notifications.tell_answer_accepted(thread, post, viewer.contact.pk if viewer.contact else None)
         webhooks.emit("community.answer_accepted", {
             **event_payload(thread, f"Answer by {post.author_name} accepted: {thread.title}"), "post_id": post.pk,
             "answer_account_id": post.account_id, "answer_contact_id": post.author_contact_id})

@@ -8,16 +8,18 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenure.accounts.models import Contact
-from tenure.community import handoffs, moderation, reputation
+from tenure.community import handoffs, moderation, notifications, reputation
 from tenure.community import services as community
-from tenure.community.models import IdeaStatus, Post, ThreadKind
+from tenure.community.models import DigestFrequency, IdeaStatus, NotificationLevel, Post, ThreadKind
 from tenure.community.similar import similar_threads
 from tenure.knowledge.models import Category, Tag
 from tenure.portal import deflection
@@ -115,7 +117,18 @@ def home(request):
         "category": category, "tag": tag, "sort": sort if sort in SORTS else "latest",
         "groups": community.groups_of(viewer) if viewer.signed_in else [],
         "moderating": moderation.is_moderator(viewer),
+        **_mail_choices(viewer, category=category, tag=tag),
     })
+
+
+def _mail_choices(viewer, **target) -> dict:
+    """What the signed-in member hears about this thread, category or tag, and their digest: for the small forms."""
+    if viewer.contact is None:
+        return {}
+    target = dict([(k, v) for k, v in target.items() if v is not None][:1])  # the area's, if both are chosen
+    return {"levels": NotificationLevel.choices, "digests": DigestFrequency.choices,
+            "level": notifications.level_of(viewer.contact, **target) if target else "",
+            "digest": notifications.digest_of(viewer.contact)}
 
 
 @login_not_required
@@ -133,7 +146,7 @@ def thread(request, pk: int):
         "replies": [p for p in posts if not p.opening],
         "liked": community.reacted(viewer, posts), "voted": bool(community.reacted(viewer, posts[:1], "vote")),
         "tags": list(found.tags.all()), "may_accept": viewer.staff or viewer.wrote(found),
-        "idea_statuses": IdeaStatus.choices,
+        "idea_statuses": IdeaStatus.choices, **_mail_choices(viewer, thread=found),
     })
 
 
@@ -341,6 +354,68 @@ def group(request, slug: str):
         "group": found, "threads": list(found.threads.select_related("author_contact", "author_user")[:100]),
         "members": list(found.members.select_related("contact", "contact__account")),
     })
+
+
+# ---- email: notification levels, the digest, one-click unsubscribe -------------------------------------------------
+
+def _members_only(viewer) -> None:
+    if viewer.contact is None:
+        raise PermissionDenied("community emails are for members signed in to the portal, not for staff")
+
+
+@_writes
+@require_POST
+def watch(request):
+    """Set the member's level for a thread (``thread``), an area (``category``) or a tag (``tag``)."""
+    viewer = viewer_of(request)
+    _members_only(viewer)
+    target, back = None, reverse("portal:community")
+    if request.POST.get("thread"):
+        found = community.readable_thread(_number(request.POST.get("thread")), viewer)
+        target, back = ({"thread": found}, reverse("portal:community_thread", args=[found.pk])) if found else \
+            (None, back)
+    elif request.POST.get("category"):
+        found = Category.objects.filter(pk=_number(request.POST.get("category"))).first()
+        target, back = ({"category": found}, f"{back}?category={found.slug}") if found else (None, back)
+    elif request.POST.get("tag"):
+        found = Tag.objects.filter(pk=_number(request.POST.get("tag"))).first()
+        target, back = ({"tag": found}, f"{back}?tag={found.slug}") if found else (None, back)
+    if target is None:
+        return _page(request, "portal/not_found.html", status=404)
+    try:
+        notifications.set_level(viewer.contact, request.POST.get("level", ""), **target)
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    else:
+        messages.success(request, "Saved: " + NotificationLevel(request.POST["level"]).label.split(":")[0].lower()
+                         + ".")
+    return redirect(back)
+
+
+@_writes
+@require_POST
+def digest(request):
+    viewer = viewer_of(request)
+    _members_only(viewer)
+    try:
+        notifications.set_digest(viewer.contact, request.POST.get("digest", ""))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+    else:
+        messages.success(request, "Saved your digest choice.")
+    return redirect("portal:community")
+
+
+@csrf_exempt  # the link's signed token is the proof; mail programs send RFC 8058's one-click POST without a form
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """The one-click link of every community email: mutes its thread (or stops the digest), no sign-in needed."""
+    try:
+        contact, thread = notifications.unsubscribe(token[:500])
+    except signing.BadSignature:
+        return _page(request, "portal/community/unsubscribed.html", {"bad": True}, status=400)
+    return _page(request, "portal/community/unsubscribed.html", {"person": contact, "thread": thread})
 
 
 # ---- moderation ------------------------------------------------------------------------------------------------

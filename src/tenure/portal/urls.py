@@ -41,5 +41,8 @@ urlpatterns = [
     path("community/members/<int:contact_id>/", community.member, name="community_member"),
     path("community/moderation/", community.review_queue, name="community_moderation"),
     path("community/groups/<str:slug>/", community.group, name="community_group"),
+    path("community/watch/", community.watch, name="community_watch"),
+    path("community/digest/", community.digest, name="community_digest"),
+    path("community/unsubscribe/<str:token>/", community.unsubscribe, name="community_unsubscribe"),
     path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
 ]
