@@ -60,7 +60,8 @@ def add_threads(past: list[PastThread]) -> dict[str, int]:
             html = render(p.body)
             posts.append(Post(thread=thread, number=number, body=p.body, body_html=html, body_text=plain_text(html),
                               author_contact_id=p.contact_id, author_user_id=p.user_id, account_id=p.account_id,
-                              created_at=p.at, like_count=len(set(p.likes) - {p.contact_id})))
+                              created_at=p.at, notified_at=p.at,  # the past is not news: nobody is emailed
+                              like_count=len(set(p.likes) - {p.contact_id})))
     posts = Post.objects.bulk_create(posts, batch_size=500)
     by_thread, reactions, accepted = {}, [], []
     i = 0
