@@ -170,3 +170,9 @@ def test_replies_at_once_get_their_own_numbers_and_likes_count_once(people):
     assert sorted(thread.posts.values_list("number", flat=True)) == list(range(1, 8))
     assert thread.reply_count == 6
     assert opening.like_count == 6 == Reaction.objects.filter(post=opening, kind="like").count()
+
+
+def test_a_new_thread_is_on_its_accounts_timeline_with_who_started_it(people, csm_client):
+    community.start_thread(people["peter"], title="Where is the export?", body="?")
+    page = csm_client.get(f"/accounts/{people['peter'].contact.account_id}/").content.decode()
+    assert "Where is the export?" in page and "Peter Gibbons in the community" in page

@@ -114,6 +114,7 @@ class Thread(Authored):
     last_activity_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = "community thread"
         ordering = ["-last_activity_at", "-pk"]
         indexes = [models.Index(fields=["account", "created_at"])]
         constraints = [

@@ -35,6 +35,7 @@ from tenure.community.models import (
 )
 from tenure.integrations import webhooks
 from tenure.knowledge.markdown import plain_text, render
+from tenure.users import audit
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -206,9 +207,12 @@ def start_thread(viewer: Viewer, *, title: str, body: str, kind: str = ThreadKin
     _may_post_now(viewer, at)
     held = moderation.reasons_to_hold(viewer, f"{title}\n{body}")
     state = State.HELD if held else State.PUBLISHED
-    thread = Thread.objects.create(kind=kind, title=title, category=category, group=group, created_at=at, state=state,
-                                   last_activity_at=at, idea_status=IdeaStatus.NEW if kind == ThreadKind.IDEA else "",
-                                   **_authored(viewer))
+    # The account's timeline tells who started it: the member, not "system" (members are not staff users).
+    who = audit.acting_as(viewer.user) if viewer.user else audit.acting_as(label=f"{viewer.contact} in the community")
+    with who:
+        thread = Thread.objects.create(
+            kind=kind, title=title, category=category, group=group, created_at=at, state=state, last_activity_at=at,
+            idea_status=IdeaStatus.NEW if kind == ThreadKind.IDEA else "", **_authored(viewer))
     if tags:
         thread.tags.set(tags)
     post = Post(thread=thread, number=1, created_at=at, state=state, **_authored(viewer))

@@ -24,7 +24,8 @@ from tenure.users.models import AuditEntry
 
 PAGE = 15  # items per page of the timeline
 # The records whose every change concerns the account's story; tasks only when a person touched them.
-STORY_MODELS = ("accounts.account", "accounts.contact", "billing.subscription")
+STORY_MODELS = ("accounts.account", "accounts.contact", "billing.subscription",
+                "community.thread")  # a community thread its people started, and what moderators did to it
 TASK_MODEL = "risk.task"
 NAMES_SHOWN = 5  # a batch of created records names this many
 
