@@ -131,3 +131,17 @@ def test_the_new_thread_form_shows_similar_threads_and_articles_as_the_title_is_
     assert member_client.post("/help/community/new/", {"kind": "question", "title": "Export report to CSV?",
                                                        "body": "Same"}).status_code == 302
     assert Thread.objects.count() == 2
+
+
+def test_a_thread_is_tagged_with_the_communitys_tags_only(member_client):
+    from tenure.knowledge.services import tags_named
+
+    tags_named(["exports", "sso"])
+    assert member_client.post("/help/community/new/", {"kind": "question", "title": "Tagged", "body": "b",
+                                                       "tags": "exports, sso"}).status_code == 302
+    assert sorted(Thread.objects.get().tags.values_list("name", flat=True)) == ["exports", "sso"]
+    refused = member_client.post("/help/community/new/", {"kind": "question", "title": "T", "body": "b",
+                                                          "tags": "made-up"})
+    assert refused.status_code == 400 and "not one of the community" in refused.content.decode()
+    page = Client().get("/help/community/?tag=exports").content.decode()
+    assert "Tagged" in page

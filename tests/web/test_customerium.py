@@ -57,7 +57,8 @@ def test_the_map_page_the_account_fold_and_the_csv(world, reader_client):
     assert "Tia" in fold and "Quentin" in fold and "marked promoter" in fold
     rows = list(csv.DictReader(io.StringIO(reader_client.get("/customerium.csv?segment=SMB").content.decode())))
     assert {r["name"] for r in rows} == {"Tia", "Quentin"} and rows[0]["sentiment"] in customerium.SENTIMENTS
-    assert reader_client.get("/customerium/?account=x&area=99999999999999999999").status_code == 200
+    assert reader_client.get("/customerium/?account=x&area=99999999999999999999&segment=%00").status_code == 200
+    assert reader_client.get("/customerium.csv?segment=%00x").status_code == 200
 
 
 def test_a_name_that_looks_like_a_formula_is_not_run_by_a_spreadsheet(world, reader_client):

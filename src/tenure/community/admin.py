@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tenure.community.models import CommunitySettings, Thread, WorkingGroup
+from tenure.community.models import CommunitySettings, Moderator, Thread, WorkingGroup
 
 
 @admin.register(Thread)
@@ -20,3 +20,11 @@ class WorkingGroupAdmin(admin.ModelAdmin):
 class CommunitySettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not CommunitySettings.objects.exists()
+
+
+@admin.register(Moderator)
+class ModeratorAdmin(admin.ModelAdmin):
+    """Trusted members who moderate the community (staff who may write moderate anyway)."""
+
+    list_display = ("contact", "added_by", "added_at")
+    raw_id_fields = ("contact",)

@@ -51,6 +51,11 @@ def _number(text: str | None) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else 0
 
 
+def _typed(text: str, limit: int) -> str:
+    """What a visitor typed, as the database can compare it (PostgreSQL refuses a NUL character)."""
+    return text.replace("\x00", "")[:limit]
+
+
 def _in_words(error: ValidationError) -> str:
     return "; ".join(f"{field} {' '.join(words)}" for field, words in error.message_dict.items())
 
@@ -101,10 +106,10 @@ def home(request):
     kind = request.GET.get("kind", "")
     if kind in ThreadKind.values:
         threads = threads.filter(kind=kind)
-    category = Category.objects.filter(slug=request.GET.get("category", "")[:100]).first()
+    category = Category.objects.filter(slug=_typed(request.GET.get("category", ""), 100)).first()
     if category is not None:
         threads = threads.filter(category=category)
-    tag = Tag.objects.filter(slug=request.GET.get("tag", "")[:50]).first()
+    tag = Tag.objects.filter(slug=_typed(request.GET.get("tag", ""), 50)).first()
     if tag is not None:
         threads = threads.filter(tags=tag)
     if request.GET.get("unanswered") == "1":
@@ -168,6 +173,7 @@ def _form_values(request) -> dict:
         "body": request.POST.get("body", ""),
         "category": request.POST.get("category", ""),
         "group": request.POST.get("group", ""),
+        "tags": request.POST.get("tags", ""),
     }
 
 
@@ -178,24 +184,29 @@ def new_thread(request):
     groups = list(community.groups_of(viewer))
     values = _form_values(request) if request.method == "POST" else {
         "kind": request.GET.get("kind", ThreadKind.QUESTION), "title": request.GET.get("title", "")[:200],
-        "body": "", "category": "", "group": request.GET.get("group", "")}
+        "body": "", "category": "", "group": request.GET.get("group", ""), "tags": ""}
     errors = {}
     if request.method == "POST":
         category = Category.objects.filter(pk=_number(values["category"])).first() if values["category"] else None
         group = next((g for g in groups if g.pk == _number(values["group"])), None) if values["group"] else None
+        names = [n.strip() for n in _typed(values["tags"], 500).split(",") if n.strip()][:5]
+        tags = list(Tag.objects.filter(name__in=names))  # members choose among the team's tags
+        unknown = sorted(set(names) - {t.name for t in tags})
         if values["group"] and group is None:
             errors["group"] = ["is not a working group you belong to"]
+        elif unknown:
+            errors["tags"] = [f"not one of the community's tags: {', '.join(unknown)}"]
         else:
             try:
                 created = community.start_thread(viewer, title=values["title"], body=values["body"],
-                                                 kind=values["kind"], category=category, group=group)
+                                                 kind=values["kind"], category=category, group=group, tags=tags)
             except ValidationError as e:
                 errors = e.message_dict
             else:
                 return redirect("portal:community_thread", created.pk)
     return _page(request, "portal/community/new.html", {
         "values": values, "errors": errors, "kinds": ThreadKind.choices, "categories": Category.objects.all(),
-        "groups": groups, **_alike(request, values["title"]),
+        "groups": groups, "tags": Tag.objects.order_by("name")[:200], **_alike(request, values["title"]),
     }, status=400 if errors else 200)
 
 
@@ -347,7 +358,7 @@ def member(request, contact_id: int):
 @require_GET
 def group(request, slug: str):
     viewer = viewer_of(request)
-    found = community.groups_of(viewer).filter(slug=slug[:100]).first()
+    found = community.groups_of(viewer).filter(slug=_typed(slug, 100)).first()
     if found is None:
         return _page(request, "portal/not_found.html", status=404)
     return _page(request, "portal/community/group.html", {

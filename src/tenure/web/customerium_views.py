@@ -22,7 +22,8 @@ def _int(text: str | None) -> int | None:
 
 
 def _filters(request) -> dict:
-    return {"segment": request.GET.get("segment", "")[:100].strip(), "account_id": _int(request.GET.get("account")),
+    return {"segment": request.GET.get("segment", "").replace("\x00", "")[:100].strip(),
+            "account_id": _int(request.GET.get("account")),
             "area_id": _int(request.GET.get("area"))}
 
 
