@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from latency import database, percentile, timed
+
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", 100_000))
 QUERIES = int(os.environ.get("BENCH_QUERIES", 400))
 SLOWEST = int(os.environ.get("BENCH_SLOWEST", 10))
@@ -82,30 +84,6 @@ KEPT_DIR = os.environ.get("BENCH_DATA_DIR")
 DATA_DIR = KEPT_DIR or tempfile.mkdtemp(prefix="tenure-bench-search-")
 
 
-def setup(postgres: bool) -> str:
-    data_dir = DATA_DIR
-    os.environ["TENURE_DATA_DIR"] = data_dir
-    os.environ.setdefault("TENURE_DEBUG", "false")
-    url = os.environ.get("BENCH_DATABASE_URL") or (POSTGRES_URL if postgres else f"sqlite:///{data_dir}/t.sqlite3")
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.settings")
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return url
-
-
 def write_documents(n: int, zipf: Zipf, rng: random.Random) -> float | None:
     """Store ``n`` published public articles in batches; return rows/s (the database keeps the search index), or
     None when BENCH_REUSE asked to keep the ``n`` articles already there."""
@@ -152,23 +130,9 @@ def queries(n: int, zipf: Zipf, vocab: list[str], rng: random.Random) -> list[st
     return out
 
 
-def timed(calls) -> list[float]:
-    out = []
-    for call in calls:
-        start = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def main() -> None:
     postgres = "--postgres" in sys.argv
-    url = setup(postgres)
+    url = database(POSTGRES_URL, DATA_DIR, postgres)
     from django.db import connection
 
     from tenure.knowledge.search import Audience, search_articles, suggest_titles

@@ -85,6 +85,36 @@ def _writes(view):
     return login_not_required(wrapped)
 
 
+def _on_thread(view):
+    """A page or action on one thread: ``view(request, thread, …)`` gets the thread the visitor may read, or the
+    visitor gets a 404 (a merged thread's address leads to its original)."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk, *args, **kwargs):
+        found, missing = _thread_or_404(request, pk)
+        return missing if missing else view(request, found, *args, **kwargs)
+
+    return wrapped
+
+
+def _on_post(view):
+    """An action on one post of a thread: ``view(request, thread, post)``; a post not there is a 404."""
+
+    @_on_thread
+    @functools.wraps(view)
+    def wrapped(request, found, number):
+        post = _post_of(found, number)
+        if post is None:
+            return _page(request, "portal/not_found.html", status=404)
+        return view(request, found, post)
+
+    return wrapped
+
+
+def _at(thread, post) -> str:
+    return reverse("portal:community_thread", args=[thread.pk]) + f"#post-{post.number}"
+
+
 def _thread_or_404(request, pk):
     """The thread at ``pk`` as the visitor may read it; a merged thread's address leads to its original."""
     viewer = viewer_of(request)
@@ -138,10 +168,8 @@ def _mail_choices(viewer, **target) -> dict:
 
 @login_not_required
 @require_GET
-def thread(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def thread(request, found):
     viewer = viewer_of(request)
     posts = community.posts_of(found, viewer)
     moderating = moderation.is_moderator(viewer)
@@ -228,16 +256,14 @@ def similar(request):
 
 @_writes
 @require_POST
-def reply(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def reply(request, found):
     try:
         post = community.reply(found, viewer_of(request), body=request.POST.get("body", ""))
     except ValidationError as e:
         messages.error(request, "Your reply was not posted: " + _in_words(e))
         return redirect("portal:community_thread", found.pk)
-    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+    return redirect(_at(found, post))
 
 
 def _post_of(thread, number) -> Post | None:
@@ -246,14 +272,9 @@ def _post_of(thread, number) -> Post | None:
 
 @_writes
 @require_http_methods(["GET", "POST"])
-def edit(request, pk: int, number: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
-    post = _post_of(found, number)
+@_on_post
+def edit(request, found, post):
     viewer = viewer_of(request)
-    if post is None:
-        return _page(request, "portal/not_found.html", status=404)
     if not (viewer.wrote(post) or moderation.is_moderator(viewer)):
         raise PermissionDenied("only its author or a moderator edits a post")
     values = {"title": found.title, "body": post.body}
@@ -265,7 +286,7 @@ def edit(request, pk: int, number: int):
         except ValidationError as e:
             errors = e.message_dict
         else:
-            return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+            return redirect(_at(found, post))
     return _page(request, "portal/community/edit.html", {
         "thread": found, "post": post, "values": values, "errors": errors,
         "revisions": list(post.revisions.select_related("edited_by_contact", "edited_by_user")),
@@ -274,27 +295,20 @@ def edit(request, pk: int, number: int):
 
 @_writes
 @require_POST
-def like(request, pk: int, number: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
-    post = _post_of(found, number)
-    if post is None:
-        return _page(request, "portal/not_found.html", status=404)
+@_on_post
+def like(request, found, post):
     viewer = viewer_of(request)
     if request.POST.get("undo") == "1":
         community.unlike(post, viewer)
     else:
         community.like(post, viewer)
-    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+    return redirect(_at(found, post))
 
 
 @_writes
 @require_POST
-def vote(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def vote(request, found):
     try:
         if request.POST.get("undo") == "1":
             community.unvote(found, viewer_of(request))
@@ -307,10 +321,8 @@ def vote(request, pk: int):
 
 @_writes
 @require_POST
-def accept(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def accept(request, found):
     post = _post_of(found, request.POST.get("number")) if request.POST.get("number") else None
     if request.POST.get("number") and post is None:
         return _page(request, "portal/not_found.html", status=404)
@@ -323,10 +335,8 @@ def accept(request, pk: int):
 
 @_writes
 @require_POST
-def idea_status(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def idea_status(request, found):
     try:
         community.set_idea_status(found, request.POST.get("status", ""), viewer_of(request))
     except ValidationError as e:
@@ -463,13 +473,10 @@ def _back(request, thread):
 
 @_moderates
 @require_POST
-def moderate_post(request, pk: int, number: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
-    post = _post_of(found, number)
+@_on_post
+def moderate_post(request, found, post):
     act = POST_ACTIONS.get(request.POST.get("action", ""))
-    if post is None or act is None:
+    if act is None:
         return _page(request, "portal/not_found.html", status=404)
     try:
         act(post, viewer_of(request), request.POST.get("reason", "")[:500])
@@ -480,10 +487,8 @@ def moderate_post(request, pk: int, number: int):
 
 @_moderates
 @require_POST
-def moderate_thread(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def moderate_thread(request, found):
     viewer, action, reason = viewer_of(request), request.POST.get("action", ""), request.POST.get("reason", "")[:500]
     try:
         if action in THREAD_ACTIONS:
@@ -507,30 +512,23 @@ def moderate_thread(request, pk: int):
 
 @_writes
 @require_POST
-def flag(request, pk: int, number: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
-    post = _post_of(found, number)
-    if post is None:
-        return _page(request, "portal/not_found.html", status=404)
+@_on_post
+def flag(request, found, post):
     try:
         moderation.flag(post, viewer_of(request), request.POST.get("reason", "")[:500])
     except ValidationError as e:
         messages.error(request, _in_words(e))
     else:
         messages.success(request, "Thank you: a moderator will look at it.")
-    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+    return redirect(_at(found, post))
 
 
 # ---- where a thread goes next: an article, a support case --------------------------------------------------------
 
 @_moderates
 @require_POST
-def to_article(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def to_article(request, found):
     try:
         article = handoffs.draft_article(found, viewer_of(request))
     except ValidationError as e:
@@ -542,10 +540,8 @@ def to_article(request, pk: int):
 
 @_writes
 @require_POST
-def to_ticket(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def to_ticket(request, found):
     try:
         ticket = handoffs.open_ticket(found, viewer_of(request))
     except ValidationError as e:
@@ -557,13 +553,11 @@ def to_ticket(request, pk: int):
 
 @_writes
 @require_POST
-def resolution(request, pk: int):
-    found, missing = _thread_or_404(request, pk)
-    if missing:
-        return missing
+@_on_thread
+def resolution(request, found):
     try:
         post = handoffs.post_resolution(found, viewer_of(request), request.POST.get("body", ""))
     except ValidationError as e:
         messages.error(request, _in_words(e))
         return redirect("portal:community_thread", found.pk)
-    return redirect(reverse("portal:community_thread", args=[found.pk]) + f"#post-{post.number}")
+    return redirect(_at(found, post))
