@@ -96,3 +96,23 @@ def test_the_handoffs_from_the_thread_page(people, csm_client):
     assert "From the community" in csm_client.get(f"/knowledge/{thread.article_id}/").content.decode()
     moderation.lock(thread, people["staff"])  # a locked thread still takes staff's resolution
     assert csm_client.post(f"/help/community/t/{thread.pk}/resolution/", {"body": "Done."}).status_code == 302
+
+
+def test_a_resolved_case_is_shared_with_the_community_after_a_moderators_look(people, csm_client):
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(people["peter"].contact.account, subject="Export cuts off at 10,000 rows",
+                         body="Big exports are emailed as a file.", status="solved")
+    page = csm_client.get(f"/accounts/{ticket.account_id}/").content.decode()
+    assert "Share in the community" in page
+    response = csm_client.post(f"/help/community/from-ticket/{ticket.pk}/")
+    thread = Thread.objects.get(ticket=ticket)
+    assert response.status_code == 302 and response["Location"] == f"/help/community/t/{thread.pk}/"
+    assert thread.state == "held" and thread.by_staff  # nobody else reads it before the look
+    assert community.readable_thread(thread.pk, people["milton"]) is None
+    [item] = moderation.review_queue()
+    assert item["reviews"][0].kind == "support_case"
+    moderation.approve(item["post"], people["staff"])
+    assert community.readable_thread(thread.pk, people["milton"]) is not None
+    again = csm_client.post(f"/help/community/from-ticket/{ticket.pk}/")  # once
+    assert again.status_code == 302 and Thread.objects.filter(ticket=ticket).count() == 1

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tenure.community import moderation
 from tenure.community.models import Thread, ThreadKind
-from tenure.community.services import Viewer, accept_answer, reply
+from tenure.community.services import Viewer, accept_answer, reply, start_thread
 from tenure.knowledge import services as knowledge
 from tenure.knowledge.models import ArticleStatus
 from tenure.support import services as support
@@ -97,3 +97,20 @@ def post_resolution(thread: Thread, viewer: Viewer, text: str):
     if thread.ticket.status in UNRESOLVED_STATUSES:
         support.update_ticket(thread.ticket, status=TicketStatus.SOLVED)
     return post
+
+
+@transaction.atomic
+def thread_from_ticket(ticket, viewer: Viewer) -> Thread:
+    """A support case shared with the community, so the next customer finds the answer: a question thread by staff
+    from its subject and description, linked to the case, held until a moderator has checked it says nothing
+    private (and approves it)."""
+    if viewer.user is None or not viewer.user.can_write:
+        raise PermissionDenied("only staff share a support case in the community")
+    if Thread.objects.filter(ticket=ticket).exists():
+        raise ValidationError({"ticket": "is already in the community"})
+    thread = start_thread(viewer, title=ticket.subject[:200], body=ticket.body.strip() or ticket.subject,
+                          kind=ThreadKind.QUESTION)
+    Thread.objects.filter(pk=thread.pk).update(ticket=ticket)
+    moderation.hold_for_review(thread, f"shared from support case {ticket.pk}")
+    thread.refresh_from_db()
+    return thread

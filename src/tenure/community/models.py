@@ -211,6 +211,7 @@ class FlagKind(models.TextChoices):
     NEW_MEMBER = "new_member", "A new member's first post"
     WORD_LIST = "word_list", "Matches the word list"
     LINK_SPAM = "link_spam", "Links from a new member"
+    SUPPORT_CASE = "support_case", "Shared from a support case: check it says nothing private"
 
 
 class Review(models.Model):

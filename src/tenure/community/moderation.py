@@ -106,6 +106,13 @@ def reasons_to_hold(viewer, text: str) -> list[tuple[str, str]]:
                         hold_first=settings.TENURE_COMMUNITY_HOLD_FIRST_POSTS)
 
 
+def hold_for_review(thread: Thread, words: str) -> Review:
+    """A thread staff wrote from a support case waits for a moderator's look before anyone else reads it."""
+    post = thread.posts.get(number=1)
+    _set_state(post, State.HELD)
+    return Review.objects.create(post=post, kind=FlagKind.SUPPORT_CASE, reason=words, created_at=timezone.now())
+
+
 def hold(post: Post, reasons: list[tuple[str, str]]) -> list[Review]:
     """Put a post written as held into the review queue, with why."""
     return Review.objects.bulk_create([Review(post=post, kind=kind, reason=words, created_at=post.created_at)

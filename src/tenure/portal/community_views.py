@@ -24,6 +24,7 @@ from tenure.community.similar import similar_threads
 from tenure.knowledge.models import Category, Tag
 from tenure.portal import deflection
 from tenure.portal.access import SAFE_METHODS, member_of, remember_next
+from tenure.support.models import Ticket
 
 PAGE_SIZE = 30
 SORTS = {"latest": ("-last_activity_at", "-pk"), "new": ("-created_at", "-pk"), "top": ("-vote_count", "-reply_count",
@@ -561,3 +562,19 @@ def resolution(request, found):
         messages.error(request, _in_words(e))
         return redirect("portal:community_thread", found.pk)
     return redirect(_at(found, post))
+
+
+@_writes
+@require_POST
+def from_ticket(request, ticket_id: int):
+    """Staff share a support case with the community (held for a moderator's look first)."""
+    ticket = Ticket.objects.filter(pk=_number(str(ticket_id))).first()
+    if ticket is None:
+        return _page(request, "portal/not_found.html", status=404)
+    try:
+        thread = handoffs.thread_from_ticket(ticket, viewer_of(request))
+    except ValidationError as e:
+        messages.error(request, _in_words(e))
+        return redirect("accounts:detail", ticket.account_id)
+    messages.success(request, "The case is in the community, held: check it says nothing private, then approve it.")
+    return redirect("portal:community_thread", thread.pk)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("community/t/<int:pk>/resolution/", community.resolution, name="community_resolution"),
     path("community/post/<int:pk>/", community.post, name="community_post"),
     path("community/members/<int:contact_id>/", community.member, name="community_member"),
+    path("community/from-ticket/<int:ticket_id>/", community.from_ticket, name="community_from_ticket"),
     path("community/moderation/", community.review_queue, name="community_moderation"),
     path("community/groups/<str:slug>/", community.group, name="community_group"),
     path("community/watch/", community.watch, name="community_watch"),
