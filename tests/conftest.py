@@ -156,3 +156,22 @@ def rows_for_a_module(django_db_blocker):
                 if not left:
                     break
             connection.close()
+
+
+@pytest.fixture
+def inbound_smtp():
+    """The inbound server `tenure community inbound-smtp` runs (the same handler), on a free loopback port: replies
+    to community notifications sent to it by email are posted in their threads."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tenure.community import inbound
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(inbound.SMTPHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port
+    controller.stop()

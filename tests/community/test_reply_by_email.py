@@ -4,7 +4,6 @@ the refusals in words, `tenure community read-mail`, and the SMTP server a real 
 import datetime as dt
 import email
 import smtplib
-import socket
 from email import policy
 from email.message import EmailMessage
 
@@ -175,20 +174,6 @@ def test_read_mail_posts_one_message_or_says_why_not(people, thread, tmp_path, c
 
 
 # ---- through real SMTP servers -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def inbound_smtp():
-    """The inbound server `tenure community inbound-smtp` runs (the same handler), on a free loopback port."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(inbound.SMTPHandler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port
-    controller.stop()
-
 
 @pytest.mark.django_db(transaction=True)
 def test_a_notification_comes_through_smtp_and_its_reply_is_posted_through_smtp(smtp, inbound_smtp):

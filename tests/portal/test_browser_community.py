@@ -1,12 +1,16 @@
 """A real browser through the community (issue 16's journeys): a member drafts a question, sees that it was asked
 before and opens that thread instead; then asks a new one, which waits for a moderator as a newcomer's first post;
-a moderator approves it, a maven answers, the asker accepts the answer, and the moderator turns the thread into a
+a moderator approves it, a maven answers, the asker is told by email (through a real SMTP server) and replies by
+email (through the inbound SMTP server), accepts the answer, and the moderator turns the thread into a
 knowledge-base article, publishes it and archives the thread."""
 
+import email
 import os
+import smtplib
+from email import policy
+from email.message import EmailMessage
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
@@ -39,24 +43,25 @@ def people(transactional_db, settings):
     return {"staff": staff, "mia": mia, "peter": peter, "asked": asked}
 
 
-def _member(browser, live_server, email):
+def _member(browser, live_server, smtp, address):
     context = browser.new_context(viewport={"width": 1280, "height": 850})
     page = context.new_page()
     page.goto(f"{live_server.url}/help/sign-in/")
-    page.get_by_label("Your work email").fill(email)
+    page.get_by_label("Your work email").fill(address)
     page.get_by_role("button", name="Email me a sign-in link").click()
     page.wait_for_url(f"{live_server.url}/help/sign-in/sent/")
-    page.goto(LINK.search(mail.outbox[-1].body).group(0))
+    page.goto(LINK.search(smtp[-1].content.decode()).group(0))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/help/account/")
     return page
 
 
 @pytest.mark.browser
-def test_duplicate_first_then_moderation_answer_acceptance_and_an_article(people, live_server, browser_page, settings):
+def test_duplicate_first_then_moderation_answer_reply_by_email_and_an_article(people, live_server, browser_page,
+                                                                             settings, smtp, inbound_smtp):
     settings.TENURE_BASE_URL = live_server.url
     browser = browser_page.context.browser
-    peter = _member(browser, live_server, "peter@initech.example")
+    peter = _member(browser, live_server, smtp, "peter@initech.example")
 
     # Drafting a question that was asked before: the earlier thread appears beside the form; he opens it.
     peter.goto(f"{live_server.url}/help/community/new/")
@@ -87,14 +92,26 @@ def test_duplicate_first_then_moderation_answer_acceptance_and_an_article(people
     staff.wait_for_url(f"{live_server.url}/help/community/moderation/")
     assert staff.get_by_text("Nothing waits for review.").is_visible()
 
-    mia = _member(browser, live_server, "mia@acme.example")
+    mia = _member(browser, live_server, smtp, "mia@acme.example")
     mia.goto(url)
     mia.get_by_label("Your reply").fill("Turn on just-in-time provisioning in **Settings → SSO**.")
     mia.get_by_role("button", name="Post reply").click()
     mia.locator("#post-2").wait_for()
 
+    # Peter tracks the thread he started: Mia's answer reaches him by email, and he answers from his mailbox.
+    told = next(email.message_from_bytes(e.content, policy=policy.default) for e in reversed(smtp)
+                if e.rcpt_tos == ["peter@initech.example"] and b"just-in-time" in e.content)
+    answer = EmailMessage()
+    answer["From"], answer["To"] = "Peter Gibbons <peter@initech.example>", told["Reply-To"]
+    answer["Subject"] = "Re: " + told["Subject"]
+    answer.set_content("Found it, thank you Mia!\n\n> " + told.get_content().splitlines()[0])
+    with smtplib.SMTP("127.0.0.1", inbound_smtp, timeout=10) as client:
+        client.send_message(answer)
+    mia.reload()
+    assert mia.locator("#post-3").get_by_text("Found it, thank you Mia!").is_visible()
+
     peter.goto(url)
-    peter.get_by_role("button", name="Accept as the answer").click()
+    peter.locator("#post-2").get_by_role("button", name="Accept as the answer").click()
     peter.wait_for_load_state()
     assert peter.locator("#post-2").get_by_text("Accepted answer", exact=True).is_visible()
 
