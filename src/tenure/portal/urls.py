@@ -1,5 +1,7 @@
 from django.urls import path
 
+from tenure.portal import community_mail_views as community_mail
+from tenure.portal import community_moderation_views as community_moderation
 from tenure.portal import community_views as community
 from tenure.portal import views
 
@@ -31,19 +33,20 @@ urlpatterns = [
     path("community/t/<int:pk>/status/", community.idea_status, name="community_idea_status"),
     path("community/t/<int:pk>/<int:number>/edit/", community.edit, name="community_edit"),
     path("community/t/<int:pk>/<int:number>/like/", community.like, name="community_like"),
-    path("community/t/<int:pk>/moderate/", community.moderate_thread, name="community_moderate_thread"),
-    path("community/t/<int:pk>/<int:number>/moderate/", community.moderate_post, name="community_moderate_post"),
-    path("community/t/<int:pk>/<int:number>/flag/", community.flag, name="community_flag"),
-    path("community/t/<int:pk>/article/", community.to_article, name="community_to_article"),
-    path("community/t/<int:pk>/ticket/", community.to_ticket, name="community_to_ticket"),
-    path("community/t/<int:pk>/resolution/", community.resolution, name="community_resolution"),
+    path("community/t/<int:pk>/moderate/", community_moderation.moderate_thread, name="community_moderate_thread"),
+    path("community/t/<int:pk>/<int:number>/moderate/", community_moderation.moderate_post,
+         name="community_moderate_post"),
+    path("community/t/<int:pk>/<int:number>/flag/", community_moderation.flag, name="community_flag"),
+    path("community/t/<int:pk>/article/", community_moderation.to_article, name="community_to_article"),
+    path("community/t/<int:pk>/ticket/", community_moderation.to_ticket, name="community_to_ticket"),
+    path("community/t/<int:pk>/resolution/", community_moderation.resolution, name="community_resolution"),
     path("community/post/<int:pk>/", community.post, name="community_post"),
     path("community/members/<int:contact_id>/", community.member, name="community_member"),
-    path("community/from-ticket/<int:ticket_id>/", community.from_ticket, name="community_from_ticket"),
-    path("community/moderation/", community.review_queue, name="community_moderation"),
+    path("community/from-ticket/<int:ticket_id>/", community_moderation.from_ticket, name="community_from_ticket"),
+    path("community/moderation/", community_moderation.review_queue, name="community_moderation"),
     path("community/groups/<str:slug>/", community.group, name="community_group"),
-    path("community/watch/", community.watch, name="community_watch"),
-    path("community/digest/", community.digest, name="community_digest"),
-    path("community/unsubscribe/<str:token>/", community.unsubscribe, name="community_unsubscribe"),
+    path("community/watch/", community_mail.watch, name="community_watch"),
+    path("community/digest/", community_mail.digest, name="community_digest"),
+    path("community/unsubscribe/<str:token>/", community_mail.unsubscribe, name="community_unsubscribe"),
     path("view-as/<int:contact_id>/", views.view_as, name="view_as"),
 ]
