@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenure.facts import Windows, load, load_facts, load_facts_on_days
+from tenure.facts import Windows, load, load_facts, load_facts_on_days, user_days
 from tenure.facts.load import UserDays
 from tenure.usage.models import DailyUserActivity, DailyUserFeature
 from tests.factories import make_account, make_subscription
@@ -59,7 +59,7 @@ def test_user_days_counts_each_groups_distinct_users_in_a_window(rows, first, le
 def test_too_many_rollup_rows_to_hold_are_counted_day_by_day(world, monkeypatch):  # noqa: F811
     account, _, _ = world
     grid = [D - 40 * DAY, D]
-    monkeypatch.setattr(load, "ROWS_AT_ONCE", 0)
+    monkeypatch.setattr(user_days, "ROWS_AT_ONCE", 0)
     assert load._Counted.read([account.pk], grid, Windows()) is None
     many = load_facts_on_days([account.pk], grid)
     for day in grid:

@@ -25,8 +25,8 @@ from tenure.billing.models import Subscription, SubscriptionChange, live_q
 from tenure.engagement.models import Touch
 from tenure.facts.account import HIGH_PRIORITIES
 from tenure.facts.days import FAR, day_number, day_numbers, days
-from tenure.facts.load import raw_rows
 from tenure.facts.outcomes import HISTORY_FIELDS, history_frame
+from tenure.facts.user_days import raw_rows
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyFeatureUsage, DailyUserActivity, Feature

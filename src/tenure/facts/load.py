@@ -8,17 +8,12 @@ import functools
 import itertools
 from collections import defaultdict
 
-import numpy as np
-import pandas as pd
-from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
-from django.utils import timezone
+from django.db.models import Count, Max, Min, Q, Sum
 
 from tenure.accounts.models import Account, Contact
 from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.billing.models import live_q as live_subscription_q  # noqa: F401  (the pages' filter)
-from tenure.community.models import Post, Reaction, Standing, State, Thread, ThreadKind
-from tenure.community.reputation import reach
+from tenure.community.models import Post, State
 from tenure.engagement.models import Milestone as MilestoneRow
 from tenure.engagement.models import (
     MilestoneStatus,
@@ -28,45 +23,14 @@ from tenure.engagement.models import (
     Touch,
 )
 from tenure.facts import account as a
-from tenure.facts.days import day_number, day_numbers
+from tenure.facts.community import read_community
+from tenure.facts.moments import DAY, among, day_start, local_days, span
 from tenure.facts.sentiment import Reading, sentiment
+from tenure.facts.user_days import UserDays, _Counted, _feature_windows, _usage_windows, raw_rows  # noqa: F401
 from tenure.knowledge.models import ActivityKind, KnowledgeActivity
 from tenure.support.models import UNRESOLVED_STATUSES, Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyUserActivity, DailyUserFeature, Feature
-
-DAY = dt.timedelta(days=1)
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """The first moment of a local day: rows stamped before it happened on or before the previous day."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def local_days():
-    """The local day of a stored moment, as a function with the time zone looked up once: a reader converts
-    thousands of moments, and a lookup per moment (a context-local read) was a tenth of loading the facts. In UTC
-    the stored moment's own date is it."""
-    zone = timezone.get_current_timezone()
-    if getattr(zone, "key", None) in ("UTC", "Etc/UTC") or zone is dt.UTC:
-        return dt.datetime.date
-    return lambda value: value.astimezone(zone).date()
-
-
-def _days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
-
-
-def among(ids, field: str = "account_id") -> Q:
-    """A batch of accounts as a filter: a range when their ids run without a gap, as the batches of a refresh of
-    every account do, which is far cheaper to build and to search than a list of a few hundred ids. Not for the
-    daily usage tables: their key is (account, day, …), and only a list lets the database seek each account's
-    days; a range of accounts reads every day of each."""
-    ids = sorted(set(ids))
-    if ids and ids[-1] - ids[0] == len(ids) - 1:
-        return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
-    return Q(**{f"{field}__in": ids})
-
 
 # The groups of facts, each read by a fixed number of queries (listed with each reader below).
 PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding",
@@ -130,7 +94,7 @@ def _subscriptions(ids, as_of, w, facts) -> None:
             "subscription_id", "effective_on", "pk").values_list(
             "subscription_id", "effective_on", "plan", "seats", "mrr", "status", "start_date", "end_date"):
         history[row[0]].append(row[1:])
-    lookback = as_of - _days(w.seats_lookback)
+    lookback = as_of - span(w.seats_lookback)
     for pk, account_id, plan, seats, mrr, status, start, end in Subscription.objects.filter(
             among(ids)).values_list("pk", "account_id", "plan", "seats", "mrr", "status", "start_date",
                                             "end_date"):
@@ -172,13 +136,6 @@ def _subscriptions(ids, as_of, w, facts) -> None:
 # ---- usage: 3 queries -------------------------------------------------------------------------------------
 
 
-def _usage_windows(as_of: dt.date, w: a.Windows) -> tuple[tuple[dt.date, dt.date], ...]:
-    """The active-user windows as of a day: now, the window just before, and the "earlier" one (first, last)."""
-    start = as_of - _days(w.usage - 1)
-    earlier_end = as_of - _days(w.earlier)
-    return (start, as_of), (start - _days(w.usage), start - DAY), (earlier_end - _days(w.usage - 1), earlier_end)
-
-
 def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
     (start, _), (before_start, _), (earlier_start, earlier_end) = _usage_windows(as_of, w)
     first = DailyAccountActivity.objects.filter(day__lte=as_of).aggregate(first=Min("day"))["first"]
@@ -203,7 +160,7 @@ def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
             f = facts[account_id]
             f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
     for account_id, now, before, last in (
-        DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
+        DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - span(w.activity - 1), as_of))
         .values("account_id")
         .annotate(now=Sum("logins", filter=in_now), before=Sum("logins", filter=in_before), last=Max("day"))
         .values_list("account_id", "now", "before", "last")
@@ -213,12 +170,6 @@ def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
 
 
 # ---- key features: 2 queries ------------------------------------------------------------------------------
-
-
-def _feature_windows(as_of: dt.date, w: a.Windows) -> tuple[tuple[dt.date, dt.date], ...]:
-    """A key feature's windows as of a day: now, and the two usage windows before it (first, last)."""
-    start = as_of - _days(w.usage - 1)
-    return (start, as_of), (start - _days(2 * w.usage), start - DAY)
 
 
 def _features(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
@@ -310,7 +261,7 @@ def _people(ids, as_of, w, facts) -> None:
 def _texts(ids, as_of, w, facts) -> None:
     day_of = local_days()
     end = day_start(as_of + DAY)
-    since = day_start(as_of - _days(w.texts - 1))
+    since = day_start(as_of - span(w.texts - 1))
     # Sorted here: ordered by the database, the planner walks every account's tickets of the period by date.
     for pk, account_id, subject, body, opened in sorted(
         Ticket.objects.filter(among(ids), opened_at__gte=since, opened_at__lt=end).order_by()
@@ -338,9 +289,9 @@ def _texts(ids, as_of, w, facts) -> None:
 def _sentiment(ids, as_of, w, facts) -> None:
     day_of = local_days()
     end = day_start(as_of + DAY)
-    since = day_start(as_of - _days(w.sentiment - 1))
+    since = day_start(as_of - span(w.sentiment - 1))
     readings: dict[int, list[Reading]] = defaultdict(list)
-    nps_since = as_of - _days(w.nps - 1)
+    nps_since = as_of - span(w.nps - 1)
     latest: dict[tuple[int, int | None], a.AnswerFact] = {}
     for pk, account_id, contact_id, name, email, score, comment, answered in (
         SurveyResponse.objects.filter(among(ids), kind=SurveyKind.NPS, answered_at__gte=since,
@@ -399,9 +350,9 @@ _KNOWLEDGE_FIELDS = {ActivityKind.VIEW: "views", ActivityKind.SEARCH: "searches"
 
 
 def _knowledge(ids, as_of, w, facts) -> None:
-    start = as_of - _days(w.usage - 1)
+    start = as_of - span(w.usage - 1)
     for account_id, last in (
-        KnowledgeActivity.objects.filter(account_id__in=ids, day__range=(as_of - _days(w.activity - 1), as_of))
+        KnowledgeActivity.objects.filter(account_id__in=ids, day__range=(as_of - span(w.activity - 1), as_of))
         .values("account_id").annotate(last=Max("day")).values_list("account_id", "last")
     ):
         facts[account_id].knowledge.last_on = last
@@ -423,175 +374,6 @@ def _knowledge(ids, as_of, w, facts) -> None:
         facts[account_id].knowledge.people = len(who)
 
 
-# ---- community: 6 queries -------------------------------------------------------------------------------
-
-
-def _community(ids, as_of, w, facts) -> None:
-    day_of = local_days()
-    end = day_start(as_of + DAY)
-    start = day_start(as_of - _days(w.usage - 1))
-    published = Q(state=State.PUBLISHED, thread__state=State.PUBLISHED, thread__merged_into__isnull=True)
-    for account_id, last in (
-        Post.objects.filter(published, among(ids), author_contact__isnull=False,
-                            created_at__gte=day_start(as_of - _days(w.activity - 1)), created_at__lt=end)
-        .values("account_id").annotate(last=Max("created_at")).values_list("account_id", "last")
-    ):
-        facts[account_id].community.last_on = day_of(last)
-    people: dict[int, set[int]] = defaultdict(set)
-    for account_id, contact_id, number, created, thread_account, thread_author in (
-        Post.objects.filter(published, Q(among(ids)) | Q(among(ids, "thread__account_id")),
-                            created_at__gte=start, created_at__lt=end)
-        .values_list("account_id", "author_contact_id", "number", "created_at", "thread__account_id",
-                     "thread__author_contact_id").order_by()
-    ):
-        if account_id in facts and contact_id is not None:
-            c = facts[account_id].community
-            if number == 1:
-                c.threads += 1
-            else:
-                c.replies += 1
-            day = day_of(created)
-            c.by_day[day] = c.by_day.get(day, 0) + 1
-            c.by_contact[contact_id] = c.by_contact.get(contact_id, 0) + 1
-            people[account_id].add(contact_id)
-        if number > 1 and thread_account in facts and (contact_id is None or contact_id != thread_author):
-            facts[thread_account].community.replies_received += 1
-    for account_id, who in people.items():
-        facts[account_id].community.people = len(who)
-    for account_id, n in (  # answers accepted within the window, whenever written
-        Thread.objects.filter(among(ids, "accepted_answer__account_id"), accepted_answer__author_contact__isnull=False,
-                              accepted_at__gte=start, accepted_at__lt=end)
-        .values("accepted_answer__account_id").annotate(n=Count("pk")).values_list("accepted_answer__account_id", "n")
-    ):
-        facts[account_id].community.answers_accepted = n
-    for account_id, n in (
-        Reaction.objects.filter(among(ids, "post__account_id"), kind=Reaction.Kind.LIKE, created_at__lt=end,
-                                post__author_contact__isnull=False)
-        .values("post__account_id").annotate(n=Count("pk")).values_list("post__account_id", "n")
-    ):
-        facts[account_id].community.likes_received = n
-    answered = Post.objects.filter(thread=OuterRef("pk"), number__gt=1, state=State.PUBLISHED, created_at__lt=end
-                                   ).exclude(author_contact=OuterRef("author_contact"))
-    for pk, account_id, title, asked in (
-        Thread.objects.filter(among(ids), kind=ThreadKind.QUESTION, state=State.PUBLISHED, merged_into__isnull=True,
-                              archived_at__isnull=True, author_contact__isnull=False, created_at__gte=start,
-                              created_at__lt=end)
-        .filter(Q(accepted_at__isnull=True) | Q(accepted_at__gte=end), ~Exists(answered))
-        .order_by("created_at", "pk").values_list("pk", "account_id", "title", "created_at")
-    ):
-        facts[account_id].community.unanswered.append(
-            a.QuestionFact(pk, title, asked, int((end - asked).total_seconds() // 3600)))
-    if as_of >= timezone.localdate() - DAY:  # standings are counted now: a fact of today (yesterday's), not the past
-        for contact_id, account_id, likes, replies, helped in Standing.objects.filter(
-                among(ids, "contact__account_id")).values_list("contact_id", "contact__account_id", "likes_received",
-                                                              "replies_received", "people_helped"):
-            facts[account_id].community.reach[contact_id] = reach(likes, replies, helped)
-
-
-# ---- distinct users over many days --------------------------------------------------------------------------
-
-
-class UserDays:
-    """Who was active on which days, per group (an account, an account's feature), from per-user rollup rows:
-    counts each group's distinct users with a day in any window, for as many windows as asked, without reading
-    the rows again. ``groups``, ``users`` and ``day_numbers`` are equal-length integer arrays, one row each."""
-
-    def __init__(self, groups, users, day_numbers) -> None:
-        group_of_row, found = pd.factorize(np.asarray(groups, dtype="int64"))
-        self.code = {int(g): i for i, g in enumerate(found)}  # group -> its place in a count
-        users, day_numbers = np.asarray(users, dtype="int64"), np.asarray(day_numbers, dtype="int64")
-        self.first_day = int(day_numbers.min()) if len(day_numbers) else 0
-        self.span = int(day_numbers.max()) - self.first_day + 1 if len(day_numbers) else 1
-        pair_of_row, pairs = pd.factorize(group_of_row * (int(users.max()) + 1 if len(users) else 1) + users)
-        self.group_of_pair = np.zeros(len(pairs), dtype="int64")
-        self.group_of_pair[pair_of_row] = group_of_row
-        # Each (group, user) pair's days as one sorted key, pair then day: a pair was active in a window when its
-        # first key at or after the window's first day is within the window's last day.
-        self.keys = np.sort(pair_of_row.astype("int64") * self.span + (day_numbers - self.first_day))
-        self.pair_base = np.arange(len(pairs), dtype="int64") * self.span
-
-    def count(self, first: int, last: int) -> np.ndarray:
-        """Distinct users of each group (at its ``code``) with a day in [first, last] (day numbers)."""
-        lo, hi = max(first - self.first_day, 0), min(last - self.first_day, self.span - 1)
-        if lo > hi or not len(self.keys):
-            return np.zeros(len(self.code), dtype="int64")
-        at = np.searchsorted(self.keys, self.pair_base + lo)
-        found = self.keys[np.minimum(at, len(self.keys) - 1)]
-        active = (at < len(self.keys)) & (found <= self.pair_base + hi)
-        return np.bincount(self.group_of_pair[active], minlength=len(self.code))
-
-
-def raw_rows(qs) -> list[tuple]:
-    """A query's rows as the database returns them, without Django's per-value conversion (hundreds of thousands
-    of rollup rows: a date comes back as ISO text on SQLite, see ``days.day_numbers``)."""
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-ROWS_AT_ONCE = 2_000_000  # more per-user rollup rows than this (a batch of large accounts): counted day by day
-
-
-class _Counted:
-    """The usage windows' distinct users of a batch of accounts on many days, from one read of the per-user
-    rollups (``load_facts_on_days``): the same counts as the per-day queries in ``_usage`` and ``_features``,
-    which answer instead when the rows would be too many to hold at once (``ROWS_AT_ONCE``)."""
-
-    @classmethod
-    def read(cls, ids: list[int], on_days: list[dt.date], w: a.Windows) -> _Counted | None:
-        first = min(min(first for first, _ in _usage_windows(d, w)) for d in on_days)
-        qs = DailyUserActivity.objects.filter(account_id__in=ids, day__range=(first, max(on_days)))
-        return cls(ids, on_days, w, qs) if qs.count() <= ROWS_AT_ONCE else None
-
-    def __init__(self, ids: list[int], on_days: list[dt.date], w: a.Windows, qs) -> None:
-        self.ids, self.w = ids, w
-        self.first_feature = min(_feature_windows(d, w)[1][0] for d in on_days)
-        self.last = max(on_days)
-        rows = raw_rows(qs.values_list("account_id", "day", "user_key"))
-        accounts, day_values, users = zip(*rows, strict=True) if rows else ((), (), ())
-        self.users = UserDays(np.asarray(accounts, dtype="int64"), pd.factorize(pd.Series(users, dtype="object"))[0],
-                              day_numbers(day_values))
-        self._features: tuple[tuple[str, ...], UserDays] | None = None
-
-    def _window_counts(self, user_days: UserDays, window: tuple[dt.date, dt.date]) -> np.ndarray:
-        return user_days.count(day_number(window[0]), day_number(window[1]))
-
-    def active_users(self, ids, as_of: dt.date, facts) -> None:
-        now, before, earlier = (self._window_counts(self.users, window) for window in _usage_windows(as_of, self.w))
-        for account_id in ids:
-            i = self.users.code.get(account_id)
-            if i is not None:  # no rollup row in any window: no active users (the defaults)
-                f = facts[account_id]
-                f.active_users, f.active_users_before = int(now[i]), int(before[i])
-                f.active_users_earlier = int(earlier[i])
-
-    def feature_users(self, ids, as_of: dt.date, events: list[str]) -> list[tuple[int, str, int, int]] | None:
-        """(account, event, users now, users before) for the key features the account's people used in the
-        windows, as the per-day query returns them; None when there are too many rows to read at once."""
-        if self._features is None or self._features[0] != tuple(events):
-            qs = DailyUserFeature.objects.filter(account_id__in=self.ids, event__in=events,
-                                                 day__range=(self.first_feature, self.last))
-            if qs.count() > ROWS_AT_ONCE:
-                return None
-            rows = raw_rows(qs.values_list("account_id", "event", "day", "user_key"))
-            accounts, names, day_values, users = zip(*rows, strict=True) if rows else ((), (), (), ())
-            place = {event: i for i, event in enumerate(events)}
-            groups = np.asarray(accounts, dtype="int64") * len(events) + np.asarray(
-                [place[n] for n in names], dtype="int64")
-            self._features = (tuple(events), UserDays(groups, pd.factorize(pd.Series(users, dtype="object"))[0],
-                                                      day_numbers(day_values)))
-        user_days = self._features[1]
-        now, before = (self._window_counts(user_days, window) for window in _feature_windows(as_of, self.w))
-        found = []
-        for account_id in ids:
-            for k, event in enumerate(events):
-                i = user_days.code.get(account_id * len(events) + k)
-                if i is not None and (now[i] or before[i]):
-                    found.append((account_id, event, int(now[i]), int(before[i])))
-        return found
-
-
 _READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
             "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding,
-            "knowledge": _knowledge, "community": _community}
+            "knowledge": _knowledge, "community": read_community}
