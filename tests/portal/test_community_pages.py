@@ -1,5 +1,7 @@
 """The community's pages in the portal: who reads and writes what, and what each page answers."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -145,3 +147,24 @@ def test_a_thread_is_tagged_with_the_communitys_tags_only(member_client):
     assert refused.status_code == 400 and "not one of the community" in refused.content.decode()
     page = Client().get("/help/community/?tag=exports").content.decode()
     assert "Tagged" in page
+
+
+def test_a_thread_page_reads_the_same_number_of_queries_whatever_its_replies(member_client, peter, hooli_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gavin, _ = hooli_member
+    thread = community.start_thread(community.Viewer(contact=peter), title="Busy", body="?")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(f"/help/community/t/{thread.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    community.reply(thread, community.Viewer(contact=gavin), body="one")
+    few = count()
+    for i in range(10):
+        more = community.reply(thread, community.Viewer(contact=gavin), body=f"more {i}",
+                               at=thread.created_at + dt.timedelta(days=i + 1))
+        community.like(more, community.Viewer(contact=peter))
+    assert count() == few

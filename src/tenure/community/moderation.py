@@ -47,6 +47,8 @@ class PostingTooFast(PermissionDenied):
 
 
 def is_moderator(viewer) -> bool:
+    if getattr(viewer, "moderator", None) is not None:  # settled for the request
+        return viewer.moderator
     if viewer.user is not None:
         return viewer.user.can_write
     return viewer.contact is not None and Moderator.objects.filter(contact=viewer.contact).exists()

@@ -8,7 +8,7 @@ threads, never a working group's, and writes nothing)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +45,13 @@ BODY_MAX = 20_000
 class Viewer:
     contact: object | None = None  # accounts.Contact
     user: object | None = None  # a staff users.User
+    # Read once for a request (``settled``), so a page's checks do not query them again and again; None: ask.
+    moderator: bool | None = None
+    group_ids: tuple[int, ...] | None = None
+
+    def settled(self) -> Viewer:
+        """This viewer with whether they moderate and their working groups read now (one request's worth)."""
+        return replace(self, moderator=moderation.is_moderator(self), group_ids=tuple(_group_ids(self)))
 
     @property
     def staff(self) -> bool:
@@ -77,6 +84,8 @@ def _may_post_now(viewer: Viewer, at: dt.datetime) -> None:
 # ---- reading -------------------------------------------------------------------------------------------------
 
 def _group_ids(viewer: Viewer) -> list[int]:
+    if viewer.group_ids is not None:
+        return list(viewer.group_ids)
     if viewer.contact is None:
         return []
     return list(GroupMember.objects.filter(contact=viewer.contact).values_list("group_id", flat=True))

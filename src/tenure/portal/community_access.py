@@ -22,6 +22,13 @@ from tenure.portal.access import SAFE_METHODS, member_of, remember_next
 
 
 def viewer_of(request) -> community.Viewer:
+    """Who is looking, read once per request (with whether they moderate and their working groups)."""
+    if not hasattr(request, "_community_viewer"):
+        request._community_viewer = _looking(request).settled()
+    return request._community_viewer
+
+
+def _looking(request) -> community.Viewer:
     member = member_of(request)
     if member is not None:
         return community.Viewer(contact=member.contact)
