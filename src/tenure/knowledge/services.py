@@ -95,9 +95,9 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     """The tags of these names (ignoring case), the missing ones created."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
+        _no_nul(tags=name)  # before the lookup: PostgreSQL refuses to compare a NUL character, a 500 otherwise
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
-            _no_nul(tags=name)
             if len(name) > 50:
                 raise ValidationError({"tags": f"a tag is at most 50 characters ({name[:20]}… is {len(name)})"})
             tag = Tag(name=name, slug=unique_slug(Tag, name, max_length=50))
