@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "tenure.changes",
     "tenure.knowledge",
     "tenure.community",
+    "tenure.connectors",
 ]
 
 MIDDLEWARE = [
