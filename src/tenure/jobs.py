@@ -6,6 +6,7 @@ tenure/pipeline.py); nothing here but the time and the call.
 | every minute         | refresh_changed_accounts   | the pipeline over accounts whose inputs changed, once each   |
 | every minute         | requeue_stalled_refreshes  | refresh batches a killed worker left unfinished, again       |
 | every minute         | retry_webhooks             | webhook deliveries whose back-off has passed                 |
+| every minute         | sync_connections           | connectors' syncs that are due; webhooks still waiting       |
 | every hour, :15      | hourly_digests             | each user's digest email when it is due                      |
 | every hour, :20      | hourly_community_digests   | each member's community digest when it is due                |
 | every hour, :40      | hourly_community_standings | community reputation and mavens, counted for every member    |
@@ -33,6 +34,7 @@ from tenure import pipeline
 from tenure.billing.services import store_calendar_totals
 from tenure.community.digest import send_digests as send_community_digests
 from tenure.community.reputation import count_standings
+from tenure.connectors import tasks as connectors
 from tenure.integrations import webhooks
 from tenure.renewals.digest import send_digests
 from tenure.risk.work import wake_snoozed_tasks
@@ -58,6 +60,11 @@ def requeue_stalled_refreshes() -> None:
 @db_periodic_task(crontab(minute="*"))
 def retry_webhooks() -> None:
     webhooks.retry_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sync_connections() -> None:
+    connectors.sweep()
 
 
 @db_periodic_task(crontab(minute="15"))

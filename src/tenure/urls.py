@@ -27,6 +27,7 @@ urlpatterns = [
     path("v1/", include("tenure.usage.urls_ingest")),
     path("help/", include("tenure.portal.urls")),  # the customer portal: its own members, never staff
     path("", include("tenure.integrations.urls")),
+    path("", include("tenure.connectors.urls")),
     path("usage/", include("tenure.usage.urls")),
     path("", include("tenure.web.urls")),
     path("accounts/", include("tenure.accounts.urls")),

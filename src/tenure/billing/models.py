@@ -111,3 +111,42 @@ class SubscriptionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id} from {self.effective_on}: {self.status} {self.seats} seats {self.mrr}"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+    UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+
+class Invoice(models.Model):
+    """A bill the billing system sent an account, with what happened to its payment: the failures and refunds
+    a CSM reads as payment trouble."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    subscription = models.ForeignKey(Subscription, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="invoices")
+    external_id = models.CharField(max_length=100, unique=True, help_text="The billing system's invoice id.")
+    number = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    currency = models.CharField(max_length=3, default="USD")
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_refunded = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    issued_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_failures = models.PositiveIntegerField(default=0)
+    last_payment_failure_at = models.DateTimeField(null=True, blank=True)
+    needs_customer_action = models.BooleanField(default=False, help_text="The payment waits for the customer "
+                                                                         "(e.g. 3-D Secure).")
+    disputed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number or self.external_id} · {self.account}"

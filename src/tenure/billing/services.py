@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenure import bulk
-from tenure.billing.models import TRACKED_FIELDS, Subscription, SubscriptionChange, SubscriptionStatus
+from tenure.billing.models import TRACKED_FIELDS, Invoice, Subscription, SubscriptionChange, SubscriptionStatus
 from tenure.users import audit
 
 SUBSCRIPTION_FIELDS = ("account", "external_id", *TRACKED_FIELDS)
@@ -264,3 +264,46 @@ def store_calendar_totals(on: dt.date | None = None) -> int:
                                          | Q(end_date__gte=since - dt.timedelta(days=1), end_date__lt=on))
              .values_list("account_id", flat=True).distinct())
     return store_live_totals(set(moved), on)
+
+
+# ---- invoices: what the billing system billed and how its payment went -----------------------------------------
+
+INVOICE_FIELDS = ("account", "subscription", "number", "status", "currency", "amount_due", "amount_paid",
+                  "amount_refunded", "issued_on", "due_on", "paid_at", "payment_failures",
+                  "last_payment_failure_at", "needs_customer_action", "disputed")
+
+
+@transaction.atomic
+def save_invoice(external_id: str, **fields) -> tuple[Invoice, str]:
+    """Create or update the invoice with this billing-system id. Returns it and what happened: created,
+    updated or unchanged."""
+
+    unknown = set(fields) - set(INVOICE_FIELDS)
+    if unknown:
+        raise ValidationError({f: "not an invoice field" for f in sorted(unknown)})
+    for key in ("amount_due", "amount_paid", "amount_refunded"):
+        if key in fields:
+            fields[key] = parse_money(fields[key])
+    if fields.get("currency"):
+        fields["currency"] = fields["currency"].strip().upper()
+    invoice = Invoice.objects.select_for_update().filter(external_id=external_id).first()
+    if invoice is None:
+        invoice = Invoice(external_id=external_id, **fields)
+        invoice.full_clean()
+        invoice.save()
+        return invoice, "created"
+    diff = {k: v for k, v in fields.items() if getattr(invoice, k) != v}
+    if not diff:
+        return invoice, "unchanged"
+    for key, value in diff.items():
+        setattr(invoice, key, value)
+    invoice.full_clean()
+    invoice.save()
+    return invoice, "updated"
+
+
+def mark_past_due(sub: Subscription, on: dt.date, source: str) -> bool:
+    """A failed payment: the subscription is past due from ``on`` (the payment-failed signal reads it at once)."""
+    if sub.status != SubscriptionStatus.ACTIVE:
+        return False
+    return update_subscription(sub, status=SubscriptionStatus.PAST_DUE, effective_on=on, source=source)

@@ -5,3 +5,10 @@ class ConnectorsConfig(AppConfig):
     name = "tenure.connectors"
     label = "connectors"
     verbose_name = "Connectors"
+
+    def ready(self) -> None:
+        from tenure.connectors import stripe  # noqa: F401  (registers the Stripe source)
+        from tenure.connectors.models import Connection
+        from tenure.users import audit
+
+        audit.track(Connection, exclude=("credentials", "next_sync_at", "failures", "last_synced_at"))

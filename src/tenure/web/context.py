@@ -21,6 +21,7 @@ SETUP = (  # the pages CS operations use, under one menu; the others read most o
     ("health:scorecards", "Scorecards"),
     ("risk:settings", "Signal settings"),
     ("accounts:assignment", "Assignment rules"),
+    ("connectors:connections", "Connections"),
     ("integrations:webhooks", "Webhooks"),
     ("web:audit", "Audit"),
 )

@@ -1,0 +1,509 @@
+"""Stripe: customers become accounts, subscriptions become Tenure subscriptions with Stripe's own MRR, invoices keep
+the payment story (failures, refunds, disputes). A backfill pages through Stripe's lists; after it, the events API
+(30 days of history) and signed webhooks keep Tenure current, both through the one inbox.
+
+MRR the way Stripe's billing analytics count it: active and past-due subscriptions count; trials, unpaid, paused,
+incomplete and canceled ones do not; each licensed item's price × quantity, normalised to a month (a year / 12, a
+week × 52 / 12, a day × 365 / 12, over the interval count); recurring discounts (forever, or repeating and not yet
+ended) applied, one-off ones not; tax never (prices before tax). Metered items add no MRR and no seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+
+import stripe
+from django.core.exceptions import ValidationError
+
+from tenure.accounts import services as accounts
+from tenure.accounts.models import Account
+from tenure.billing import services as billing
+from tenure.billing.models import BillingPeriod, Subscription, SubscriptionStatus
+from tenure.connectors import matching
+from tenure.connectors.models import SourceLink
+from tenure.connectors.sync import (
+    Page,
+    Source,
+    SourceError,
+    Tally,
+    WebhookRefused,
+    all_or_nothing,
+    fingerprint,
+    keep_events,
+    link,
+    links,
+    merge,
+    register,
+)
+
+PAGE = 100  # Stripe's largest page
+# Currencies Stripe counts in whole units (no cents).
+ZERO_DECIMAL = frozenset([
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof",
+    "xpf",
+])
+STATUS = {
+    "trialing": SubscriptionStatus.TRIALING,
+    "active": SubscriptionStatus.ACTIVE,
+    "past_due": SubscriptionStatus.PAST_DUE,
+    "unpaid": SubscriptionStatus.PAST_DUE,  # still the customer's, not paid: payment trouble, no MRR
+    "paused": SubscriptionStatus.PAST_DUE,  # a trial that ended without a payment method: the same
+    "canceled": SubscriptionStatus.CANCELED,
+    "incomplete_expired": SubscriptionStatus.CANCELED,
+}
+COUNTS_MRR = frozenset({"active", "past_due"})
+MONTHS_PER = {"day": Decimal(12) / 365, "week": Decimal(12) / 52, "month": Decimal(1), "year": Decimal(12)}
+
+
+def major(amount, currency: str) -> Decimal:
+    """An amount in Stripe's smallest unit (cents) in the currency's units."""
+    value = Decimal(int(amount or 0))
+    return value if (currency or "").lower() in ZERO_DECIMAL else value / 100
+
+
+def _price(item: dict) -> dict:
+    """An item's price, from the current API (``price``, ``recurring``) or the older one (``plan``)."""
+    price = item.get("price") or {}
+    plan = item.get("plan") or {}
+    recurring = price.get("recurring") or {}
+    return {
+        "id": price.get("id") or plan.get("id") or "",
+        "amount": price.get("unit_amount") if price.get("unit_amount") is not None else plan.get("amount"),
+        "currency": price.get("currency") or plan.get("currency") or "usd",
+        "interval": recurring.get("interval") or plan.get("interval") or "month",
+        "interval_count": recurring.get("interval_count") or plan.get("interval_count") or 1,
+        "usage_type": recurring.get("usage_type") or plan.get("usage_type") or "licensed",
+        "nickname": price.get("nickname") or plan.get("nickname") or plan.get("name") or "",
+        "product": price.get("product") or plan.get("product") or "",
+    }
+
+
+def _items(sub: dict) -> list[dict]:
+    items = (sub.get("items") or {}).get("data")
+    if items:
+        return items
+    return [{"plan": sub["plan"], "quantity": sub.get("quantity") or 1}] if sub.get("plan") else []
+
+
+def _discounted(monthly: Decimal, discount: dict | None, months_per_period: Decimal, now: int) -> Decimal:
+    coupon = (discount or {}).get("coupon") or {}
+    if not coupon or coupon.get("duration") == "once":
+        return monthly
+    if discount.get("end") and int(discount["end"]) <= now:
+        return monthly  # a repeating discount that has run out
+    if coupon.get("percent_off"):
+        monthly *= 1 - Decimal(str(coupon["percent_off"])) / 100
+    if coupon.get("amount_off"):
+        # an amount off each invoice: spread over the months one invoice covers
+        monthly -= major(coupon["amount_off"], coupon.get("currency") or "") / months_per_period
+    return max(monthly, Decimal(0))
+
+
+def subscription_mrr(sub: dict, now: int | None = None) -> Decimal:
+    """The subscription's monthly recurring revenue as Stripe's analytics count it (see the module's text)."""
+    if sub.get("status") not in COUNTS_MRR:
+        return Decimal("0.00")
+    now = int(time.time()) if now is None else now
+    total = Decimal(0)
+    months_per_period = Decimal(1)
+    for item in _items(sub):
+        price = _price(item)
+        if price["usage_type"] == "metered" or price["amount"] is None:
+            continue
+        months_per_period = MONTHS_PER.get(price["interval"], Decimal(1)) * int(price["interval_count"])
+        total += major(price["amount"], price["currency"]) * int(item.get("quantity") or 1) / months_per_period
+    total = _discounted(total, sub.get("discount"), months_per_period, now)
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _day(timestamp) -> dt.date | None:
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).date() if timestamp else None
+
+
+def _moment(timestamp) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC) if timestamp else None
+
+
+def _billing_period(sub: dict) -> str:
+    items = _items(sub)
+    price = _price(items[0]) if items else {"interval": "month", "interval_count": 1}
+    months = MONTHS_PER.get(price["interval"], Decimal(1)) * int(price["interval_count"])
+    return {Decimal(12): BillingPeriod.ANNUAL, Decimal(3): BillingPeriod.QUARTERLY}.get(months, BillingPeriod.MONTHLY)
+
+
+def subscription_fields(sub: dict, products: dict[str, str], now: int | None = None) -> dict:
+    """The Tenure subscription a Stripe subscription is (dates: Stripe's period end is exclusive, Tenure's end
+    date is the last paid day; a canceled subscription ends the day before it ended)."""
+    status = sub.get("status")
+    if status not in STATUS:
+        raise ValidationError(f"status {status!r} is not a subscription yet (its first payment is not complete)")
+    items = _items(sub)
+    licensed = [i for i in items if _price(i)["usage_type"] != "metered"]
+    prices = [_price(i) for i in items]
+    plan = " + ".join(products.get(p["product"]) or p["nickname"] or p["id"] for p in prices) or "Stripe"
+    start = _day(sub.get("start_date") or sub.get("created"))
+    if STATUS[status] == SubscriptionStatus.CANCELED:
+        end = _day(sub.get("ended_at") or sub.get("canceled_at") or sub.get("current_period_end"))
+        end = max(start, end - dt.timedelta(days=1)) if end else None
+    else:
+        end = billing.stored_end_date(_day(sub.get("current_period_end")), billing.EndDates.EXCLUSIVE)
+        end = max(start, end) if end else None
+    currency = (prices[0]["currency"] if prices else "usd").upper()
+    return {
+        "plan": plan[:100], "seats": sum(int(i.get("quantity") or 1) for i in licensed),
+        "mrr": subscription_mrr(sub, now), "currency": currency, "start_date": start, "end_date": end,
+        "status": STATUS[status], "billing_period": _billing_period(sub),
+    }
+
+
+INVOICE_STATUS = {"draft", "open", "paid", "void", "uncollectible"}
+
+
+@register
+class Stripe(Source):
+    kind = "stripe"
+    label = "Stripe"
+    # events first: its cursor starts at the first run, so what changes during the backfill is caught after it
+    object_types = ("events", "customers", "subscriptions", "invoices")
+    credential_fields = (("api_key", "Secret API key (sk_… or rk_…)"), ("webhook_secret", "Webhook signing secret"))
+    default_rules = {"customers.name": "tenure", "customers.domain": "tenure"}
+
+    def __init__(self, connection):
+        super().__init__(connection)
+        self._products: dict[str, str] | None = None
+
+    # -- the API -----------------------------------------------------------------------------------------------
+    @property
+    def client(self) -> stripe.StripeClient:
+        key = self.credentials.get("api_key")
+        if not key:
+            raise SourceError("no API key: enter the Stripe secret key on the connection's page")
+        base = self.options.get("api_base")
+        return stripe.StripeClient(key, base_addresses={"api": base} if base else None, max_network_retries=3)
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except stripe.AuthenticationError as exc:
+            raise SourceError(f"Stripe refused the API key: {exc.user_message or exc}") from None
+        except stripe.PermissionError as exc:
+            raise SourceError(f"the API key may not read this: {exc.user_message or exc}") from None
+        except stripe.APIConnectionError as exc:
+            raise SourceError(f"Stripe could not be reached: {exc.user_message or exc}") from None
+        except stripe.StripeError as exc:
+            raise SourceError(f"Stripe answered with an error: {exc.user_message or exc}") from None
+
+    def check(self) -> str:
+        found = self._call(self.client.v1.customers.list, {"limit": 1})
+        return f"Connected to Stripe{' (test server)' if self.options.get('api_base') else ''}: " + (
+            "customers are readable" if found.data else "the account has no customers yet")
+
+    def products(self) -> dict[str, str]:
+        if self._products is None:
+            self._products = {}
+            params = {"limit": PAGE}
+            while True:
+                page = self._call(self.client.v1.products.list, params)
+                self._products.update({p.id: p.name for p in page.data})
+                if not page.has_more or not page.data:
+                    break
+                params["starting_after"] = page.data[-1].id
+        return self._products
+
+    def pages(self, object_type: str, cursor: dict) -> Iterator[Page]:
+        if object_type == "events":
+            yield from self._event_pages(cursor)
+            return
+        if cursor.get("done"):
+            return
+        resource = {"customers": self.client.v1.customers, "subscriptions": self.client.v1.subscriptions,
+                    "invoices": self.client.v1.invoices}[object_type]
+        params = {"limit": PAGE, **({"status": "all"} if object_type == "subscriptions" else {})}
+        after = cursor.get("after")
+        while True:
+            page = self._call(resource.list, {**params, **({"starting_after": after} if after else {})})
+            records = [r.to_dict() for r in page.data]
+            after = records[-1]["id"] if records else after
+            done = not page.has_more or not records
+            yield Page(records, {"done": True} if done else {"after": after})
+            if done:
+                return
+
+    def _event_pages(self, cursor: dict) -> Iterator[Page]:
+        if "since" not in cursor:
+            yield Page([], {"since": int(time.time()) - 5})  # the first run: what happens from now on
+            return
+        since, after = cursor["since"], cursor.get("after")
+        newest = cursor.get("newest", since)
+        while True:
+            params = {"limit": PAGE, "created": {"gt": since}, **({"starting_after": after} if after else {})}
+            page = self._call(self.client.v1.events.list, params)
+            records = [e.to_dict() for e in page.data]
+            newest = max([newest, *(e["created"] for e in records)])
+            after = records[-1]["id"] if records else after
+            if not page.has_more or not records:
+                yield Page(records, {"since": newest})
+                return
+            yield Page(records, {"since": since, "after": after, "newest": newest})
+
+    # -- storing a page ----------------------------------------------------------------------------------------
+    def store(self, tally: Tally, object_type: str, records: list) -> None:
+        if object_type == "events":
+            keep_events(self, records)  # counted when processed, as the records they change
+            return
+        now = int(time.time())
+        {"customers": self.store_customers, "subscriptions": self.store_subscriptions,
+         "invoices": self.store_invoices}[object_type](tally, records, now)
+
+    def _customer_values(self, customer: dict) -> dict:
+        domain = matching.company_domain(customer.get("email"))
+        name = (customer.get("name") or customer.get("description") or domain
+                or customer.get("email") or customer["id"]).strip()[:200]
+        return {"name": name, "domain": domain, "billing_id": customer["id"]}
+
+    def store_customers(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        known = links(self.connection, "customers", [c["id"] for c in records])
+        stored = Account.objects.in_bulk([lk.record_id for lk in known.values()])
+        for customer in records:
+            if customer.get("deleted"):
+                tally.add("customers", "unchanged")  # the account stays: its history is the CS team's
+                continue
+            try:
+                self._store_customer(tally, customer, known.get(customer["id"]), stored, event_time or now,
+                                     event_time is not None)
+            except ValidationError as exc:
+                tally.fail("customers", customer.get("id", "?"), _words(exc))
+
+    def _store_customer(self, tally, customer, known, stored, version, from_event) -> None:
+        if _stale(known, version, from_event):
+            tally.add("customers", "unchanged")  # an older event than what is stored
+            return
+        values = self._customer_values(customer)
+        account = stored.get(known.record_id) if known else None
+        if known and known.fingerprint == fingerprint(customer) and account:
+            tally.add("customers", "unchanged")
+            return
+        account = account or matching.find_account(id_field="billing_id", source_id=customer["id"],
+                                                   domain=values["domain"])
+        if account is None:
+            account = accounts.create_account(**values)
+            outcome = "created"
+        else:
+            changes = merge(self, "customers", customer["id"], account, account.name, values,
+                            known.written if known else {})
+            if changes:
+                accounts.update_account(account, source="stripe", **changes)
+            outcome = "updated" if changes else "unchanged"
+        email = accounts.normalize_email(customer.get("email"))
+        if email and not matching.find_contact(email, account):
+            accounts.create_contact(account=account, email=email, name=(customer.get("name") or "")[:200],
+                                    roles=["billing"], source="stripe")
+        link(self.connection, "customers", customer["id"], account.pk, written=values, record=customer,
+             source_updated=str(version))
+        tally.add("customers", outcome)
+
+    def _account_for(self, customer_id: str) -> Account | None:
+        _, account = matching.linked(self.connection, "customers", customer_id, Account)
+        if account is None:
+            account = accounts.find_account(billing_id=customer_id)
+        return account
+
+    def store_subscriptions(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        known = links(self.connection, "subscriptions", [s["id"] for s in records])
+        stored = Subscription.objects.in_bulk([lk.record_id for lk in known.values()])
+        for sub in records:
+            try:
+                self._store_subscription(tally, sub, known.get(sub["id"]), stored, now, event_time)
+            except ValidationError as exc:
+                tally.fail("subscriptions", sub.get("id", "?"), _words(exc))
+
+    def _store_subscription(self, tally, sub, known, stored, now, event_time) -> None:
+        version, from_event = event_time or now, event_time is not None
+        if _stale(known, version, from_event):
+            tally.add("subscriptions", "unchanged")
+            return
+        record = stored.get(known.record_id) if known else None
+        if known and record and known.fingerprint == fingerprint(sub):
+            tally.add("subscriptions", "unchanged")
+            return
+        if sub.get("status") in ("incomplete", None) and record is None:
+            tally.add("subscriptions", "unchanged")  # not a customer yet: its first payment is not complete
+            return
+        customer = sub.get("customer")
+        customer = customer.get("id") if isinstance(customer, dict) else customer
+        account = self._account_for(customer or "")
+        if account is None:
+            raise ValidationError(f"its customer {customer} is not synced yet")
+        fields = subscription_fields(sub, self.products(), now)
+        record = record or Subscription.objects.filter(external_id__iexact=sub["id"]).first()
+        effective = _day(event_time) if event_time else None
+        if record is None:
+            record = billing.create_subscription(account=account, external_id=sub["id"], source="stripe", **fields)
+            outcome = "created"
+        else:
+            if fields["status"] == SubscriptionStatus.CANCELED and record.status != SubscriptionStatus.CANCELED:
+                effective = fields["end_date"] and fields["end_date"] + dt.timedelta(days=1)
+            changed = billing.update_subscription(record, source="stripe", effective_on=effective,
+                                                  account=account, **fields)
+            outcome = "updated" if changed else "unchanged"
+        link(self.connection, "subscriptions", sub["id"], record.pk, written={}, record=sub,
+             source_updated=str(version))
+        tally.add("subscriptions", outcome)
+
+    def store_invoices(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        for invoice in records:
+            try:
+                self._store_invoice(tally, invoice, version=event_time or now, from_event=event_time is not None)
+            except ValidationError as exc:
+                tally.fail("invoices", invoice.get("id", "?"), _words(exc))
+
+    def _subscription(self, sub_id) -> Subscription | None:
+        sub_id = sub_id.get("id") if isinstance(sub_id, dict) else sub_id
+        if not sub_id:
+            return None
+        _, record = matching.linked(self.connection, "subscriptions", sub_id, Subscription)
+        return record or Subscription.objects.filter(external_id__iexact=sub_id).first()
+
+    def _store_invoice(self, tally, invoice, *, version: int, from_event: bool = True, **extra) -> None:
+        known = links(self.connection, "invoices", [invoice["id"]]).get(invoice["id"])
+        if _stale(known, version, from_event):
+            tally.add("invoices", "unchanged")  # an older event than what is stored
+            return None
+        customer = invoice.get("customer")
+        customer = customer.get("id") if isinstance(customer, dict) else customer
+        account = self._account_for(customer or "")
+        if account is None:
+            raise ValidationError(f"its customer {customer} is not synced yet")
+        status = invoice.get("status") or ("paid" if invoice.get("paid") else "open")
+        if status not in INVOICE_STATUS:
+            raise ValidationError(f"status {status!r} is not an invoice status")
+        currency = invoice.get("currency") or "usd"
+        charge = invoice.get("charge")
+        refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
+        paid_at = ((invoice.get("status_transitions") or {}).get("paid_at")
+                   or (invoice.get("created") if status == "paid" else None))
+        fields = {
+            "account": account, "subscription": self._subscription(invoice.get("subscription")),
+            "number": invoice.get("number") or "", "status": status, "currency": currency,
+            "amount_due": major(invoice.get("amount_due"), currency),
+            "amount_paid": major(invoice.get("amount_paid"), currency),
+            "issued_on": _day(invoice.get("created") or invoice.get("date")), "due_on": _day(invoice.get("due_date")),
+            "paid_at": _moment(paid_at) if status == "paid" else None,
+            "payment_failures": max(int(invoice.get("attempt_count") or 0) - (1 if status == "paid" else 0), 0),
+            **extra,
+        }
+        if refunded is not None:
+            fields["amount_refunded"] = major(refunded, currency)
+        record, outcome = billing.save_invoice(invoice["id"], **fields)
+        if isinstance(charge, dict) and charge.get("id"):
+            link(self.connection, "charges", charge["id"], record.pk, written={})
+        elif isinstance(charge, str):
+            link(self.connection, "charges", charge, record.pk, written={})
+        link(self.connection, "invoices", invoice["id"], record.pk, written={}, record=invoice,
+             source_updated=str(version))
+        tally.add("invoices", outcome)
+        return record
+
+    # -- webhooks and events ----------------------------------------------------------------------------------
+    def verify(self, body: bytes, headers) -> list[dict]:
+        secret = self.credentials.get("webhook_secret")
+        if not secret:
+            raise WebhookRefused("this connection has no webhook signing secret: enter it on its page")
+        try:
+            event = stripe.Webhook.construct_event(body.decode("utf-8"), headers.get("Stripe-Signature", ""),
+                                                   secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE)
+        except stripe.SignatureVerificationError as exc:
+            raise WebhookRefused(f"the Stripe-Signature does not match: {exc.user_message or exc}") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WebhookRefused(f"not a Stripe event: {exc}") from None
+        event = event.to_dict()
+        if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+            raise WebhookRefused("not a Stripe event: no id or type")
+        return [event]
+
+    def event_key(self, event: dict) -> tuple[str, str, str, int]:
+        obj = ((event.get("data") or {}).get("object")) or {}
+        kind = obj.get("object")
+        if kind == "subscription":
+            key = obj.get("id")
+        elif kind == "invoice":
+            key = _id(obj.get("subscription")) or obj.get("id")
+        elif kind == "customer":
+            key = obj.get("id")
+        else:
+            key = _id(obj.get("invoice")) or _id(obj.get("charge")) or obj.get("id")
+        return str(event["id"])[:200], str(event["type"])[:100], str(key or "")[:200], int(event.get("created") or 0)
+
+    def process(self, tally: Tally, event: dict) -> None:
+        kind, obj, when = event["type"], event["data"]["object"], int(event.get("created") or time.time())
+        now = int(time.time())
+        if kind.startswith("customer.subscription."):
+            all_or_nothing(tally, self.store_subscriptions, [obj], now, event_time=when)
+        elif kind in ("customer.created", "customer.updated"):
+            all_or_nothing(tally, self.store_customers, [obj], now, event_time=when)
+        elif kind.startswith("invoice."):
+            self._invoice_event(tally, kind, obj, when)
+        elif kind == "charge.refunded":
+            self._charge_event(tally, obj, amount_refunded=major(obj.get("amount_refunded"), obj.get("currency")))
+        elif kind.startswith("charge.dispute."):
+            self._charge_event(tally, {"id": _id(obj.get("charge"))},
+                               disputed=kind != "charge.dispute.closed" or obj.get("status") == "lost")
+        else:
+            tally.add("events", "unchanged")  # a type Tenure does not read (kept in the inbox, done)
+
+    def _invoice_event(self, tally: Tally, kind: str, invoice: dict, when: int) -> None:
+        extra = {}
+        if kind == "invoice.payment_failed":
+            extra["last_payment_failure_at"] = _moment(when)
+        if kind == "invoice.payment_action_required":
+            extra["needs_customer_action"] = True
+        if kind == "invoice.paid":
+            extra["needs_customer_action"] = False
+        self._store_invoice(tally, invoice, version=when, **extra)  # a failure raises: the event waits and is retried
+        sub = self._subscription(invoice.get("subscription"))
+        if sub is None:
+            return
+        # at once, without waiting for Stripe's own subscription update: the payment-failed signal reads it
+        if kind == "invoice.payment_failed":
+            billing.mark_past_due(sub, _day(when), source="stripe")
+        elif kind == "invoice.paid" and sub.status == SubscriptionStatus.PAST_DUE:
+            billing.update_subscription(sub, status=SubscriptionStatus.ACTIVE, effective_on=_day(when),
+                                        source="stripe")
+
+    def _charge_event(self, tally: Tally, charge: dict, **changes) -> None:
+        lk = SourceLink.objects.filter(connection=self.connection, object_type="charges",
+                                       source_id=charge.get("id") or "").first()
+        invoice_id = _id(charge.get("invoice"))
+        if lk is None and invoice_id:
+            lk = SourceLink.objects.filter(connection=self.connection, object_type="invoices",
+                                           source_id=invoice_id).first()
+        if lk is None:
+            tally.add("charges", "unchanged")  # a charge of no invoice Tenure knows (a one-off payment)
+            return
+        from tenure.billing.models import Invoice
+
+        invoice = Invoice.objects.get(pk=lk.record_id)
+        _, outcome = billing.save_invoice(invoice.external_id, **changes)
+        tally.add("charges", outcome)
+
+
+def _stale(known: SourceLink | None, version: int, from_event: bool) -> bool:
+    """Whether what is stored is newer than this record: an event older than the last stored state (a listing
+    read in the same second wins over an event of that second: the listing saw its effect or a later one)."""
+    if not known or not known.source_updated:
+        return False
+    stored = int(known.source_updated)
+    return stored > version or (from_event and stored == version)
+
+
+def _id(value) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _words(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return " ".join(exc.messages)
+

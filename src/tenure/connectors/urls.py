@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tenure.connectors import views
+
+app_name = "connectors"
+urlpatterns = [
+    path("setup/connections/", views.connections_page, name="connections"),
+    path("setup/connections/<int:pk>/", views.connection_page, name="detail"),
+    path("setup/connections/<int:pk>/test/", views.test, name="test"),
+    path("setup/connections/<int:pk>/sync/", views.sync_now, name="sync"),
+    path("setup/connections/<int:pk>/pause/", views.pause, name="pause"),
+    path("setup/connections/<int:pk>/credentials/", views.credentials, name="credentials"),
+    path("setup/connections/conflicts/<int:pk>/", views.resolve, name="resolve"),
+    path("setup/connections/events/<int:pk>/retry/", views.retry_event, name="retry-event"),
+    path("connectors/<int:pk>/webhook/", views.webhook, name="webhook"),
+]

@@ -1,0 +1,25 @@
+import pytest
+import stripe
+
+from tests.connectors import stripe_server
+
+
+@pytest.fixture(scope="session")
+def stripe_url():
+    with stripe_server.running() as url:
+        yield url
+
+
+@pytest.fixture
+def stripe_api(stripe_url):
+    """A client of the local Stripe server, its book emptied first."""
+    stripe_server.flush(stripe_url)
+    return stripe.StripeClient("sk_test_tenure", base_addresses={"api": stripe_url}).v1
+
+
+@pytest.fixture
+def stripe_connection(db, stripe_url, stripe_api):
+    from tenure.connectors import sync
+
+    return sync.create_connection(kind="stripe", name="Stripe", options={"api_base": stripe_url},
+                                  credentials={"api_key": "sk_test_tenure", "webhook_secret": "whsec_test"})
