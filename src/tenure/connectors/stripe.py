@@ -10,6 +10,7 @@ ended) applied, one-off ones not; tax never (prices before tax). Metered items a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -168,6 +169,7 @@ class Stripe(Source):
     # events first: its cursor starts at the first run, so what changes during the backfill is caught after it
     object_types = ("events", "customers", "subscriptions", "invoices")
     credential_fields = (("api_key", "Secret API key (sk_… or rk_…)"), ("webhook_secret", "Webhook signing secret"))
+    required = ("api_key",)  # the signing secret only for webhooks: the events API keeps a sync current without
     default_rules = {"customers.name": "tenure", "customers.domain": "tenure"}
 
     def __init__(self, connection):
@@ -412,15 +414,18 @@ class Stripe(Source):
         if not secret:
             raise WebhookRefused("this connection has no webhook signing secret: enter it on its page")
         try:
-            event = stripe.Webhook.construct_event(body.decode("utf-8"), headers.get("Stripe-Signature", ""),
-                                                   secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE)
+            payload = body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(payload, headers.get("Stripe-Signature", ""), secret,
+                                                  tolerance=stripe.Webhook.DEFAULT_TOLERANCE)
+            event = json.loads(payload)
         except stripe.SignatureVerificationError as exc:
             raise WebhookRefused(f"the Stripe-Signature does not match: {exc.user_message or exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise WebhookRefused(f"not a Stripe event: {exc}") from None
-        event = event.to_dict()
-        if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-            raise WebhookRefused("not a Stripe event: no id or type")
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str) \
+                or not isinstance(event.get("type"), str) or not isinstance(event.get("data"), dict) \
+                or not isinstance(event["data"].get("object"), dict):
+            raise WebhookRefused("not a Stripe event: it needs an id, a type and data.object")
         return [event]
 
     def event_key(self, event: dict) -> tuple[str, str, str, int]:

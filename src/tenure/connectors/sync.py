@@ -94,6 +94,7 @@ class Source:
     label = ""
     object_types: tuple[str, ...] = ()  # synced in this order: owners before what they own
     credential_fields: tuple[tuple[str, str], ...] = ()  # (name, label); secrets
+    required: tuple[str, ...] = ()  # the credentials a connection cannot sync without
     # Who wins a field both the source and a person in Tenure may set; a connection's options["rules"] overrides.
     default_rules: dict[str, str] = {}
 
@@ -162,7 +163,8 @@ def create_connection(*, kind: str, name: str, credentials: dict, options: dict 
                       every_minutes: int = 60, by=None) -> Connection:
     if kind not in SOURCES:
         raise ValidationError({"kind": f"no connector of kind {kind!r}; there are {', '.join(sorted(SOURCES))}"})
-    missing = [label for key, label in SOURCES[kind].credential_fields if not (credentials.get(key) or "").strip()]
+    missing = [label for key, label in SOURCES[kind].credential_fields
+               if key in SOURCES[kind].required and not (credentials.get(key) or "").strip()]
     if missing:
         raise ValidationError({"credentials": f"{SOURCES[kind].label} needs {', '.join(missing)}"})
     connection = Connection(kind=kind, name=name.strip() or SOURCES[kind].label, options=options or {},
