@@ -1,7 +1,8 @@
 """A real Stripe-compatible server for the tests and the bench: localstripe, from the package registry, in a
-process of its own on a free port. Its store is kept in memory only: localstripe pickles its whole store to one
-shared /tmp file on every write, which makes a 10,000-customer book quadratic and lets two test runs see each
-other's data; nothing else about it is changed."""
+process of its own on a free port. Two changes to its storage, none to what it answers: the store stays in memory
+(localstripe pickles its whole store to one shared /tmp file on every write, so two test runs would see each
+other's data), and its lists read an index by object type instead of scanning every stored object (the same
+objects in the same order; without it a 10,000-customer book takes hours to build)."""
 
 import contextlib
 import socket
@@ -12,8 +13,37 @@ import urllib.request
 
 RUN = """
 import sys
-import localstripe.resources
-localstripe.resources.Store.dump_to_disk = lambda self: None
+import localstripe.resources as r
+
+
+class IndexedStore(r.Store):
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, key, value)
+        self.by_type.setdefault(key.split(":", 1)[0], {})[key] = value
+
+    def __delitem__(self, key):
+        dict.__delitem__(self, key)
+        self.by_type.get(key.split(":", 1)[0], {}).pop(key, None)
+
+    def clear(self):
+        dict.clear(self)
+        self.by_type.clear()
+
+    def dump_to_disk(self):
+        pass
+
+
+def list_all(cls, url, limit=None, starting_after=None, **kwargs):
+    if kwargs:
+        raise r.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+    li = r.List(url, limit=limit, starting_after=starting_after)
+    li._list = list(r.store.by_type.get(cls.object, {}).values())
+    return li
+
+
+r.store.__class__ = IndexedStore
+r.store.by_type = {}
+r.StripeObject._api_list_all = classmethod(list_all)
 from localstripe.server import start
 sys.argv = ["localstripe", "--port", sys.argv[1], "--from-scratch"]
 start()

@@ -17,9 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import stripe
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 
 from tenure.accounts import services as accounts
-from tenure.accounts.models import Account
+from tenure.accounts.models import Account, Contact
 from tenure.billing import services as billing
 from tenure.billing.models import BillingPeriod, Subscription, SubscriptionStatus
 from tenure.connectors import matching
@@ -31,12 +32,13 @@ from tenure.connectors.sync import (
     Tally,
     WebhookRefused,
     all_or_nothing,
+    each_or_page,
     fingerprint,
     keep_events,
-    link,
     links,
     merge,
     register,
+    save_links,
 )
 
 PAGE = 100  # Stripe's largest page
@@ -162,6 +164,27 @@ def subscription_fields(sub: dict, products: dict[str, str], now: int | None = N
 INVOICE_STATUS = {"draft", "open", "paid", "void", "uncollectible"}
 
 
+def invoice_fields(invoice: dict) -> dict:
+    """What Tenure keeps of a Stripe invoice: its amounts, dates and how its payment went."""
+    status = invoice.get("status") or ("paid" if invoice.get("paid") else "open")
+    if status not in INVOICE_STATUS:
+        raise ValidationError(f"status {status!r} is not an invoice status")
+    currency = invoice.get("currency") or "usd"
+    charge = invoice.get("charge")
+    paid_at = (invoice.get("status_transitions") or {}).get("paid_at") or invoice.get("created")
+    fields = {
+        "number": invoice.get("number") or "", "status": status, "currency": currency,
+        "amount_due": major(invoice.get("amount_due"), currency),
+        "amount_paid": major(invoice.get("amount_paid"), currency),
+        "issued_on": _day(invoice.get("created") or invoice.get("date")), "due_on": _day(invoice.get("due_date")),
+        "paid_at": _moment(paid_at) if status == "paid" else None,
+        "payment_failures": max(int(invoice.get("attempt_count") or 0) - (1 if status == "paid" else 0), 0),
+    }
+    if isinstance(charge, dict) and charge.get("amount_refunded") is not None:
+        fields["amount_refunded"] = major(charge["amount_refunded"], currency)
+    return fields
+
+
 @register
 class Stripe(Source):
     kind = "stripe"
@@ -185,9 +208,9 @@ class Stripe(Source):
         base = self.options.get("api_base")
         return stripe.StripeClient(key, base_addresses={"api": base} if base else None, max_network_retries=3)
 
-    def _call(self, fn, *args):
+    def _call(self, fn):
         try:
-            return fn(*args)
+            return fn()
         except stripe.AuthenticationError as exc:
             raise SourceError(f"Stripe refused the API key: {exc.user_message or exc}") from None
         except stripe.PermissionError as exc:
@@ -198,20 +221,20 @@ class Stripe(Source):
             raise SourceError(f"Stripe answered with an error: {exc.user_message or exc}") from None
 
     def check(self) -> str:
-        found = self._call(self.client.v1.customers.list, {"limit": 1})
+        found, _ = self._list("/v1/customers", {"limit": 1})
         return f"Connected to Stripe{' (test server)' if self.options.get('api_base') else ''}: " + (
-            "customers are readable" if found.data else "the account has no customers yet")
+            "customers are readable" if found else "the account has no customers yet")
 
     def products(self) -> dict[str, str]:
         if self._products is None:
             self._products = {}
             params = {"limit": PAGE}
             while True:
-                page = self._call(self.client.v1.products.list, params)
-                self._products.update({p.id: p.name for p in page.data})
-                if not page.has_more or not page.data:
+                products, has_more = self._list("/v1/products", params)
+                self._products.update({p["id"]: p.get("name") or "" for p in products})
+                if not has_more or not products:
                     break
-                params["starting_after"] = page.data[-1].id
+                params["starting_after"] = products[-1]["id"]
         return self._products
 
     def pages(self, object_type: str, cursor: dict) -> Iterator[Page]:
@@ -220,18 +243,26 @@ class Stripe(Source):
             return
         if cursor.get("done"):
             return
-        resource = {"customers": self.client.v1.customers, "subscriptions": self.client.v1.subscriptions,
-                    "invoices": self.client.v1.invoices}[object_type]
         params = {"limit": PAGE, **({"status": "all"} if object_type == "subscriptions" else {})}
         after = cursor.get("after")
         while True:
-            page = self._call(resource.list, {**params, **({"starting_after": after} if after else {})})
-            records = [r.to_dict() for r in page.data]
+            records, has_more = self._list(f"/v1/{object_type}", {**params, **({"starting_after": after} if after
+                                                                              else {})})
             after = records[-1]["id"] if records else after
-            done = not page.has_more or not records
+            done = not has_more or not records
             yield Page(records, {"done": True} if done else {"after": after})
             if done:
                 return
+
+    def _list(self, path: str, params: dict) -> tuple[list[dict], bool]:
+        """One page of a Stripe list as plain dicts (the library's objects cost more than the sync itself)."""
+        client = self.client
+        response = self._call(lambda: client.raw_request("get", path, **params))
+        try:
+            page = json.loads(response.body)
+            return list(page["data"]), bool(page.get("has_more"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SourceError(f"Stripe answered {path} with something that is not a list: {exc}") from None
 
     def _event_pages(self, cursor: dict) -> Iterator[Page]:
         if "since" not in cursor:
@@ -241,11 +272,10 @@ class Stripe(Source):
         newest = cursor.get("newest", since)
         while True:
             params = {"limit": PAGE, "created": {"gt": since}, **({"starting_after": after} if after else {})}
-            page = self._call(self.client.v1.events.list, params)
-            records = [e.to_dict() for e in page.data]
+            records, has_more = self._list("/v1/events", params)
             newest = max([newest, *(e["created"] for e in records)])
             after = records[-1]["id"] if records else after
-            if not page.has_more or not records:
+            if not has_more or not records:
                 yield Page(records, {"since": newest})
                 return
             yield Page(records, {"since": since, "after": after, "newest": newest})
@@ -266,147 +296,142 @@ class Stripe(Source):
         return {"name": name, "domain": domain, "billing_id": customer["id"]}
 
     def store_customers(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        each_or_page(tally, "customers", records, lambda rows, t: self._store_customers(t, rows, now, event_time))
+
+    def _store_customers(self, tally: Tally, records: list, now: int, event_time: int | None) -> None:
+        """A page of customers in a fixed number of queries: matched by link, billing id, then domain."""
+        version, from_event = event_time or now, event_time is not None
         known = links(self.connection, "customers", [c["id"] for c in records])
         stored = Account.objects.in_bulk([lk.record_id for lk in known.values()])
+        todo = []
         for customer in records:
-            if customer.get("deleted"):
-                tally.add("customers", "unchanged")  # the account stays: its history is the CS team's
+            lk = known.get(customer["id"])
+            if customer.get("deleted") or _stale(lk, version, from_event) or (
+                    lk and lk.record_id in stored and lk.fingerprint == fingerprint(customer)):
+                tally.add("customers", "unchanged")  # deleted in Stripe: the account and its history stay
                 continue
-            try:
-                self._store_customer(tally, customer, known.get(customer["id"]), stored, event_time or now,
-                                     event_time is not None)
-            except ValidationError as exc:
-                tally.fail("customers", customer.get("id", "?"), _words(exc))
+            todo.append((customer, lk, self._customer_values(customer)))
+        by_id = accounts.find_accounts_by("billing_id", [c["id"] for c, lk, _ in todo if not lk])
+        by_domain = accounts.find_accounts_by("domain", [v["domain"] for c, lk, v in todo if not lk and v["domain"]])
+        new, updates, written = {}, [], []
+        for customer, lk, values in todo:
+            account = (stored.get(lk.record_id) if lk else None) or by_id.get(customer["id"].lower()) \
+                or by_domain.get(values["domain"]) or new.get(values["domain"] or customer["id"])
+            if account is None:
+                account = new[values["domain"] or customer["id"]] = Account(**values)
+                tally.add("customers", "created")
+            elif account.pk is None:
+                tally.add("customers", "unchanged")  # a second customer of a company new on this page
+            else:
+                changes = merge(self, "customers", customer["id"], account, account.name, values,
+                                lk.written if lk else {})
+                if changes:
+                    updates.append((account, changes))
+                tally.add("customers", "updated" if changes else "unchanged")
+            written.append((customer, account, values))
+        accounts.create_accounts(list(new.values()))
+        accounts.update_accounts(updates, source="stripe")
+        emails = {accounts.normalize_email(c.get("email")): (c, a) for c, a, _ in written if c.get("email")}
+        emails.pop("", None)
+        have = set(Contact.objects.filter(email__in=list(emails)).values_list("account_id", "email"))
+        accounts.create_contacts([Contact(account=a, email=email, name=(c.get("name") or "")[:200], is_billing=True)
+                                  for email, (c, a) in emails.items() if (a.pk, email) not in have])
+        save_links(self.connection, "customers", [(c["id"], a.pk, values, c, version) for c, a, values in written])
 
-    def _store_customer(self, tally, customer, known, stored, version, from_event) -> None:
-        if _stale(known, version, from_event):
-            tally.add("customers", "unchanged")  # an older event than what is stored
-            return
-        values = self._customer_values(customer)
-        account = stored.get(known.record_id) if known else None
-        if known and known.fingerprint == fingerprint(customer) and account:
-            tally.add("customers", "unchanged")
-            return
-        account = account or matching.find_account(id_field="billing_id", source_id=customer["id"],
-                                                   domain=values["domain"])
-        if account is None:
-            account = accounts.create_account(**values)
-            outcome = "created"
-        else:
-            changes = merge(self, "customers", customer["id"], account, account.name, values,
-                            known.written if known else {})
-            if changes:
-                accounts.update_account(account, source="stripe", **changes)
-            outcome = "updated" if changes else "unchanged"
-        email = accounts.normalize_email(customer.get("email"))
-        if email and not matching.find_contact(email, account):
-            accounts.create_contact(account=account, email=email, name=(customer.get("name") or "")[:200],
-                                    roles=["billing"], source="stripe")
-        link(self.connection, "customers", customer["id"], account.pk, written=values, record=customer,
-             source_updated=str(version))
-        tally.add("customers", outcome)
+    def _accounts_for(self, customer_ids) -> dict[str, Account]:
+        """The accounts of Stripe customer ids: by link, else by billing id."""
+        ids = {_id(c) for c in customer_ids if c}
+        linked = links(self.connection, "customers", ids)
+        found = Account.objects.in_bulk([lk.record_id for lk in linked.values()])
+        result = {cid: found[lk.record_id] for cid, lk in linked.items() if lk.record_id in found}
+        missing = ids - set(result)
+        if missing:
+            by_id = accounts.find_accounts_by("billing_id", missing)
+            result.update({cid: by_id[cid.lower()] for cid in missing if cid.lower() in by_id})
+        return result
 
     def _account_for(self, customer_id: str) -> Account | None:
-        _, account = matching.linked(self.connection, "customers", customer_id, Account)
-        if account is None:
-            account = accounts.find_account(billing_id=customer_id)
-        return account
+        return self._accounts_for([customer_id]).get(customer_id)
 
     def store_subscriptions(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        each_or_page(tally, "subscriptions", records,
+                     lambda rows, t: self._store_subscriptions(t, rows, now, event_time))
+
+    def _store_subscriptions(self, tally: Tally, records: list, now: int, event_time: int | None) -> None:
+        version, from_event = event_time or now, event_time is not None
         known = links(self.connection, "subscriptions", [s["id"] for s in records])
         stored = Subscription.objects.in_bulk([lk.record_id for lk in known.values()])
-        for sub in records:
-            try:
-                self._store_subscription(tally, sub, known.get(sub["id"]), stored, now, event_time)
-            except ValidationError as exc:
-                tally.fail("subscriptions", sub.get("id", "?"), _words(exc))
-
-    def _store_subscription(self, tally, sub, known, stored, now, event_time) -> None:
-        version, from_event = event_time or now, event_time is not None
-        if _stale(known, version, from_event):
-            tally.add("subscriptions", "unchanged")
-            return
-        record = stored.get(known.record_id) if known else None
-        if known and record and known.fingerprint == fingerprint(sub):
-            tally.add("subscriptions", "unchanged")
-            return
-        if sub.get("status") in ("incomplete", None) and record is None:
-            tally.add("subscriptions", "unchanged")  # not a customer yet: its first payment is not complete
-            return
-        customer = sub.get("customer")
-        customer = customer.get("id") if isinstance(customer, dict) else customer
-        account = self._account_for(customer or "")
-        if account is None:
-            raise ValidationError(f"its customer {customer} is not synced yet")
-        fields = subscription_fields(sub, self.products(), now)
-        record = record or Subscription.objects.filter(external_id__iexact=sub["id"]).first()
+        by_external = {s.external_id.lower(): s for s in Subscription.objects.annotate(_key=Lower("external_id"))
+                       .filter(_key__in=[r["id"].lower() for r in records])}
+        owners = self._accounts_for(s.get("customer") for s in records)
         effective = _day(event_time) if event_time else None
-        if record is None:
-            record = billing.create_subscription(account=account, external_id=sub["id"], source="stripe", **fields)
-            outcome = "created"
-        else:
-            if fields["status"] == SubscriptionStatus.CANCELED and record.status != SubscriptionStatus.CANCELED:
-                effective = fields["end_date"] and fields["end_date"] + dt.timedelta(days=1)
-            changed = billing.update_subscription(record, source="stripe", effective_on=effective,
-                                                  account=account, **fields)
-            outcome = "updated" if changed else "unchanged"
-        link(self.connection, "subscriptions", sub["id"], record.pk, written={}, record=sub,
-             source_updated=str(version))
-        tally.add("subscriptions", outcome)
+        new, new_dates, changes, written = [], [], [], []
+        for sub in records:
+            lk = known.get(sub["id"])
+            record = (stored.get(lk.record_id) if lk else None) or by_external.get(sub["id"].lower())
+            if _stale(lk, version, from_event) or (lk and record and lk.fingerprint == fingerprint(sub)) or (
+                    sub.get("status") in ("incomplete", None) and record is None):
+                tally.add("subscriptions", "unchanged")  # older than stored, the same, or not a customer yet
+                continue
+            account = owners.get(_id(sub.get("customer")))
+            if account is None:
+                raise ValidationError(f"its customer {_id(sub.get('customer'))} is not synced yet")
+            fields = subscription_fields(sub, self.products(), now)
+            if record is None:
+                record = Subscription(account=account, external_id=sub["id"], **fields)
+                new.append(record)
+                new_dates.append(effective)
+                tally.add("subscriptions", "created")
+            else:
+                when = effective
+                if fields["status"] == SubscriptionStatus.CANCELED and record.status != SubscriptionStatus.CANCELED:
+                    when = fields["end_date"] and fields["end_date"] + dt.timedelta(days=1)  # the day it ended
+                changes.append((record, {**fields, "account": account, **({"effective_on": when} if when else {})}))
+            written.append((sub, record))
+        billing.create_subscriptions(new, source="stripe", effective_on=new_dates)
+        updated = {id(r) for r in billing.update_subscriptions(changes, source="stripe")}
+        for record, _ in changes:
+            tally.add("subscriptions", "updated" if id(record) in updated else "unchanged")
+        save_links(self.connection, "subscriptions", [(s["id"], r.pk, {}, s, version) for s, r in written])
 
     def store_invoices(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
+        each_or_page(tally, "invoices", records, lambda rows, t: self._store_invoices(t, rows, now, event_time))
+
+    def _store_invoices(self, tally: Tally, records: list, now: int, event_time: int | None, **extra) -> list:
+        version, from_event = event_time or now, event_time is not None
+        known = links(self.connection, "invoices", [i["id"] for i in records])
+        owners = self._accounts_for(i.get("customer") for i in records)
+        sub_ids = {_id(i.get("subscription")) for i in records} - {None}
+        sub_links = links(self.connection, "subscriptions", sub_ids)
+        subs = Subscription.objects.in_bulk([lk.record_id for lk in sub_links.values()])
+        rows, fresh = [], []
         for invoice in records:
-            try:
-                self._store_invoice(tally, invoice, version=event_time or now, from_event=event_time is not None)
-            except ValidationError as exc:
-                tally.fail("invoices", invoice.get("id", "?"), _words(exc))
+            if _stale(known.get(invoice["id"]), version, from_event):
+                tally.add("invoices", "unchanged")  # an older event than what is stored
+                continue
+            account = owners.get(_id(invoice.get("customer")))
+            if account is None:
+                raise ValidationError(f"its customer {_id(invoice.get('customer'))} is not synced yet")
+            lk = sub_links.get(_id(invoice.get("subscription")) or "")
+            rows.append((invoice["id"], {**invoice_fields(invoice), "account": account,
+                                         "subscription": subs.get(lk.record_id) if lk else None, **extra}))
+            fresh.append(invoice)
+        saved = billing.save_invoices(rows)
+        for _, outcome in saved:
+            tally.add("invoices", outcome)
+        charges = [(_id(i.get("charge")), r.pk, {}, None, version) for i, (r, _) in zip(fresh, saved, strict=True)
+                   if _id(i.get("charge"))]
+        save_links(self.connection, "charges", charges)
+        save_links(self.connection, "invoices", [(i["id"], r.pk, {}, i, version)
+                                                 for i, (r, _) in zip(fresh, saved, strict=True)])
+        return [r for r, _ in saved]
 
     def _subscription(self, sub_id) -> Subscription | None:
-        sub_id = sub_id.get("id") if isinstance(sub_id, dict) else sub_id
+        sub_id = _id(sub_id)
         if not sub_id:
             return None
         _, record = matching.linked(self.connection, "subscriptions", sub_id, Subscription)
         return record or Subscription.objects.filter(external_id__iexact=sub_id).first()
-
-    def _store_invoice(self, tally, invoice, *, version: int, from_event: bool = True, **extra) -> None:
-        known = links(self.connection, "invoices", [invoice["id"]]).get(invoice["id"])
-        if _stale(known, version, from_event):
-            tally.add("invoices", "unchanged")  # an older event than what is stored
-            return None
-        customer = invoice.get("customer")
-        customer = customer.get("id") if isinstance(customer, dict) else customer
-        account = self._account_for(customer or "")
-        if account is None:
-            raise ValidationError(f"its customer {customer} is not synced yet")
-        status = invoice.get("status") or ("paid" if invoice.get("paid") else "open")
-        if status not in INVOICE_STATUS:
-            raise ValidationError(f"status {status!r} is not an invoice status")
-        currency = invoice.get("currency") or "usd"
-        charge = invoice.get("charge")
-        refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
-        paid_at = ((invoice.get("status_transitions") or {}).get("paid_at")
-                   or (invoice.get("created") if status == "paid" else None))
-        fields = {
-            "account": account, "subscription": self._subscription(invoice.get("subscription")),
-            "number": invoice.get("number") or "", "status": status, "currency": currency,
-            "amount_due": major(invoice.get("amount_due"), currency),
-            "amount_paid": major(invoice.get("amount_paid"), currency),
-            "issued_on": _day(invoice.get("created") or invoice.get("date")), "due_on": _day(invoice.get("due_date")),
-            "paid_at": _moment(paid_at) if status == "paid" else None,
-            "payment_failures": max(int(invoice.get("attempt_count") or 0) - (1 if status == "paid" else 0), 0),
-            **extra,
-        }
-        if refunded is not None:
-            fields["amount_refunded"] = major(refunded, currency)
-        record, outcome = billing.save_invoice(invoice["id"], **fields)
-        if isinstance(charge, dict) and charge.get("id"):
-            link(self.connection, "charges", charge["id"], record.pk, written={})
-        elif isinstance(charge, str):
-            link(self.connection, "charges", charge, record.pk, written={})
-        link(self.connection, "invoices", invoice["id"], record.pk, written={}, record=invoice,
-             source_updated=str(version))
-        tally.add("invoices", outcome)
-        return record
 
     # -- webhooks and events ----------------------------------------------------------------------------------
     def verify(self, body: bytes, headers) -> list[dict]:
@@ -466,7 +491,7 @@ class Stripe(Source):
             extra["needs_customer_action"] = True
         if kind == "invoice.paid":
             extra["needs_customer_action"] = False
-        self._store_invoice(tally, invoice, version=when, **extra)  # a failure raises: the event waits and is retried
+        self._store_invoices(tally, [invoice], int(time.time()), when, **extra)  # a failure raises: it waits
         sub = self._subscription(invoice.get("subscription"))
         if sub is None:
             return

@@ -328,6 +328,49 @@ def link(connection: Connection, object_type: str, source_id: str, record_id: in
     return obj
 
 
+def save_links(connection: Connection, object_type: str, rows) -> None:
+    """Links for a page in one upsert: rows of (source id, record id, written values, source record or None,
+    version)."""
+    objs = {source_id: SourceLink(connection=connection, object_type=object_type, source_id=source_id,
+                                  record_id=record_id, written=written, source_updated=str(version),
+                                  fingerprint=fingerprint(record) if record is not None else "")
+            for source_id, record_id, written, record, version in rows}
+    if objs:
+        SourceLink.objects.bulk_create(
+            objs.values(), update_conflicts=True, unique_fields=["connection", "object_type", "source_id"],
+            update_fields=["record_id", "written", "source_updated", "fingerprint", "seen_at"])
+
+
+def each_or_page(tally: Tally, object_type: str, records: list, store) -> None:
+    """Store a page at once; if a record in it is refused, store the page record by record instead, so one bad
+    record fails alone (with its reason) and the others land."""
+    own = Tally()
+    try:
+        with transaction.atomic():
+            store(records, own)
+    except ValidationError:
+        if len(records) == 1:
+            raise_or_count(tally, object_type, records[0], store)
+            return
+        for record in records:
+            raise_or_count(tally, object_type, record, store)
+        return
+    tally.merge(own)
+
+
+def raise_or_count(tally: Tally, object_type: str, record, store) -> None:
+    own = Tally()
+    try:
+        with transaction.atomic():
+            store([record], own)
+    except ValidationError as exc:
+        words = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()) \
+            if hasattr(exc, "message_dict") else " ".join(exc.messages)
+        tally.fail(object_type, str(record.get("id", "?")) if isinstance(record, dict) else "?", words)
+        return
+    tally.merge(own)
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 

@@ -30,6 +30,7 @@ from tenure.billing.models import Subscription, SubscriptionChange
 from tenure.community.services import wipe_community
 from tenure.demo.articles import ARTICLES
 from tenure.demo.community import seed_community
+from tenure.demo.connections import seed_connections, wipe_connections
 from tenure.demo.knowledge import seed_knowledge
 from tenure.demo.models import DemoScenario
 from tenure.demo.plan import DEFAULT_ACCOUNTS, DEFAULT_SEED, make_plan, validate_plan
@@ -86,6 +87,7 @@ def wipe() -> None:
     wipe_usage()
     wipe_community()
     wipe_knowledge()
+    wipe_connections()
     Touch.contacts.through.objects.all().delete()
     Touch.objects.all().delete()
     Ticket.objects.all().delete()
@@ -216,6 +218,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, accounts: int = DEFAULT_ACCOUNTS, to
         counts.update(seed_knowledge(plan.today, seed))  # the help centre and a year of its use
         counts.update(seed_community(plan.today, seed))  # a year of the customer community
         counts.update(seed_proactive(plan.today, seed))  # assignment rules, onboarding, success plans
+        counts.update(seed_connections(plan.today))  # Stripe, as if it had synced the demo's billing
         with _collector_paused():
             counts["health snapshots"] = backfill_health(today=plan.today)  # weekly for the past year, and today
         # Today's facts, read once for the signals and the renewals, as the refresh pipeline reads them for its steps.
