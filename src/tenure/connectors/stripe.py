@@ -20,11 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
 from tenure.accounts import services as accounts
-from tenure.accounts.models import Account, Contact
+from tenure.accounts.models import Account
 from tenure.billing import services as billing
 from tenure.billing.models import BillingPeriod, Subscription, SubscriptionStatus
 from tenure.connectors import matching
 from tenure.connectors.models import SourceLink
+from tenure.connectors.records import Item, store_accounts, store_contacts
 from tenure.connectors.sync import (
     Page,
     Source,
@@ -36,7 +37,6 @@ from tenure.connectors.sync import (
     fingerprint,
     keep_events,
     links,
-    merge,
     register,
     save_links,
 )
@@ -193,7 +193,8 @@ class Stripe(Source):
     object_types = ("events", "customers", "subscriptions", "invoices")
     credential_fields = (("api_key", "Secret API key (sk_… or rk_…)"), ("webhook_secret", "Webhook signing secret"))
     required = ("api_key",)  # the signing secret only for webhooks: the events API keeps a sync current without
-    default_rules = {"customers.name": "tenure", "customers.domain": "tenure"}
+    default_rules = {"customers.name": "tenure", "customers.domain": "tenure", "billing_contacts.name": "tenure",
+                     "billing_contacts.email": "tenure"}
 
     def __init__(self, connection):
         super().__init__(connection)
@@ -299,44 +300,21 @@ class Stripe(Source):
         each_or_page(tally, "customers", records, lambda rows, t: self._store_customers(t, rows, now, event_time))
 
     def _store_customers(self, tally: Tally, records: list, now: int, event_time: int | None) -> None:
-        """A page of customers in a fixed number of queries: matched by link, billing id, then domain."""
+        """A page of customers: accounts matched by link, billing id, then the email's domain; the customer's
+        email a billing contact on it."""
         version, from_event = event_time or now, event_time is not None
         known = links(self.connection, "customers", [c["id"] for c in records])
-        stored = Account.objects.in_bulk([lk.record_id for lk in known.values()])
-        todo = []
+        items = []
         for customer in records:
-            lk = known.get(customer["id"])
-            if customer.get("deleted") or _stale(lk, version, from_event) or (
-                    lk and lk.record_id in stored and lk.fingerprint == fingerprint(customer)):
+            if customer.get("deleted") or _stale(known.get(customer["id"]), version, from_event):
                 tally.add("customers", "unchanged")  # deleted in Stripe: the account and its history stay
                 continue
-            todo.append((customer, lk, self._customer_values(customer)))
-        by_id = accounts.find_accounts_by("billing_id", [c["id"] for c, lk, _ in todo if not lk])
-        by_domain = accounts.find_accounts_by("domain", [v["domain"] for c, lk, v in todo if not lk and v["domain"]])
-        new, updates, written = {}, [], []
-        for customer, lk, values in todo:
-            account = (stored.get(lk.record_id) if lk else None) or by_id.get(customer["id"].lower()) \
-                or by_domain.get(values["domain"]) or new.get(values["domain"] or customer["id"])
-            if account is None:
-                account = new[values["domain"] or customer["id"]] = Account(**values)
-                tally.add("customers", "created")
-            elif account.pk is None:
-                tally.add("customers", "unchanged")  # a second customer of a company new on this page
-            else:
-                changes = merge(self, "customers", customer["id"], account, account.name, values,
-                                lk.written if lk else {})
-                if changes:
-                    updates.append((account, changes))
-                tally.add("customers", "updated" if changes else "unchanged")
-            written.append((customer, account, values))
-        accounts.create_accounts(list(new.values()))
-        accounts.update_accounts(updates, source="stripe")
-        emails = {accounts.normalize_email(c.get("email")): (c, a) for c, a, _ in written if c.get("email")}
-        emails.pop("", None)
-        have = set(Contact.objects.filter(email__in=list(emails)).values_list("account_id", "email"))
-        accounts.create_contacts([Contact(account=a, email=email, name=(c.get("name") or "")[:200], is_billing=True)
-                                  for email, (c, a) in emails.items() if (a.pk, email) not in have])
-        save_links(self.connection, "customers", [(c["id"], a.pk, values, c, version) for c, a, values in written])
+            items.append(Item(customer["id"], self._customer_values(customer), customer, version))
+        found = store_accounts(self, tally, "customers", items, id_field="billing_id")
+        people = [Item(i.raw["id"], {"email": i.raw["email"], "name": (i.raw.get("name") or "")[:200],
+                                     "is_billing": True}, i.raw, version, account=found.get(i.source_id))
+                  for i in items if i.raw.get("email") and found.get(i.source_id)]
+        store_contacts(self, Tally(), "billing_contacts", people)  # counted as their customers
 
     def _accounts_for(self, customer_ids) -> dict[str, Account]:
         """The accounts of Stripe customer ids: by link, else by billing id."""

@@ -68,6 +68,11 @@ class Tally:
         if len(self.errors) < FIRST_ERRORS:
             self.errors.append(f"{object_type} {source_id}: {message}")
 
+    def note(self, message: str) -> None:
+        """Something a person should know that is not a failure (a record left out, and why)."""
+        if len(self.errors) < FIRST_ERRORS:
+            self.errors.append(message)
+
     def total(self, outcome: str) -> int:
         return sum(c[outcome] for c in self.counts.values())
 
@@ -376,17 +381,18 @@ def _text(value) -> str:
 
 
 def merge(source: Source, object_type: str, source_id: str, record, label: str, proposed: dict,
-          written: dict) -> dict:
+          written: dict, current=getattr) -> dict:
     """The changes to make to a Tenure record from the source's values, field by field: a field no person changed
     since the source last wrote it takes the source's value; one a person changed keeps theirs when the field's
     rule says Tenure wins, and the difference is listed as a conflict for a person to resolve."""
     changes = {}
+    read = current
     for name, value in proposed.items():
-        current = getattr(record, name)
+        current = read(record, name)
         if _text(current) == _text(value):
             continue
         untouched = name in written and _text(current) == _text(written[name])
-        never_set = name not in written and current in (None, "")
+        never_set = name not in written and current in (None, "", False)
         if untouched or never_set or source.rule(f"{object_type}.{name}") == "source":
             changes[name] = value
             continue

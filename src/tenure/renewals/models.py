@@ -130,3 +130,41 @@ class DigestPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.frequency}"
+
+
+class DealKind(models.TextChoices):
+    RENEWAL = "renewal", "Renewal"
+    EXPANSION = "expansion", "Expansion"
+    NEW_BUSINESS = "new", "New business"
+    OTHER = "other", "Other"
+
+
+class DealStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class Deal(models.Model):
+    """A deal (opportunity) the CRM holds for an account: the sales side of renewal and expansion motions, as the
+    CRM tells it. Tenure's own renewals and expansion opportunities stay beside it; the CRM is the truth of these."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="deals")
+    source = models.CharField(max_length=20, help_text="The CRM: hubspot, salesforce.")
+    external_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=DealKind.choices, default=DealKind.OTHER)
+    stage = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=6, choices=DealStatus.choices, default=DealStatus.OPEN)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["close_date", "pk"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="one_deal_per_crm_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"

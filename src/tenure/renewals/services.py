@@ -26,6 +26,7 @@ from tenure.renewals import report as r
 from tenure.renewals.models import (
     TRIGGER_KIND,
     ChurnReason,
+    Deal,
     Opportunity,
     OpportunityKind,
     OpportunityOutcome,
@@ -285,3 +286,51 @@ def churn_reasons(start: dt.date, end: dt.date) -> r.ChurnReasonReport:
         status=RenewalStatus.CLOSED, renewal_on__range=(start, end)).values_list(
         "outcome", "reason", "arr_before", "arr_after", "account_id", "account__name"))
     return r.churn_reason_report(rows, RenewalOutcome.values, ChurnReason.values)
+
+
+# ---- deals: the CRM's opportunities, kept as the CRM tells them -----------------------------------------------
+
+DEAL_FIELDS = ("account", "name", "kind", "stage", "status", "amount", "close_date", "owner")
+
+
+@transaction.atomic
+def save_deals(source: str, rows) -> list[tuple[Deal, str]]:
+    """Create or update the deals of one CRM: rows of (the CRM's id, fields). Returns each deal with created,
+    updated or unchanged, in the rows' order; a fixed number of queries."""
+    from tenure import bulk
+
+    rows = list(rows)
+    for _, fields in rows:
+        unknown = set(fields) - set(DEAL_FIELDS)
+        if unknown:
+            raise ValidationError({f: "not a deal field" for f in sorted(unknown)})
+        if fields.get("amount") is not None:
+            errors = {}
+            fields["amount"] = _decimal(fields["amount"], "amount", errors)
+            if errors:
+                raise ValidationError(errors)
+            fields["amount"] = fields["amount"].quantize(Decimal("0.01"))
+        if "name" in fields:
+            fields["name"] = (fields["name"] or "").strip()[:300] or "(no name)"
+    stored = {d.external_id: d for d in Deal.objects.filter(source=source,
+                                                           external_id__in=[i for i, _ in rows])}
+    result, new, changed, names = [], [], [], set()
+    for external_id, fields in rows:
+        deal = stored.get(external_id)
+        if deal is None:
+            deal = stored[external_id] = Deal(source=source, external_id=external_id, **fields)
+            bulk.clean_changed(deal, ())
+            new.append(deal)
+            result.append((deal, "created"))
+            continue
+        diff = {k: v for k, v in fields.items() if getattr(deal, k) != v}
+        for key, value in diff.items():
+            setattr(deal, key, value)
+        if diff and deal.pk is not None:
+            bulk.clean_changed(deal, diff)
+            changed.append(deal)
+            names.update(f"{k}_id" if k in ("account", "owner") else k for k in diff)
+        result.append((deal, "updated" if diff else "unchanged"))
+    bulk.insert(Deal, new)
+    bulk.save_changed(Deal, changed, names)
+    return result
