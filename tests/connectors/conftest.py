@@ -23,3 +23,22 @@ def stripe_connection(db, stripe_url, stripe_api):
 
     return sync.create_connection(kind="stripe", name="Stripe", options={"api_base": stripe_url},
                                   credentials={"api_key": "sk_test_tenure", "webhook_secret": "whsec_test"})
+
+
+@pytest.fixture
+def hubspot():
+    from tests.connectors.api_servers import HubSpotApi
+
+    api = HubSpotApi()
+    with api.running() as url:
+        api.url = url
+        yield api
+
+
+@pytest.fixture
+def hubspot_connection(db, hubspot):
+    from tenure.connectors import sync
+
+    return sync.create_connection(kind="hubspot", name="HubSpot",
+                                  options={"api_base": hubspot.url, "retry_pause": 0.01},
+                                  credentials={"access_token": "pat-test", "client_secret": "hs-secret"})

@@ -28,7 +28,8 @@ def test_a_leader_adds_tests_and_syncs_stripe_and_sees_the_runs(leader_client, s
     page = leader_client.get("/setup/connections/")
     assert page.status_code == 200 and b"No connections yet" in page.content
     response = leader_client.post("/setup/connections/", {
-        "kind": "stripe", "name": "Billing", "api_key": "sk_test_page", "webhook_secret": "whsec_page",
+        "kind": "stripe", "name": "Billing", "stripe__api_key": "sk_test_page", "stripe__webhook_secret": "whsec_page",
+        "hubspot__access_token": "not read: another source's field",
         "api_base": stripe_url, "every_minutes": 30})
     connection = Connection.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/setup/connections/{connection.pk}/"
@@ -96,3 +97,14 @@ def test_tenure_connect_stripe_with_a_test_server(stripe_url, stripe_api, capsys
         call_command("connect", "quickbooks")
     with pytest.raises(CommandError, match="Secret API key"):
         call_command("connect", "stripe")
+
+
+def test_tenure_connect_hubspot_with_credentials_and_options(hubspot, capsys):
+    hubspot.put("companies", name="Initech", domain="initech.example")
+    call_command("connect", "hubspot", "--credential", "access_token=pat-test", "--option", "write_back=false",
+                 "--test-server", hubspot.url, "--name", "CRM")
+    assert "1 created" in capsys.readouterr().out
+    connection = Connection.objects.get(name="CRM")
+    assert connection.options == {"write_back": False, "api_base": hubspot.url}
+    with pytest.raises(CommandError, match="NAME=VALUE"):
+        call_command("connect", "hubspot", "--credential", "token")

@@ -412,7 +412,7 @@ class Stripe(Source):
         return record or Subscription.objects.filter(external_id__iexact=sub_id).first()
 
     # -- webhooks and events ----------------------------------------------------------------------------------
-    def verify(self, body: bytes, headers) -> list[dict]:
+    def verify(self, body: bytes, headers, url: str = "", method: str = "POST") -> list[dict]:
         secret = self.credentials.get("webhook_secret")
         if not secret:
             raise WebhookRefused("this connection has no webhook signing secret: enter it on its page")

@@ -120,8 +120,9 @@ class Source:
         raise NotImplementedError
 
     # -- webhooks --
-    def verify(self, body: bytes, headers) -> list[dict]:
-        """The events a webhook request carries, once its signature is checked. Raises WebhookRefused."""
+    def verify(self, body: bytes, headers, url: str = "", method: str = "POST") -> list[dict]:
+        """The events a webhook request carries, once its signature is checked (``url``: the address it was sent
+        to, which some sources sign). Raises WebhookRefused."""
         raise WebhookRefused("this source does not take webhooks")
 
     def event_key(self, event: dict) -> tuple[str, str, str, int]:
@@ -139,6 +140,9 @@ class Source:
         if object_type not in ACCOUNT_TYPES:
             raise ValidationError(f"{self.label} {object_type} have no fields a person resolves")
         accounts.update_account(Account.objects.get(pk=record_id), by=by, **{field: value})
+
+    def after_sync(self, tally: Tally) -> None:
+        """Work after a sync's pages are stored (e.g. writing Tenure's scores back to a CRM)."""
 
     def rule(self, name: str) -> str:
         return (self.options.get("rules") or {}).get(name) or self.default_rules.get(name, "source")
@@ -270,6 +274,7 @@ def run_sync(connection: Connection, *, trigger: str = "schedule", full: bool = 
                         cursor.save()
                         _save_run(run, tally)
             _process_pending(connection, source, tally)  # events the pages put in the inbox, and any waiting
+            source.after_sync(tally)
     except (SourceError, secrets.CredentialsUnreadable) as exc:
         _finish(run, tally, failed=str(exc))
     except Exception as exc:  # a defect or bad data: the run says so, the schedule backs off, the next resumes
@@ -407,11 +412,11 @@ def merge(source: Source, object_type: str, source_id: str, record, label: str, 
 # ---- the webhook inbox ------------------------------------------------------------------------------------------
 
 
-def receive(connection: Connection, body: bytes, headers) -> int:
+def receive(connection: Connection, body: bytes, headers, url: str = "") -> int:
     """Check a webhook and keep its events (a duplicate event id is kept once). Returns how many were new. The
     caller answers 200 only after this returns: what was acknowledged is stored."""
     source = source_for(connection)
-    events = source.verify(body, headers)
+    events = source.verify(body, headers, url) if url else source.verify(body, headers)
     new = 0
     for event in events:
         event_id, event_type, key, occurred = source.event_key(event)

@@ -19,18 +19,27 @@ MAX_WEBHOOK_BYTES = 1_000_000
 
 
 class ConnectionForm(forms.Form):
-    kind = forms.ChoiceField(choices=[])
-    name = forms.CharField(max_length=100, required=False)
-    api_key = forms.CharField(label="Secret API key", max_length=500, widget=forms.PasswordInput)
-    webhook_secret = forms.CharField(label="Webhook signing secret", max_length=500, required=False,
-                                     widget=forms.PasswordInput, help_text="whsec_…, from the webhook's page.")
+    """The source, then each source's credentials (only the chosen source's are read) and a test server."""
+
+    kind = forms.ChoiceField(label="Source", choices=[])
+    name = forms.CharField(max_length=100, required=False, help_text="Default: the source's name.")
     api_base = forms.URLField(label="Test server", required=False, assume_scheme="http",
-                              help_text="Only to try it: a Stripe-compatible local server, e.g. localstripe.")
+                              help_text="Only to try it: a local server that speaks the source's API (e.g. "
+                                        "localstripe).")
     every_minutes = forms.IntegerField(label="Sync every (minutes)", min_value=1, max_value=24 * 60, initial=60)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, s.label) for k, s in sorted(sync.SOURCES.items())]
+        for kind, source in sorted(sync.SOURCES.items()):
+            for key, label in source.credential_fields:
+                self.fields[f"{kind}__{key}"] = forms.CharField(
+                    label=f"{source.label}: {label}", max_length=500, required=False,
+                    widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+
+    def credentials(self) -> dict:
+        kind = self.cleaned_data["kind"]
+        return {key: self.cleaned_data.get(f"{kind}__{key}") or "" for key, _ in sync.SOURCES[kind].credential_fields}
 
 
 def connections_page(request):
@@ -43,7 +52,7 @@ def connections_page(request):
             try:
                 connection = sync.create_connection(
                     kind=data["kind"], name=data["name"], every_minutes=data["every_minutes"], by=request.user,
-                    credentials={"api_key": data["api_key"], "webhook_secret": data["webhook_secret"]},
+                    credentials=form.credentials(),
                     options={"api_base": data["api_base"]} if data["api_base"] else {})
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -64,6 +73,8 @@ def connection_page(request, pk: int):
     return render(request, "connectors/connection.html", {
         "connection": connection, "runs": runs, "can_manage": request.user.manages_setup,
         "credentials": sync.credentials_set(connection),
+        "credential_fields": sync.SOURCES[connection.kind].credential_fields if connection.kind in sync.SOURCES
+        else (),
         "webhook_url": request.build_absolute_uri(reverse("connectors:webhook", args=[connection.pk])),
         "conflicts": connection.conflicts.filter(resolution="")[:100],
         "failed_events": connection.inbox.exclude(status__in=[InboxStatus.DONE, InboxStatus.SKIPPED])
@@ -138,7 +149,7 @@ def webhook(request, pk: int):
     if len(request.body) > MAX_WEBHOOK_BYTES:
         return JsonResponse({"error": f"larger than {MAX_WEBHOOK_BYTES:,} bytes"}, status=413)
     try:
-        new = sync.receive(connection, request.body, request.headers)
+        new = sync.receive(connection, request.body, request.headers, request.build_absolute_uri())
     except sync.WebhookRefused as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     except sync.SourceError as exc:

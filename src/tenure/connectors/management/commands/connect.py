@@ -1,6 +1,7 @@
 """``tenure connect``: add a connection and sync it from the shell.
 
     tenure connect stripe --api-key sk_test_… [--webhook-secret whsec_…] [--test-server http://127.0.0.1:8420]
+    tenure connect hubspot --credential access_token=pat-… [--credential client_secret=…] [--option write_back=true]
     tenure connect sync [NAME_OR_ID] [--full]      # sync one connection (or all active ones) now
     tenure connect list
 """
@@ -18,8 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("what", help="a source kind to connect (stripe), or 'sync' or 'list'")
         parser.add_argument("target", nargs="?", help="sync: the connection's name or id (default: all active)")
-        parser.add_argument("--api-key", default="")
-        parser.add_argument("--webhook-secret", default="")
+        parser.add_argument("--api-key", default="", help="the source's first credential (Stripe's secret key)")
+        parser.add_argument("--webhook-secret", default="", help="Stripe's webhook signing secret")
+        parser.add_argument("--credential", action="append", default=[], metavar="NAME=VALUE",
+                            help="any credential by its name (repeat it)")
+        parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                            help="a connection option, e.g. write_back=true (repeat it)")
         parser.add_argument("--test-server", default="", help="a Stripe-compatible local server (localstripe)")
         parser.add_argument("--name", default="")
         parser.add_argument("--every-minutes", type=int, default=60)
@@ -47,11 +52,17 @@ class Command(BaseCommand):
         if what not in sync.SOURCES:
             raise CommandError(f"unknown source {what!r}: connect one of {', '.join(sorted(sync.SOURCES))}, "
                                "or use 'sync' or 'list'")
+        fields = [key for key, _ in sync.SOURCES[what].credential_fields]
+        credentials = dict(zip(fields, [options["api_key"], options["webhook_secret"]], strict=False))
+        credentials.update(_pairs(options["credential"]))
+        settings = {k: (v.lower() == "true" if v.lower() in ("true", "false") else v)
+                    for k, v in _pairs(options["option"]).items()}
+        if options["test_server"]:
+            settings["api_base"] = options["test_server"]
         try:
             connection = sync.create_connection(
-                kind=what, name=options["name"], every_minutes=options["every_minutes"],
-                credentials={"api_key": options["api_key"], "webhook_secret": options["webhook_secret"]},
-                options={"api_base": options["test_server"]} if options["test_server"] else {})
+                kind=what, name=options["name"], every_minutes=options["every_minutes"], credentials=credentials,
+                options=settings)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         run = sync.test_connection(connection)
@@ -75,3 +86,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {run.message}")
         if run.status == "failed":
             raise CommandError("the sync failed; the next run resumes from the last stored page")
+
+
+def _pairs(items) -> dict:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"{item!r}: write NAME=VALUE")
+        pairs[key.strip()] = value.strip()
+    return pairs

@@ -1,0 +1,208 @@
+"""Local servers that speak the documented REST shapes and paging of the CRM and helpdesk APIs the connectors read
+(no vendor ships one): real HTTP on a free loopback port, an in-memory book the tests change, authentication
+checked, and the APIs' own limits (HubSpot's 10,000-result search window, rate limits answered 429)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import itertools
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+class FakeApi:
+    """Routes (method, path regex) → handler(match, query, body, headers) → (status, JSON)."""
+
+    def __init__(self):
+        self.routes = []
+        self.calls = []  # (method, path) of every request, for the tests to read
+        self.throttle = 0  # answer this many next requests 429 (a rate limit)
+        self.lock = threading.Lock()
+
+    def route(self, method: str, pattern: str):
+        def register(handler):
+            self.routes.append((method, re.compile(pattern + "$"), handler))
+            return handler
+        return register
+
+    def authorized(self, headers) -> bool:
+        return True
+
+    def handle(self, method: str, url: str, body: bytes, headers) -> tuple[int, object, dict]:
+        parts = urlsplit(url)
+        with self.lock:
+            self.calls.append((method, parts.path))
+            if self.throttle:
+                self.throttle -= 1
+                return 429, {"message": "You have reached your rate limit."}, {"Retry-After": "0"}
+            if not self.authorized(headers):
+                return 401, {"message": "Authentication credentials not found."}, {}
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            try:
+                payload = json.loads(body) if body else None
+            except ValueError:
+                return 400, {"message": "invalid JSON"}, {}
+            for route_method, pattern, handler in self.routes:
+                match = pattern.match(parts.path)
+                if route_method == method and match:
+                    status, answer = handler(match, query, payload, headers)
+                    return status, answer, {}
+        return 404, {"message": f"no route {method} {parts.path}"}, {}
+
+    @contextlib.contextmanager
+    def running(self):
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, answer, extra = api.handle(self.command, self.path, body, self.headers)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = _serve
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+# ---- HubSpot CRM v3 --------------------------------------------------------------------------------------------
+
+class HubSpotApi(FakeApi):
+    """Owners, companies, contacts and deals; list and search (filterGroups with GT on a property, ascending sort,
+    ``after`` paging, the 10,000-result window), single reads, deal→company associations (v4 batch read), and
+    batch updates (what a write-back sets)."""
+
+    MODIFIED = {"companies": "hs_lastmodifieddate", "contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
+    WINDOW = 10_000
+
+    def __init__(self, token="pat-test"):
+        super().__init__()
+        self.token = token
+        self.clock = itertools.count(1_700_000_000_000, 1000)  # milliseconds, one second apart
+        self.objects = {"companies": {}, "contacts": {}, "deals": {}}
+        self.owners = []
+        self.deal_companies = {}
+        self.updates = []  # batch updates received
+        self.ids = itertools.count(101)
+
+        @self.route("GET", r"/crm/v3/owners")
+        def owners(match, query, body, headers):
+            return self.paged(self.owners, query)
+
+        @self.route("GET", r"/crm/v3/objects/(\w+)")
+        def listing(match, query, body, headers):
+            return self.paged([self.shown(o, query) for o in self.objects[match[1]].values()], query)
+
+        @self.route("GET", r"/crm/v3/objects/(\w+)/(\d+)")
+        def one(match, query, body, headers):
+            found = self.objects[match[1]].get(match[2])
+            return (200, self.shown(found, query)) if found else (404, {"message": "resource not found"})
+
+        @self.route("POST", r"/crm/v3/objects/(\w+)/search")
+        def search(match, query, body, headers):
+            kind = match[1]
+            rows = list(self.objects[kind].values())
+            for group in body.get("filterGroups") or []:
+                for f in group.get("filters") or []:
+                    if f["operator"] == "GT":
+                        rows = [r for r in rows if _ms(r["properties"].get(f["propertyName"])) > int(f["value"])]
+            for sort in body.get("sorts") or []:
+                rows.sort(key=lambda r: _ms(r["properties"].get(sort["propertyName"])),
+                          reverse=sort.get("direction") == "DESCENDING")
+            after, limit = int(body.get("after") or 0), min(int(body.get("limit") or 10), 200)
+            if after + limit > self.WINDOW:
+                return 400, {"status": "error", "message": "The search API returns at most 10,000 results"}
+            page = rows[after:after + limit]
+            shown = [self.shown(r, {"properties": ",".join(body.get("properties") or [])}) for r in page]
+            answer = {"total": len(rows), "results": shown}
+            if after + limit < len(rows):
+                answer["paging"] = {"next": {"after": str(after + limit)}}
+            return 200, answer
+
+        @self.route("POST", r"/crm/v4/associations/deals/companies/batch/read")
+        def associations(match, query, body, headers):
+            return 200, {"status": "COMPLETE", "results": [
+                {"from": {"id": i["id"]}, "to": [{"toObjectId": int(c), "associationTypes": []}
+                                                 for c in self.deal_companies.get(str(i["id"]), [])]}
+                for i in body["inputs"]]}
+
+        @self.route("POST", r"/crm/v3/objects/(\w+)/batch/update")
+        def batch_update(match, query, body, headers):
+            self.updates.extend(body["inputs"])
+            for i in body["inputs"]:
+                self.objects[match[1]][str(i["id"])]["properties"].update(i["properties"])
+            return 200, {"status": "COMPLETE", "results": body["inputs"]}
+
+    def authorized(self, headers) -> bool:
+        return headers.get("Authorization") == f"Bearer {self.token}"
+
+    def paged(self, rows, query):
+        after, limit = int(query.get("after") or 0), int(query.get("limit") or 10)
+        answer = {"results": rows[after:after + limit]}
+        if after + limit < len(rows):
+            answer["paging"] = {"next": {"after": str(after + limit), "link": "…"}}
+        return 200, answer
+
+    @staticmethod
+    def shown(obj, query):
+        wanted = [p for p in (query.get("properties") or "").split(",") if p]
+        props = {k: v for k, v in obj["properties"].items() if not wanted or k in wanted or k == "hs_object_id"}
+        return {**obj, "properties": props}
+
+    def put(self, kind: str, object_id=None, **properties) -> str:
+        """Create or change an object; its modification time moves on, as HubSpot's does."""
+        object_id = str(object_id or next(self.ids))
+        stamp = next(self.clock)
+        obj = self.objects[kind].setdefault(object_id, {
+            "id": object_id, "properties": {"hs_object_id": object_id},
+            "createdAt": _iso(stamp), "archived": False})
+        obj["properties"].update({k: None if v is None else str(v) for k, v in properties.items()})
+        obj["properties"][self.MODIFIED[kind]] = _iso(stamp)  # properties hold ISO times; filters take ms
+        obj["updatedAt"] = _iso(stamp)
+        return object_id
+
+    def signed(self, secret: str, url: str, events: list[dict], *, at_ms: int | None = None) -> tuple[bytes, dict]:
+        """A webhook request as HubSpot sends it, signed v3 (method + URI + body + timestamp, HMAC-SHA256)."""
+        import hashlib
+        import hmac
+        import time
+
+        body = json.dumps(events).encode()
+        stamp = str(at_ms or int(time.time() * 1000))
+        digest = hmac.new(secret.encode(), b"POST" + url.encode() + body + stamp.encode(), hashlib.sha256).digest()
+        return body, {"X-HubSpot-Signature-v3": base64.b64encode(digest).decode(),
+                      "X-HubSpot-Request-Timestamp": stamp}
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _ms(value) -> int:
+    if not value:
+        return 0
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
