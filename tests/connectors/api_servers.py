@@ -206,3 +206,84 @@ def _ms(value) -> int:
     if text.isdigit():
         return int(text)
     return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+# ---- Zendesk Support ------------------------------------------------------------------------------------------
+
+class ZendeskApi(FakeApi):
+    """Organizations (time-based incremental export: start_time, next_page, end_time, end_of_stream), users and
+    tickets (cursor-based incremental export: start_time or cursor, after_cursor, end_of_stream), single reads,
+    and basic authentication with an API token ({email}/token:{token})."""
+
+    def __init__(self, email="agent@vendor.example", token="zd-token", page_size=1000):
+        super().__init__()
+        self.credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode()
+        self.page_size = page_size
+        self.clock = itertools.count(int(dt.datetime.now(dt.UTC).timestamp()) - 5 * 86400, 10)  # recent times
+        self.rows = {"organizations": {}, "users": {}, "tickets": {}}
+        self.ids = itertools.count(1001)
+
+        @self.route("GET", r"/api/v2/users/me\.json")
+        def me(match, query, body, headers):
+            return 200, {"user": {"id": 1, "email": email, "role": "admin"}}
+
+        @self.route("GET", r"/api/v2/incremental/organizations\.json")
+        def organizations(match, query, body, headers):
+            start = int(query.get("start_time", 0))
+            rows = sorted((o for o in self.rows["organizations"].values() if _epoch(o["updated_at"]) >= start),
+                          key=lambda o: (_epoch(o["updated_at"]), o["id"]))[:self.page_size]
+            end = _epoch(rows[-1]["updated_at"]) if rows else start
+            last = len(rows) < self.page_size
+            return 200, {"organizations": rows, "count": len(rows), "end_time": end, "end_of_stream": last,
+                         "next_page": None if last else f"{self.url}/api/v2/incremental/organizations.json"
+                                                          f"?start_time={end}"}
+
+        @self.route("GET", r"/api/v2/incremental/(users|tickets)/cursor\.json")
+        def cursor_export(match, query, body, headers):
+            kind = match[1]
+            rows = sorted(self.rows[kind].values(), key=lambda r: (_epoch(r["updated_at"]), r["id"]))
+            if "cursor" in query:
+                position = json.loads(base64.b64decode(query["cursor"]))
+                rows = [r for r in rows if [_epoch(r["updated_at"]), r["id"]] > position]
+            else:
+                rows = [r for r in rows if _epoch(r["updated_at"]) >= int(query.get("start_time", 0))]
+            page = rows[:self.page_size]
+            last = page[-1] if page else None
+            after = base64.b64encode(json.dumps([_epoch(last["updated_at"]), last["id"]]).encode()).decode() \
+                if last else query.get("cursor")
+            return 200, {kind: page, "after_cursor": after, "end_of_stream": len(rows) <= self.page_size,
+                         "after_url": None}
+
+        @self.route("GET", r"/api/v2/(tickets|users)/(\d+)\.json")
+        def one(match, query, body, headers):
+            row = self.rows[match[1]].get(int(match[2]))
+            return (200, {match[1][:-1]: row}) if row else (404, {"error": "RecordNotFound"})
+
+    def authorized(self, headers) -> bool:
+        return headers.get("Authorization") == f"Basic {self.credentials}"
+
+    def put(self, kind: str, row_id=None, **fields) -> int:
+        row_id = int(row_id or next(self.ids))
+        row = self.rows[kind].setdefault(row_id, {"id": row_id, "created_at": _stamp(next(self.clock))})
+        row.update(fields)
+        row["updated_at"] = _stamp(next(self.clock))
+        return row_id
+
+    def signed(self, secret: str, payload: dict, *, at: dt.datetime | None = None) -> tuple[bytes, dict]:
+        """A webhook request as Zendesk sends it: HMAC-SHA256 over timestamp + body, base64."""
+        import hashlib
+        import hmac
+
+        body = json.dumps(payload).encode()
+        stamp = (at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        digest = hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()
+        return body, {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+                      "X-Zendesk-Webhook-Signature-Timestamp": stamp}
+
+
+def _stamp(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(text: str) -> int:
+    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())

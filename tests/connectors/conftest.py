@@ -42,3 +42,22 @@ def hubspot_connection(db, hubspot):
     return sync.create_connection(kind="hubspot", name="HubSpot",
                                   options={"api_base": hubspot.url, "retry_pause": 0.01},
                                   credentials={"access_token": "pat-test", "client_secret": "hs-secret"})
+
+
+@pytest.fixture
+def zendesk():
+    from tests.connectors.api_servers import ZendeskApi
+
+    api = ZendeskApi(page_size=2)  # small pages: every test pages
+    with api.running() as url:
+        api.url = url
+        yield api
+
+
+@pytest.fixture
+def zendesk_connection(db, zendesk):
+    from tenure.connectors import sync
+
+    return sync.create_connection(kind="zendesk", name="Zendesk", options={"api_base": zendesk.url, "retry_pause": 0.01},
+                                  credentials={"email": "agent@vendor.example", "api_token": "zd-token",
+                                               "webhook_secret": "zd-secret"})

@@ -25,6 +25,11 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
+def _name(item: Item) -> str:
+    """The name a record is matched by (a source whose names must not rename accounts gives it in ``extra``)."""
+    return (item.extra.get("name") or item.values.get("name") or "").strip()
+
+
 def _current(record, name: str):
     return getattr(record, record._meta.get_field(name).attname)
 
@@ -38,10 +43,10 @@ def store_accounts(source: Source, tally: Tally, object_type: str, items: list[I
     fresh = [i for i in items if not known.get(i.source_id) or known[i.source_id].record_id not in stored]
     by_id = accounts.find_accounts_by(id_field, [i.source_id for i in fresh]) if id_field else {}
     by_domain = accounts.find_accounts_by("domain", [i.values.get("domain") for i in fresh if i.values.get("domain")])
-    names = {i.values["name"].lower() for i in fresh if by_name and i.values.get("name")}
+    names = {_name(i) for i in fresh if by_name} - {""}
     by_names = {}
     if names:
-        for account in Account.objects.filter(name__in={i.values["name"] for i in fresh if i.values.get("name")}):
+        for account in Account.objects.filter(name__in=names):
             by_names.setdefault(account.name.lower(), account)
     result, new, updates, written = {}, {}, [], []
     for item in items:
@@ -53,11 +58,11 @@ def store_accounts(source: Source, tally: Tally, object_type: str, items: list[I
             continue
         domain = item.values.get("domain") or ""
         account = account or by_id.get(item.source_id.lower()) or (by_domain.get(domain) if domain else None) \
-            or (by_names.get((item.values.get("name") or "").lower()) if by_name else None) \
+            or (by_names.get(_name(item).lower()) if by_name else None) \
             or new.get(domain or item.source_id)
         if account is None:
             if not create:
-                tally.note(f"{object_type} {item.source_id} ({item.values.get('name') or '?'}): no Tenure account "
+                tally.note(f"{object_type} {item.source_id} ({_name(item) or '?'}): no Tenure account "
                            "matches it by id, domain or name")
                 continue
             values = {k: v for k, v in item.values.items() if k != "owner"}
