@@ -58,6 +58,7 @@ def zendesk():
 def zendesk_connection(db, zendesk):
     from tenure.connectors import sync
 
-    return sync.create_connection(kind="zendesk", name="Zendesk", options={"api_base": zendesk.url, "retry_pause": 0.01},
+    return sync.create_connection(kind="zendesk", name="Zendesk",
+                                  options={"api_base": zendesk.url, "retry_pause": 0.01},
                                   credentials={"email": "agent@vendor.example", "api_token": "zd-token",
                                                "webhook_secret": "zd-secret"})
