@@ -287,3 +287,73 @@ def _stamp(seconds: int) -> str:
 
 def _epoch(text: str) -> int:
     return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+# ---- Salesforce REST -------------------------------------------------------------------------------------------
+
+class SalesforceApi(FakeApi):
+    """The REST query API for the SOQL the connector sends (SELECT fields FROM object [WHERE SystemModstamp >=
+    literal] ORDER BY SystemModstamp ASC [LIMIT n]): records with their attributes, batches with
+    ``nextRecordsUrl`` and ``done``; the composite update of many records (what a write-back sends)."""
+
+    QUERY = re.compile(r"SELECT (?P<fields>.+?) FROM (?P<object>\w+)(?: WHERE SystemModstamp >= (?P<since>\S+))?"
+                       r"(?: ORDER BY SystemModstamp ASC)?(?: LIMIT (?P<limit>\d+))?$")
+
+    def __init__(self, token="sf-token", batch=2000):
+        super().__init__()
+        self.token = token
+        self.batch = batch
+        self.clock = itertools.count(int(dt.datetime.now(dt.UTC).timestamp()) - 5 * 86400, 7)
+        self.rows = {"User": {}, "Account": {}, "Contact": {}, "Opportunity": {}}
+        self.locators = {}
+        self.updates = []
+        self.ids = itertools.count(1)
+
+        @self.route("GET", r"/services/data/v[\d.]+/query")
+        def query(match, query, body, headers):
+            found = self.QUERY.match(query.get("q", "").strip())
+            if not found:
+                return 400, [{"errorCode": "MALFORMED_QUERY", "message": "unexpected SOQL"}]
+            fields = [f.strip() for f in found["fields"].split(",")]
+            rows = sorted(self.rows[found["object"]].values(), key=lambda r: (r["SystemModstamp"], r["Id"]))
+            if found["since"]:
+                rows = [r for r in rows if _sf_epoch(r["SystemModstamp"]) >= _sf_epoch(found["since"])]
+            if found["limit"]:
+                rows = rows[:int(found["limit"])]
+            shown = [{"attributes": {"type": found["object"], "url": f"/…/{r['Id']}"},
+                      **{f: r.get(f) for f in fields}} for r in rows]
+            return 200, self.batch_of(shown, 0)
+
+        @self.route("GET", r"/services/data/v[\d.]+/query/(\w+)-(\d+)")
+        def more(match, query, body, headers):
+            return 200, self.batch_of(self.locators[match[1]], int(match[2]))
+
+        @self.route("PATCH", r"/services/data/v[\d.]+/composite/sobjects")
+        def composite(match, query, body, headers):
+            self.updates.extend(body["records"])
+            return 200, [{"id": r["id"], "success": True, "errors": []} for r in body["records"]]
+
+    def batch_of(self, rows, start):
+        locator = f"01g{id(rows) % 10_000_000}"
+        self.locators[locator] = rows
+        end = start + self.batch
+        answer = {"totalSize": len(rows), "done": end >= len(rows), "records": rows[start:end]}
+        if end < len(rows):
+            answer["nextRecordsUrl"] = f"/services/data/v60.0/query/{locator}-{end}"
+        return answer
+
+    def authorized(self, headers) -> bool:
+        return headers.get("Authorization") == f"Bearer {self.token}"
+
+    def put(self, sobject: str, record_id=None, **fields) -> str:
+        prefix = {"User": "005", "Account": "001", "Contact": "003", "Opportunity": "006"}[sobject]
+        record_id = record_id or f"{prefix}{next(self.ids):015d}"
+        row = self.rows[sobject].setdefault(record_id, {"Id": record_id})
+        row.update(fields)
+        stamp = dt.datetime.fromtimestamp(next(self.clock), dt.UTC)
+        row["SystemModstamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        return record_id
+
+
+def _sf_epoch(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00")).timestamp()

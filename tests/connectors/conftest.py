@@ -62,3 +62,22 @@ def zendesk_connection(db, zendesk):
                                   options={"api_base": zendesk.url, "retry_pause": 0.01},
                                   credentials={"email": "agent@vendor.example", "api_token": "zd-token",
                                                "webhook_secret": "zd-secret"})
+
+
+@pytest.fixture
+def salesforce():
+    from tests.connectors.api_servers import SalesforceApi
+
+    api = SalesforceApi(batch=2)
+    with api.running() as url:
+        api.url = url
+        yield api
+
+
+@pytest.fixture
+def salesforce_connection(db, salesforce):
+    from tenure.connectors import sync
+
+    return sync.create_connection(kind="salesforce", name="Salesforce",
+                                  options={"api_base": salesforce.url, "retry_pause": 0.01},
+                                  credentials={"access_token": "sf-token"})

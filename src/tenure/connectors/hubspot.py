@@ -259,22 +259,12 @@ class HubSpot(Source):
 
     def write_back(self, tally: Tally) -> int:
         """Tenure's health score, band and churn probability onto each linked company (batches of 100)."""
-        from tenure.connectors.models import SourceLink
-        from tenure.health.models import AccountHealth
-        from tenure.predict.models import ChurnPrediction
+        from tenure.connectors.writeback import scores_for_links
 
-        company_of = dict(SourceLink.objects.filter(connection=self.connection, object_type="companies")
-                          .values_list("record_id", "source_id"))
-        health = {h.account_id: h for h in AccountHealth.objects.filter(account_id__in=list(company_of))}
-        churn = dict(ChurnPrediction.objects.filter(account_id__in=list(company_of))
-                     .values_list("account_id", "probability"))
-        inputs = []
-        for account_id, company_id in company_of.items():
-            h = health.get(account_id)
-            properties = {WRITE_BACK["score"]: "" if h is None or h.score is None else str(round(h.score)),
-                          WRITE_BACK["band"]: h.band if h else "",
-                          WRITE_BACK["churn"]: "" if account_id not in churn else f"{churn[account_id]:.3f}"}
-            inputs.append({"id": company_id, "properties": properties})
+        inputs = [{"id": company_id, "properties": {
+            WRITE_BACK["score"]: "" if score is None else str(score), WRITE_BACK["band"]: band,
+            WRITE_BACK["churn"]: "" if churn is None else f"{churn:.3f}"}}
+            for company_id, score, band, churn in scores_for_links(self.connection, "companies")]
         for start in range(0, len(inputs), PAGE):
             self.api.post("/crm/v3/objects/companies/batch/update", {"inputs": inputs[start:start + PAGE]})
         tally.add("write-back", "updated", len(inputs))
