@@ -357,3 +357,72 @@ class SalesforceApi(FakeApi):
 
 def _sf_epoch(text: str) -> float:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00")).timestamp()
+
+
+# ---- Intercom --------------------------------------------------------------------------------------------------
+
+class IntercomApi(FakeApi):
+    """Companies (scroll API: scroll_param until an empty page), contacts and conversations (search by updated_at,
+    ascending, cursor pagination with starting_after), single reads, /me, bearer authentication."""
+
+    def __init__(self, token="ic-token", page_size=150):
+        super().__init__()
+        self.token = token
+        self.page_size = page_size
+        self.clock = itertools.count(int(dt.datetime.now(dt.UTC).timestamp()) - 5 * 86400, 3)
+        self.rows = {"companies": {}, "contacts": {}, "conversations": {}}
+        self.ids = itertools.count(5001)
+        self.scrolls = {}
+
+        @self.route("GET", r"/me")
+        def me(match, query, body, headers):
+            return 200, {"type": "admin", "email": "bot@vendor.example"}
+
+        @self.route("GET", r"/companies/scroll")
+        def scroll(match, query, body, headers):
+            rows = list(self.rows["companies"].values())
+            start = self.scrolls.get(query.get("scroll_param"), 0)
+            page = rows[start:start + self.page_size]
+            param = f"scroll-{start + self.page_size}"
+            self.scrolls[param] = start + self.page_size
+            return 200, {"type": "company.list", "data": page, "scroll_param": param}
+
+        @self.route("POST", r"/(contacts|conversations)/search")
+        def search(match, query, body, headers):
+            kind = match[1]
+            q = body["query"]
+            rows = sorted((r for r in self.rows[kind].values() if r["updated_at"] > int(q["value"])),
+                          key=lambda r: (r["updated_at"], r["id"]))
+            after = (body.get("pagination") or {}).get("starting_after")
+            start = int(base64.b64decode(after)) if after else 0
+            per_page = int((body.get("pagination") or {}).get("per_page") or 50)
+            page = rows[start:start + per_page]
+            answer = {"type": "list" if kind == "contacts" else "conversation.list", "total_count": len(rows),
+                      "data" if kind == "contacts" else "conversations": page, "pages": {"type": "pages"}}
+            if start + per_page < len(rows):
+                answer["pages"]["next"] = {"starting_after": base64.b64encode(str(start + per_page).encode())
+                                           .decode()}
+            return 200, answer
+
+        @self.route("GET", r"/(contacts|conversations)/(\w+)")
+        def one(match, query, body, headers):
+            row = self.rows[match[1]].get(match[2])
+            return (200, row) if row else (404, {"type": "error.list", "errors": [{"code": "not_found"}]})
+
+    def authorized(self, headers) -> bool:
+        return headers.get("Authorization") == f"Bearer {self.token}"
+
+    def put(self, kind: str, row_id=None, **fields) -> str:
+        row_id = str(row_id or next(self.ids))
+        row = self.rows[kind].setdefault(row_id, {"type": kind[:-1], "id": row_id, "created_at": next(self.clock)})
+        row.update(fields)
+        row["updated_at"] = next(self.clock)
+        return row_id
+
+    @staticmethod
+    def signed(secret: str, payload: dict) -> tuple[bytes, dict]:
+        import hashlib
+        import hmac
+
+        body = json.dumps(payload).encode()
+        return body, {"X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()}

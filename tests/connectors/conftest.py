@@ -81,3 +81,23 @@ def salesforce_connection(db, salesforce):
     return sync.create_connection(kind="salesforce", name="Salesforce",
                                   options={"api_base": salesforce.url, "retry_pause": 0.01},
                                   credentials={"access_token": "sf-token"})
+
+
+@pytest.fixture
+def intercom():
+    from tests.connectors.api_servers import IntercomApi
+
+    api = IntercomApi(page_size=2)
+    with api.running() as url:
+        api.url = url
+        yield api
+
+
+@pytest.fixture
+def intercom_connection(db, intercom, monkeypatch):
+    from tenure.connectors import sync
+
+    monkeypatch.setattr("tenure.connectors.intercom.PAGE", 2)
+    return sync.create_connection(kind="intercom", name="Intercom",
+                                  options={"api_base": intercom.url, "retry_pause": 0.01},
+                                  credentials={"access_token": "ic-token", "client_secret": "ic-secret"})

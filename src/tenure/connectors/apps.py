@@ -7,7 +7,7 @@ class ConnectorsConfig(AppConfig):
     verbose_name = "Connectors"
 
     def ready(self) -> None:
-        from tenure.connectors import hubspot, salesforce, stripe, zendesk  # noqa: F401  (register their sources)
+        from tenure.connectors import hubspot, intercom, salesforce, stripe, zendesk  # noqa: F401  (register their sources)
         from tenure.connectors.models import Connection
         from tenure.users import audit
 

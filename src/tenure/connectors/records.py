@@ -25,6 +25,10 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
+def _key(item: Item) -> str:
+    return str(item.extra.get("key") or item.source_id) if "key" not in item.extra or item.extra["key"] else ""
+
+
 def _name(item: Item) -> str:
     """The name a record is matched by (a source whose names must not rename accounts gives it in ``extra``)."""
     return (item.extra.get("name") or item.values.get("name") or "").strip()
@@ -41,7 +45,8 @@ def store_accounts(source: Source, tally: Tally, object_type: str, items: list[I
     known = links(source.connection, object_type, [i.source_id for i in items])
     stored = Account.objects.in_bulk([lk.record_id for lk in known.values()])
     fresh = [i for i in items if not known.get(i.source_id) or known[i.source_id].record_id not in stored]
-    by_id = accounts.find_accounts_by(id_field, [i.source_id for i in fresh]) if id_field else {}
+    # the id an account holds for this source: the record's own id, or a key it carries (``extra["key"]``)
+    by_id = accounts.find_accounts_by(id_field, [_key(i) for i in fresh if _key(i)]) if id_field else {}
     by_domain = accounts.find_accounts_by("domain", [i.values.get("domain") for i in fresh if i.values.get("domain")])
     names = {_name(i) for i in fresh if by_name} - {""}
     by_names = {}
@@ -57,7 +62,7 @@ def store_accounts(source: Source, tally: Tally, object_type: str, items: list[I
             result[item.source_id] = account
             continue
         domain = item.values.get("domain") or ""
-        account = account or by_id.get(item.source_id.lower()) or (by_domain.get(domain) if domain else None) \
+        account = account or by_id.get(_key(item).lower()) or (by_domain.get(domain) if domain else None) \
             or (by_names.get(_name(item).lower()) if by_name else None) \
             or new.get(domain or item.source_id)
         if account is None:
@@ -140,3 +145,27 @@ def linked_records(source: Source, object_type: str, model, source_ids) -> dict:
 
 def company_domain(value) -> str:
     return matching.company_domain(value)
+
+
+def store_tickets(source: Source, tally: Tally, object_type: str, rows: list[tuple[str, dict, object, int]]) -> None:
+    """Tickets from a helpdesk: rows of (source id, ticket fields with ``account`` and ``contact`` as ids, the raw
+    record, its version); created or updated through the support room in bulk."""
+    from tenure.support import services as support
+    from tenure.support.models import Ticket
+
+    stored = linked_records(source, object_type, Ticket, {r[0] for r in rows})
+    new, changes, written = [], [], []
+    for source_id, fields, raw, version in rows:
+        record = stored.get(source_id)
+        if record is None:
+            record = Ticket(**{f"{k}_id" if k in ("account", "contact") else k: v for k, v in fields.items()})
+            new.append(record)
+            tally.add(object_type, "created")
+        else:
+            changes.append((record, fields))
+        written.append((source_id, record, raw, version))
+    support.create_tickets(new)
+    changed = {id(t) for t in support.update_tickets(changes)}
+    for record, _ in changes:
+        tally.add(object_type, "updated" if id(record) in changed else "unchanged")
+    save_links(source.connection, object_type, [(s, r.pk, {}, raw, v) for s, r, raw, v in written])

@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
 from tenure.connectors.http import JsonApi
-from tenure.connectors.records import Item, company_domain, linked_records, store_accounts, store_contacts
+from tenure.connectors.records import (
+    Item,
+    company_domain,
+    linked_records,
+    store_accounts,
+    store_contacts,
+    store_tickets,
+)
 from tenure.connectors.sync import (
     Page,
     Source,
@@ -27,10 +34,8 @@ from tenure.connectors.sync import (
     all_or_nothing,
     each_or_page,
     register,
-    save_links,
 )
-from tenure.support import services as support
-from tenure.support.models import Ticket, TicketPriority, TicketStatus
+from tenure.support.models import TicketPriority, TicketStatus
 
 SIGNATURE_AGE = 300
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "pending": TicketStatus.PENDING,
@@ -128,13 +133,12 @@ class Zendesk(Source):
                               user, _seconds(user.get("updated_at")), account=account))
         store_contacts(self, tally, "users", items)
 
-    def _store_tickets(self, tally: Tally, records: list) -> list[Ticket]:
+    def _store_tickets(self, tally: Tally, records: list) -> None:
         tickets = [t for t in records if t.get("status") != "deleted"]
         tally.add("tickets", "unchanged", len(records) - len(tickets))
-        stored = linked_records(self, "tickets", Ticket, {str(t["id"]) for t in tickets})
         orgs = linked_records(self, "organizations", Account, {str(t.get("organization_id") or "") for t in tickets})
         people = linked_records(self, "users", Contact, {str(t.get("requester_id") or "") for t in tickets})
-        new, changes, written = [], [], []
+        rows = []
         for ticket in tickets:
             contact = people.get(str(ticket.get("requester_id") or ""))
             account = orgs.get(str(ticket.get("organization_id") or "")) or (
@@ -154,22 +158,8 @@ class Zendesk(Source):
             }
             if fields["status"] in (TicketStatus.SOLVED, TicketStatus.CLOSED):
                 fields["resolved_at"] = _moment(ticket.get("updated_at"))  # the export's last change: when solved
-            record = stored.get(str(ticket["id"]))
-            if record is None:
-                record = Ticket(**{("account_id" if k == "account" else "contact_id" if k == "contact" else k): v
-                                   for k, v in fields.items()})
-                new.append(record)
-                tally.add("tickets", "created")
-            else:
-                changes.append((record, fields))
-            written.append((ticket, record))
-        support.create_tickets(new)
-        changed = {id(t) for t in support.update_tickets(changes)}
-        for record, _ in changes:
-            tally.add("tickets", "updated" if id(record) in changed else "unchanged")
-        save_links(self.connection, "tickets", [(str(t["id"]), r.pk, {}, t, _seconds(t.get("updated_at")))
-                                                for t, r in written])
-        return [r for _, r in written]
+            rows.append((str(ticket["id"]), fields, ticket, _seconds(ticket.get("updated_at"))))
+        store_tickets(self, tally, "tickets", rows)
 
     # -- webhooks ---------------------------------------------------------------------------------------------
     def verify(self, body: bytes, headers, url: str = "", method: str = "POST") -> list[dict]:
