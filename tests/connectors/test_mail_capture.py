@@ -157,6 +157,36 @@ def test_an_inline_forward_is_an_inbound_touch_from_the_originals_sender(alice, 
     assert not again.created and Touch.objects.count() == 1
 
 
+def test_an_outlook_forward_and_an_html_forward_in_a_quote_are_read(alice, initech, settings):
+    settings.TIME_ZONE = "UTC"
+    bcc = mail_capture.address_of(alice)
+    outlook = ("Please look.\n\nFrom: Peter Gibbons <peter@initech.example>\n"
+               "Sent: Monday, November 30, 2026 8:02 AM\nTo: Alice Archer <alice@vendor.example>\n"
+               "Subject: Invoice question\n\nWhy two invoices this month?\n")
+    mail_capture.capture(sent_mail(bcc, subject="FW: Invoice question", body=outlook).as_bytes(), [bcc])
+    touch = Touch.objects.get()
+    assert touch.occurred_at == dt.datetime(2026, 11, 30, 8, 2, tzinfo=dt.UTC)
+    assert touch.summary == "Email received: Invoice question\n\nWhy two invoices this month?"
+
+    apple = sent_mail(bcc, subject="Fwd: Training", message_id="<apple@vendor.example>")
+    apple.set_content("<div>FYI</div><blockquote type=\"cite\"><div><b>From: </b>Michael Bolton "
+                      "&lt;michael@initech.example&gt;<br><b>Subject: </b>Training<br><b>Date: </b>"
+                      "30 November 2026 10:30<br></div><br><div>Can we book the training?</div></blockquote>",
+                      subtype="html")
+    captured = mail_capture.capture(apple.as_bytes(), [bcc]).mail
+    assert captured.direction == CaptureDirection.INBOUND and captured.sender == "michael@initech.example"
+    assert Contact.objects.get(email="michael@initech.example").account == initech
+    assert "Can we book the training?" in captured.body
+
+
+def test_a_bccd_reply_is_summarised_without_the_quoted_thread(alice, initech):
+    body = ("Yes, Tuesday works.\n\nAlice\n-- \nAlice Archer, Vendor\n"
+            "On Mon, 30 Nov 2026 at 08:00, Peter Gibbons <peter@initech.example> wrote:\n> Can we meet?\n")
+    mail_capture.capture(sent_mail("peter@initech.example", subject="Re: Meeting", body=body).as_bytes(),
+                         [mail_capture.address_of(alice)])
+    assert Touch.objects.get().summary == "Email sent: Re: Meeting\n\nYes, Tuesday works.\n\nAlice"
+
+
 def test_a_forward_as_attachment_is_the_same_mail_as_its_bcc_copy(alice, initech):
     original = sent_mail("Peter Gibbons <peter@initech.example>", message_id="<abc.123@vendor.example>")
     bcc = mail_capture.address_of(alice)

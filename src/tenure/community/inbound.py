@@ -25,42 +25,8 @@ from tenure.integrations import inbound_mail
 
 MAX_MESSAGE_BYTES = inbound_mail.MAX_MESSAGE_BYTES
 Refused = inbound_mail.Refused  # the message is not posted; ``str()`` says why
+reply_text = inbound_mail.reply_text  # what the member wrote, above the quoted message
 _REPLY_ADDRESS = re.compile(r"^reply\+([0-9a-z.]{1,80})@", re.IGNORECASE)
-# Where the quoted message begins: "On <date>, <name> wrote:" (and its French, German, Spanish, Italian, Dutch
-# cousins), an Outlook header block, a forwarded-message line.
-_ATTRIBUTION = re.compile(r"^\s*(on|le|am|el|il|op)\b.*\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$",
-                          re.IGNORECASE)
-_ATTRIBUTION_START = re.compile(r"^\s*(on|le|am|el|il|op)\s", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$", re.IGNORECASE)
-_SEPARATOR = re.compile(r"^\s*(-{3,}\s*(original message|forwarded message)\s*-{3,}|_{20,})\s*$", re.IGNORECASE)
-_OUTLOOK_FROM = re.compile(r"^\s*\*?from:\*?\s", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|date|to):\*?\s", re.IGNORECASE)
-_MOBILE = re.compile(r"^\s*sent from my \w+", re.IGNORECASE)
-
-
-def reply_text(text: str) -> str:
-    """What the member wrote: the text above the quoted message, without quoted lines (">") or the signature
-    ("-- " and below)."""
-    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = []
-    for i, line in enumerate(lines):
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.rstrip() == "--" or line == "-- ":
-            break
-        if _ATTRIBUTION.match(line) or _SEPARATOR.match(line):
-            break
-        if _ATTRIBUTION_START.match(line) and _ATTRIBUTION_END.search(following) and not line.lstrip().startswith(">"):
-            break  # an attribution wrapped over two lines
-        if _OUTLOOK_FROM.match(line) and _OUTLOOK_NEXT.match(following):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        kept.append(line.rstrip())
-    while kept and (not kept[-1].strip() or _MOBILE.match(kept[-1])):
-        kept.pop()
-    return "\n".join(kept).strip("\n").strip()
-
-
 def token_in(addresses) -> str | None:
     """The reply token of the first community reply address among ``addresses``."""
     for address in addresses:

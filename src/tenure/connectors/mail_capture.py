@@ -119,15 +119,28 @@ class Mail:
     notes: list[str] = field(default_factory=list)
 
 
+_WRITTEN_DATES = ("%a, %b %d, %Y %I:%M %p", "%A, %B %d, %Y %I:%M %p", "%A, %B %d, %Y %H:%M", "%d %B %Y %H:%M",
+                  "%B %d, %Y %I:%M:%S %p")
+
+
 def _date(value: str) -> dt.datetime | None:
+    """An RFC 5322 date, or one as mail programs write it in a forward ("Mon, Nov 30, 2026 at 8:02 AM": in
+    Tenure's time zone); None if unreadable, before 1990 or more than a day ahead."""
+    when = None
     try:
         when = parsedate_to_datetime(value) if value else None
+        if when is not None and timezone.is_naive(when):  # "-0000": UTC, place unknown
+            when = when.replace(tzinfo=dt.UTC)
     except Exception:
-        return None
+        written = " ".join(value.replace(" at ", " ").replace("\u202f", " ").split())
+        for pattern in _WRITTEN_DATES:
+            try:
+                when = timezone.make_aware(dt.datetime.strptime(written, pattern))
+                break
+            except (ValueError, OverflowError):
+                continue
     if when is None:
         return None
-    if timezone.is_naive(when):
-        when = when.replace(tzinfo=dt.UTC)
     if when > timezone.now() + dt.timedelta(days=1) or when.year < 1990:
         return None
     return when
@@ -152,13 +165,19 @@ def _attached_original(message):
 
 
 def _inline_original(text: str) -> tuple[dict[str, str], str] | None:
-    """The forwarded message's headers and text from a forward written inline, if its header block is readable."""
+    """The forwarded message's headers and text from a forward written inline, if its header block is readable:
+    after a "Forwarded message" line, or (Outlook) a From: line followed by another header line."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, line in enumerate(lines):
-        if not _FORWARD_START.match(line):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        opening = _FORWARD_HEADER.match(line)
+        if _FORWARD_START.match(line):
+            j = i + 1
+        elif opening and _HEADER_NAMES[opening.group(1).lower()] == "from" and _FORWARD_HEADER.match(following):
+            j = i
+        else:
             continue
         headers: dict[str, str] = {}
-        j = i + 1
         while j < len(lines) and not lines[j].strip() and not headers:
             j += 1
         while j < len(lines) and lines[j].strip():
@@ -189,7 +208,7 @@ def _people(values: dict[str, str]) -> list[tuple[str, str]]:
 def read(message) -> Mail:
     """The mail a captured message carries: its own, or the original it forwards."""
     subject = " ".join(inbound_mail.header(message, "Subject").split())
-    text = inbound_mail.body_of(message)
+    text = inbound_mail.body_of(message, quotes=True)
     when = _date(inbound_mail.header(message, "Date")) or timezone.now()
     own = Mail(sender=inbound_mail.sender(message), people=inbound_mail.addresses(message, "From", "To", "Cc"),
                subject=subject, body=text, occurred_at=when, message_id=_message_id(message))
@@ -223,7 +242,9 @@ def read(message) -> Mail:
 
 
 def _summary(direction: str, mail: Mail) -> str:
-    words = mail.body.replace("\r\n", "\n").replace("\r", "\n")
+    """"Email sent: <subject>" (or received), then what was written, without the quoted thread or signature."""
+    words = inbound_mail.reply_text(mail.body) or mail.body
+    words = words.replace("\r\n", "\n").replace("\r", "\n")
     words = re.sub(r"[ \t]+\n", "\n", words)
     words = re.sub(r"\n{3,}", "\n\n", words).strip()
     if len(words) > SUMMARY_CHARS:

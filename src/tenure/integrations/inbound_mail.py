@@ -19,6 +19,16 @@ from django.db import close_old_connections
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# Where the quoted message begins: "On <date>, <name> wrote:" (and its French, German, Spanish, Italian, Dutch
+# cousins), an Outlook header block, a forwarded-message line.
+_ATTRIBUTION = re.compile(r"^\s*(on|le|am|el|il|op)\b.*\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$",
+                          re.IGNORECASE)
+_ATTRIBUTION_START = re.compile(r"^\s*(on|le|am|el|il|op)\s", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^\s*(-{3,}\s*(original message|forwarded message)\s*-{3,}|_{20,})\s*$", re.IGNORECASE)
+_OUTLOOK_FROM = re.compile(r"^\s*\*?from:\*?\s", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|date|to):\*?\s", re.IGNORECASE)
+_MOBILE = re.compile(r"^\s*sent from my \w+", re.IGNORECASE)
 
 
 class Refused(Exception):
@@ -80,18 +90,20 @@ def sender(message) -> str:
         return ""
 
 
-def html_text(content: str) -> str:
-    """The words of an HTML body, a line per paragraph or line break (quoted blocks dropped)."""
+def html_text(content: str, *, quotes: bool = False) -> str:
+    """The words of an HTML body, a line per paragraph or line break (quoted blocks dropped, unless ``quotes``)."""
     from tenure.knowledge.markdown import plain_text
 
     content = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", "", content)
-    content = re.sub(r"(?is)<blockquote.*?</blockquote>", "", content)  # the quoted message
+    if not quotes:
+        content = re.sub(r"(?is)<blockquote.*?</blockquote>", "", content)  # the quoted message
     content = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>|</h\d>", "\n", content)
     return "\n".join(plain_text(line) for line in content.split("\n"))
 
 
-def body_of(message) -> str:
-    """The message's text: its text/plain part, else its HTML part's words."""
+def body_of(message, *, quotes: bool = False) -> str:
+    """The message's text: its text/plain part, else its HTML part's words (without its quoted blocks, unless
+    ``quotes``: a forward's original is in one)."""
     try:
         part = message.get_body(preferencelist=("plain", "html"))
         if part is None:
@@ -100,7 +112,7 @@ def body_of(message) -> str:
         if not isinstance(content, str):
             return ""
         if part.get_content_subtype() == "html":
-            content = html_text(content)
+            content = html_text(content, quotes=quotes)
     except Exception:
         return ""
     return clean(content)
@@ -111,6 +123,29 @@ def is_automatic(message) -> bool:
     auto = header(message, "Auto-Submitted").strip().lower()
     return bool((auto and auto != "no") or header(message, "X-Autoreply") or header(message, "X-Autorespond")
                 or header(message, "Precedence").strip().lower() in _AUTOMATIC_PRECEDENCE)
+
+
+def reply_text(text: str) -> str:
+    """What the writer wrote: the text above the quoted message, without quoted lines (">") or the signature
+    ("-- " and below)."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.rstrip() == "--" or line == "-- ":
+            break
+        if _ATTRIBUTION.match(line) or _SEPARATOR.match(line):
+            break
+        if _ATTRIBUTION_START.match(line) and _ATTRIBUTION_END.search(following) and not line.lstrip().startswith(">"):
+            break  # an attribution wrapped over two lines
+        if _OUTLOOK_FROM.match(line) and _OUTLOOK_NEXT.match(following):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line.rstrip())
+    while kept and (not kept[-1].strip() or _MOBILE.match(kept[-1])):
+        kept.pop()
+    return "\n".join(kept).strip("\n").strip()
 
 
 def one_line(words) -> str:
