@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -116,7 +116,6 @@ class Mail:
     occurred_at: dt.datetime
     message_id: str
     forwarded: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 _WRITTEN_DATES = ("%a, %b %d, %Y %I:%M %p", "%A, %B %d, %Y %I:%M %p", "%A, %B %d, %Y %H:%M", "%d %B %Y %H:%M",
@@ -208,7 +207,7 @@ def _people(values: dict[str, str]) -> list[tuple[str, str]]:
 def read(message) -> Mail:
     """The mail a captured message carries: its own, or the original it forwards."""
     subject = " ".join(inbound_mail.header(message, "Subject").split())
-    text = inbound_mail.body_of(message, quotes=True)
+    text = inbound_mail.body_of(message)
     when = _date(inbound_mail.header(message, "Date")) or timezone.now()
     own = Mail(sender=inbound_mail.sender(message), people=inbound_mail.addresses(message, "From", "To", "Cc"),
                subject=subject, body=text, occurred_at=when, message_id=_message_id(message))
@@ -221,17 +220,14 @@ def read(message) -> Mail:
                     message_id=_message_id(inner) or own.message_id, forwarded=True)
     if not _FORWARD_SUBJECT.match(subject):
         return own
-    found = _inline_original(text)
+    found = _inline_original(inbound_mail.body_of(message, quotes=True))  # an HTML forward may quote it
     if found is None:
-        own.forwarded = True
-        own.notes.append("a forward whose original's sender could not be read")
-        own.people = []
+        own.forwarded, own.people = True, []  # whose it was is unknown: kept unmatched, assigned by hand
         return own
     headers, original = found
     people = _people(headers)
     if not people:
-        own.forwarded = True
-        own.people = []
+        own.forwarded, own.people = True, []
         return own
     inner_subject = " ".join(headers.get("subject", "").split()) or _REPLY_PREFIX.sub("", subject)
     # An inline forward keeps no Message-ID: the original is known by its sender, subject and words.
