@@ -316,3 +316,23 @@ def test_any_message_is_captured_or_refused_never_an_error(alice, initech, to, c
 def test_any_bytes_are_captured_or_refused(alice, raw):
     with contextlib.suppress(Refused):
         mail_capture.capture(raw, [mail_capture.address_of(alice)])
+
+
+def test_a_route_that_fails_asks_the_sender_to_try_again_rather_than_dropping_the_connection():
+    from tenure.integrations.inbound_mail import Route
+
+    def broken(raw, recipients):
+        raise RuntimeError("the database is down")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = start_listener([Route("test addresses", lambda a: a.startswith("t@"), broken)], "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=20) as client:
+            with pytest.raises(smtplib.SMTPDataError) as later:
+                client.sendmail("a@example.com", ["t@example.com"], b"Subject: x\r\n\r\nx")
+            assert later.value.smtp_code == 451
+            assert client.noop()[0] == 250  # the session goes on
+    finally:
+        controller.stop()

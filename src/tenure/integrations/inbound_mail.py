@@ -8,6 +8,7 @@ A route refuses a message by raising ``Refused`` with words for the sender: the 
 from __future__ import annotations
 
 import email
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from email.utils import getaddresses, parseaddr
 
 from django.db import close_old_connections
 
+log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # Where the quoted message begins: "On <date>, <name> wrote:" (and its French, German, Spanish, Italian, Dutch
@@ -199,9 +201,13 @@ class SMTPHandler:
         try:
             words = await sync_to_async(_deliver_in_worker)(route, raw, list(envelope.rcpt_tos))
         except Refused as refused:
+            log.info("mail for %s from %s refused: %s", route.name, envelope.mail_from, one_line(refused))
             return f"550 5.7.1 {one_line(refused)}"
         except Exception:  # never a dropped connection: the sender's server keeps the message and tries again
+            log.exception("mail for %s from %s failed; the sender is told to try again", route.name,
+                          envelope.mail_from)
             return "451 4.3.0 the message could not be taken now; try again later"
+        log.info("mail for %s from %s: %s", route.name, envelope.mail_from, one_line(words))
         return f"250 OK: {one_line(words)}"
 
 
