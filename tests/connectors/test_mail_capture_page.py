@@ -28,7 +28,8 @@ def client_of(user) -> Client:
 
 
 def unmatched_mail(user) -> CapturedMail:
-    return mail_capture.capture(sent_mail("Jo <jo@gmail.com>").as_bytes(), [mail_capture.address_of(user)]).mail
+    return mail_capture.capture(sent_mail("Jo <jo@gmail.com>", sender=user.email).as_bytes(),
+                                [mail_capture.address_of(user)]).mail
 
 
 def test_the_page_shows_my_address_with_instructions_and_is_in_the_setup_menu(alice):
@@ -87,3 +88,36 @@ def test_the_command_shows_an_address_and_captures_one_message(alice, tmp_path):
     with pytest.raises(CommandError, match=r"refused: .*only from the address"):
         message.write_bytes(sent_mail("peter@initech.example", sender="eve@evil.example").as_bytes())
         call_command("mail", "read-mail", str(message), "--to", address)
+
+
+def test_the_page_reads_the_same_number_of_times_for_one_captured_mail_or_many(alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    initech = make_account(name="Initech", domain="initech.example")
+    client = client_of(alice)
+    bcc = mail_capture.address_of(alice)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/connectors/mail/").status_code == 200
+        return len(queries)
+
+    mail_capture.capture(sent_mail("a@initech.example").as_bytes(), [bcc])
+    unmatched_mail(alice)
+    one = page_queries()
+    for i in range(6):
+        mail_capture.capture(sent_mail(f"p{i}@initech.example, x{i}@gmail.com").as_bytes(), [bcc])
+        mail_capture.capture(sent_mail(f"y{i}@gmail.com").as_bytes(), [bcc])
+    assert page_queries() == one
+    assert initech.touches.count() == 7
+
+
+def test_a_read_only_user_sees_their_address_but_puts_nothing_on_a_timeline(db, settings):
+    settings.TENURE_MAIL_CAPTURE_DOMAIN = "capture.tenure.example"
+    rita = make_user(Role.READ_ONLY, username="rita", email="rita@vendor.example")
+    account = make_account(name="Initech", domain="initech.example")
+    captured = unmatched_mail(rita)
+    page = client_of(rita).get("/connectors/mail/").content.decode()
+    assert mail_capture.address_of(rita) in page and "Put on timeline" not in page
+    assert client_of(rita).post(f"/connectors/mail/{captured.pk}/assign/", {"account": account.pk}).status_code == 403
