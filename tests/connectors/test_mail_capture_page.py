@@ -121,3 +121,13 @@ def test_a_read_only_user_sees_their_address_but_puts_nothing_on_a_timeline(db, 
     page = client_of(rita).get("/connectors/mail/").content.decode()
     assert mail_capture.address_of(rita) in page and "Put on timeline" not in page
     assert client_of(rita).post(f"/connectors/mail/{captured.pk}/assign/", {"account": account.pk}).status_code == 403
+
+
+def test_a_user_without_an_email_is_told_why_their_mail_is_refused(db, settings):
+    from tenure.integrations.inbound_mail import Refused
+
+    settings.TENURE_MAIL_CAPTURE_DOMAIN = "capture.tenure.example"
+    nemo = make_user(username="nemo")
+    assert "ask an admin to set your email" in client_of(nemo).get("/connectors/mail/").content.decode()
+    with pytest.raises(Refused, match="no email address"):
+        mail_capture.capture(sent_mail("jo@gmail.com").as_bytes(), [mail_capture.address_of(nemo)])

@@ -359,7 +359,9 @@ def capture(raw, recipients=None) -> Capture:
     if user is None or not user.is_active:
         raise Refused("this capture address is not (or no longer) valid: see your address on Tenure's Email capture "
                       "page")
-    if not user.email or inbound_mail.sender(message) != user.email.lower():
+    if not user.email:
+        raise Refused("your Tenure user has no email address: once an admin sets it, mail from it is captured")
+    if inbound_mail.sender(message) != user.email.lower():
         raise Refused("mail is captured only from the address of the person this capture address belongs to")
     mail = read(message)
     direction = (CaptureDirection.INBOUND if mail.forwarded and mail.sender != user.email.lower()
