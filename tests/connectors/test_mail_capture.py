@@ -151,7 +151,8 @@ def test_an_inline_forward_is_an_inbound_touch_from_the_originals_sender(alice, 
     assert captured.created and captured.mail.direction == CaptureDirection.INBOUND
     assert captured.mail.subject == "Exports are broken" and captured.mail.sender == "peter@initech.example"
     touch = Touch.objects.get()
-    assert touch.summary.startswith("Email received: Exports are broken\n\nHi Alice, exports have failed")
+    assert touch.summary == ("Email received: Exports are broken\n\nHi Alice, exports have failed since Friday."
+                             "\n\nPeter\n\nForwarded with a note: FYI, see below.")
     assert set(touch.contacts.values_list("email", flat=True)) == {"peter@initech.example", "michael@initech.example"}
     again = mail_capture.capture(raw, [mail_capture.address_of(alice)])  # forwarded twice: one touch
     assert not again.created and Touch.objects.count() == 1
@@ -166,7 +167,8 @@ def test_an_outlook_forward_and_an_html_forward_in_a_quote_are_read(alice, inite
     mail_capture.capture(sent_mail(bcc, subject="FW: Invoice question", body=outlook).as_bytes(), [bcc])
     touch = Touch.objects.get()
     assert touch.occurred_at == dt.datetime(2026, 11, 30, 8, 2, tzinfo=dt.UTC)
-    assert touch.summary == "Email received: Invoice question\n\nWhy two invoices this month?"
+    assert touch.summary == ("Email received: Invoice question\n\nWhy two invoices this month?\n\n"
+                             "Forwarded with a note: Please look.")
 
     apple = sent_mail(bcc, subject="Fwd: Training", message_id="<apple@vendor.example>")
     apple.set_content("<div>FYI</div><blockquote type=\"cite\"><div><b>From: </b>Michael Bolton "
@@ -195,6 +197,11 @@ def test_a_forward_as_attachment_is_the_same_mail_as_its_bcc_copy(alice, initech
     forward.add_attachment(original)
     assert not mail_capture.capture(forward.as_bytes(), [bcc]).created
     assert Touch.objects.count() == 1
+    other = sent_mail("Peter Gibbons <peter@initech.example>", subject="Exports", body="They fail.")
+    forward = sent_mail(bcc, subject="Fwd: Exports", body="Peter is unhappy.")
+    forward.add_attachment(other)
+    captured = mail_capture.capture(forward.as_bytes(), [bcc]).mail
+    assert captured.body == "Email sent: Exports\n\nThey fail.\n\nForwarded with a note: Peter is unhappy."
 
 
 def test_a_forward_whose_original_cannot_be_read_is_kept_unmatched(alice, initech):

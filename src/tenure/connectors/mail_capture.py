@@ -116,6 +116,7 @@ class Mail:
     occurred_at: dt.datetime
     message_id: str
     forwarded: bool = False
+    note: str = ""  # what the CSM wrote above a forward
 
 
 _WRITTEN_DATES = ("%a, %b %d, %Y %I:%M %p", "%A, %B %d, %Y %I:%M %p", "%A, %B %d, %Y %H:%M", "%d %B %Y %H:%M",
@@ -163,9 +164,10 @@ def _attached_original(message):
     return None
 
 
-def _inline_original(text: str) -> tuple[dict[str, str], str] | None:
-    """The forwarded message's headers and text from a forward written inline, if its header block is readable:
-    after a "Forwarded message" line, or (Outlook) a From: line followed by another header line."""
+def _inline_original(text: str) -> tuple[dict[str, str], str, str] | None:
+    """The forwarded message's headers and text, and the words above it, from a forward written inline, if its
+    header block is readable: after a "Forwarded message" line, or (Outlook) a From: line followed by another
+    header line."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else ""
@@ -186,7 +188,7 @@ def _inline_original(text: str) -> tuple[dict[str, str], str] | None:
             headers.setdefault(_HEADER_NAMES[found.group(1).lower()], found.group(2).strip().rstrip("*").strip())
             j += 1
         if "from" in headers:
-            return headers, "\n".join(lines[j:]).strip()
+            return headers, "\n".join(lines[j:]).strip(), "\n".join(lines[:i]).strip()
     return None
 
 
@@ -217,14 +219,15 @@ def read(message) -> Mail:
         return Mail(sender=inbound_mail.sender(inner), people=inbound_mail.addresses(inner, "From", "To", "Cc"),
                     subject=inner_subject or _REPLY_PREFIX.sub("", subject), body=inbound_mail.body_of(inner),
                     occurred_at=_date(inbound_mail.header(inner, "Date")) or when,
-                    message_id=_message_id(inner) or own.message_id, forwarded=True)
+                    message_id=_message_id(inner) or own.message_id, forwarded=True,
+                    note=inbound_mail.reply_text(text))
     if not _FORWARD_SUBJECT.match(subject):
         return own
     found = _inline_original(inbound_mail.body_of(message, quotes=True))  # an HTML forward may quote it
     if found is None:
         own.forwarded, own.people = True, []  # whose it was is unknown: kept unmatched, assigned by hand
         return own
-    headers, original = found
+    headers, original, above = found
     people = _people(headers)
     if not people:
         own.forwarded, own.people = True, []
@@ -234,7 +237,8 @@ def read(message) -> Mail:
     digest = hashlib.sha256("\n".join([people[0][1], _REPLY_PREFIX.sub("", inner_subject).lower(),
                                        " ".join(original.split())[:2000]]).encode()).hexdigest()[:40]
     return Mail(sender=people[0][1], people=people, subject=inner_subject, body=original,
-                occurred_at=_date(headers.get("date", "")) or when, message_id=f"forward:{digest}", forwarded=True)
+                occurred_at=_date(headers.get("date", "")) or when, message_id=f"forward:{digest}", forwarded=True,
+                note=inbound_mail.reply_text(above))
 
 
 def _summary(direction: str, mail: Mail) -> str:
@@ -247,7 +251,10 @@ def _summary(direction: str, mail: Mail) -> str:
         words = words[:SUMMARY_CHARS].rstrip() + " …"
     head = ("Email sent" if direction == CaptureDirection.OUTBOUND else "Email received") + (
         f": {mail.subject}" if mail.subject else "")
-    return f"{head}\n\n{words}".strip()
+    note = " ".join(mail.note.split())
+    if len(note) > 500:
+        note = note[:500].rstrip() + " …"
+    return f"{head}\n\n{words}".strip() + (f"\n\nForwarded with a note: {note}" if note else "")
 
 
 # ---- matching ------------------------------------------------------------------------------------------------
