@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
+from tenure.connectors.matching import FREEMAIL
 from tenure.connectors.models import CaptureAddress, CaptureDirection, CapturedMail, CaptureStatus
 from tenure.engagement import services as engagement
 from tenure.engagement.models import TouchKind
@@ -54,13 +55,6 @@ _FORWARD_HEADER = re.compile(r"^\s*\*?(from|de|von|to|à|an|cc|date|sent|envoyé
 _HEADER_NAMES = {"from": "from", "de": "from", "von": "from", "to": "to", "à": "to", "an": "to", "cc": "cc",
                  "date": "date", "sent": "date", "envoyé": "date", "gesendet": "date", "subject": "subject",
                  "objet": "subject", "betreff": "subject"}
-FREEMAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "msn.com",
-    "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com",
-    "proton.me", "protonmail.com", "pm.me", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "zoho.com",
-    "yandex.com", "yandex.ru", "mail.ru", "orange.fr", "free.fr", "laposte.net", "qq.com", "163.com",
-    "fastmail.com", "hey.com", "tutanota.com",
-})
 SUMMARY_CHARS = 4000
 MAX_ACCOUNTS = 20  # a mail to more customers than this is a newsletter, not a touch: kept unmatched
 
@@ -283,7 +277,7 @@ def match(people: list[tuple[str, str]]) -> dict[Account, list[tuple[str, str]]]
     """The accounts the people belong to, each with its people: by contact email first, else by the domain of an
     unknown address (not freemail), most specific domain first."""
     known = {c.email: c for c in Contact.objects.select_related("account").filter(email__in=[a for _, a in people])}
-    domains = {d for _, a in people if a not in known for d in _domains_of(a)} - FREEMAIL_DOMAINS
+    domains = {d for _, a in people if a not in known for d in _domains_of(a)} - FREEMAIL
     by_domain = accounts.find_accounts_by("domain", domains) if domains else {}
     matched: dict[Account, list[tuple[str, str]]] = {}
     by_pk: dict[int, Account] = {}
@@ -292,7 +286,7 @@ def match(people: list[tuple[str, str]]) -> dict[Account, list[tuple[str, str]]]
             account = known[address].account
         else:
             account = next((by_domain[d] for d in _domains_of(address)
-                            if d in by_domain and d not in FREEMAIL_DOMAINS), None)
+                            if d in by_domain and d not in FREEMAIL), None)
         if account is not None:
             account = by_pk.setdefault(account.pk, account)
             matched.setdefault(account, []).append((name, address))
