@@ -222,6 +222,12 @@ TENURE_COMMUNITY_WORD_LIST = [w.strip() for w in env("TENURE_COMMUNITY_WORD_LIST
 # good this many days.
 TENURE_COMMUNITY_REPLY_DOMAIN = env("TENURE_COMMUNITY_REPLY_DOMAIN", "")
 TENURE_COMMUNITY_REPLY_DAYS = envint("TENURE_COMMUNITY_REPLY_DAYS", 90)
+# Email capture (connectors.mail_capture): each staff user's address is csm+<token>@<this domain> (default:
+# TENURE_BASE_URL's host); mail to it must reach the SMTP listener of `tenure serve` (TENURE_SMTP_PORT, 0: none) or be
+# piped to `tenure mail read-mail -`. The listener takes community replies too.
+TENURE_MAIL_CAPTURE_DOMAIN = env("TENURE_MAIL_CAPTURE_DOMAIN", "").strip().lower()
+TENURE_SMTP_PORT = envint("TENURE_SMTP_PORT", 0)
+TENURE_SMTP_HOST = env("TENURE_SMTP_HOST", "127.0.0.1")
 if TENURE_PORTAL_LINK_MINUTES < 1:
     raise ImproperlyConfigured(f"TENURE_PORTAL_LINK_MINUTES={TENURE_PORTAL_LINK_MINUTES}: use 1 or more")
 

@@ -11,89 +11,22 @@ is an automatic reply, or when nothing is left once quoted text and signatures a
 
 from __future__ import annotations
 
-import email
 import re
-from email import policy
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections
 
 from tenure.accounts.models import Contact
 from tenure.community import notifications
 from tenure.community import services as community
 from tenure.community.models import Post
+from tenure.integrations import inbound_mail
 
-MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+MAX_MESSAGE_BYTES = inbound_mail.MAX_MESSAGE_BYTES
+Refused = inbound_mail.Refused  # the message is not posted; ``str()`` says why
+reply_text = inbound_mail.reply_text  # what the member wrote, above the quoted message
 _REPLY_ADDRESS = re.compile(r"^reply\+([0-9a-z.]{1,80})@", re.IGNORECASE)
-# Where the quoted message begins: "On <date>, <name> wrote:" (and its French, German, Spanish, Italian, Dutch
-# cousins), an Outlook header block, a forwarded-message line.
-_ATTRIBUTION = re.compile(r"^\s*(on|le|am|el|il|op)\b.*\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$",
-                          re.IGNORECASE)
-_ATTRIBUTION_START = re.compile(r"^\s*(on|le|am|el|il|op)\s", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)\s*:\s*$", re.IGNORECASE)
-_SEPARATOR = re.compile(r"^\s*(-{3,}\s*(original message|forwarded message)\s*-{3,}|_{20,})\s*$", re.IGNORECASE)
-_OUTLOOK_FROM = re.compile(r"^\s*\*?from:\*?\s", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|date|to):\*?\s", re.IGNORECASE)
-_MOBILE = re.compile(r"^\s*sent from my \w+", re.IGNORECASE)
-_AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-
-
-class Refused(Exception):
-    """The message is not posted; ``str()`` says why, in words for the person who sent it."""
-
-
-def reply_text(text: str) -> str:
-    """What the member wrote: the text above the quoted message, without quoted lines (">") or the signature
-    ("-- " and below)."""
-    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = []
-    for i, line in enumerate(lines):
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.rstrip() == "--" or line == "-- ":
-            break
-        if _ATTRIBUTION.match(line) or _SEPARATOR.match(line):
-            break
-        if _ATTRIBUTION_START.match(line) and _ATTRIBUTION_END.search(following) and not line.lstrip().startswith(">"):
-            break  # an attribution wrapped over two lines
-        if _OUTLOOK_FROM.match(line) and _OUTLOOK_NEXT.match(following):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        kept.append(line.rstrip())
-    while kept and (not kept[-1].strip() or _MOBILE.match(kept[-1])):
-        kept.pop()
-    return "\n".join(kept).strip("\n").strip()
-
-
-def _header(message, name: str) -> str:
-    try:
-        return str(message.get(name, "") or "")
-    except Exception:  # a malformed header reads as absent
-        return ""
-
-
-def _body_of(message) -> str:
-    """The message's text: its text/plain part, else its HTML part's words."""
-    try:
-        part = message.get_body(preferencelist=("plain", "html"))
-        if part is None:
-            return ""
-        content = part.get_content()
-    except Exception:
-        return ""
-    if not isinstance(content, str):
-        return ""
-    if part.get_content_subtype() == "html":
-        from tenure.knowledge.markdown import plain_text
-
-        content = re.sub(r"(?is)<blockquote.*?</blockquote>", "", content)  # the quoted message
-        content = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", content)
-        content = "\n".join(plain_text(line) for line in content.split("\n"))
-    return content
-
-
 def token_in(addresses) -> str | None:
     """The reply token of the first community reply address among ``addresses``."""
     for address in addresses:
@@ -103,30 +36,14 @@ def token_in(addresses) -> str | None:
     return None
 
 
-def _is_automatic(message) -> bool:
-    auto = _header(message, "Auto-Submitted").strip().lower()
-    return bool((auto and auto != "no") or _header(message, "X-Autoreply") or _header(message, "X-Autorespond")
-                or _header(message, "Precedence").strip().lower() in _AUTOMATIC_PRECEDENCE)
-
-
 def receive(raw: bytes, recipients=None) -> Post:
     """Post a reply that came by email; ``recipients`` are the envelope's (else the message's own To, Cc and
     Delivered-To). Raises Refused, saying why, if it is not posted."""
-    if not isinstance(raw, bytes | bytearray):
-        raise Refused("the message is not bytes")
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise Refused(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
-    try:
-        message = email.message_from_bytes(bytes(raw), policy=policy.default)
-    except Exception:
-        raise Refused("the message could not be read") from None
-    if _is_automatic(message):
+    message = inbound_mail.parse(raw)
+    if inbound_mail.is_automatic(message):
         raise Refused("automatic replies are not posted in the community")
     if not recipients:
-        try:
-            recipients = [a for _, a in getaddresses([_header(message, h) for h in ("Delivered-To", "To", "Cc")])]
-        except Exception:
-            recipients = []
+        recipients = [a for _, a in inbound_mail.addresses(message, "Delivered-To", "To", "Cc")]
     token = token_in(recipients or [])
     if token is None:
         raise Refused("the message is not addressed to a community reply address")
@@ -139,17 +56,14 @@ def receive(raw: bytes, recipients=None) -> Post:
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None or contact.left_on is not None:
         raise Refused("the member this reply address was made for is no longer a member")
-    try:
-        sender = parseaddr(_header(message, "From"))[1].strip().lower()
-    except Exception:
-        sender = ""
+    sender = inbound_mail.sender(message)
     if not contact.email or sender != contact.email.lower():
         raise Refused("replies are posted only from the address the community email was sent to")
     viewer = community.Viewer(contact=contact)
     thread = community.readable_thread(thread_id, viewer)
     if thread is None:
         raise Refused("the thread is gone, or you may no longer read it")
-    text = reply_text(_body_of(message))
+    text = reply_text(inbound_mail.body_of(message))
     if not text:
         raise Refused("the reply is empty once the quoted message and signature are taken away")
     try:
@@ -161,34 +75,17 @@ def receive(raw: bytes, recipients=None) -> Post:
         raise Refused(f"the reply was not posted: {e}") from None
 
 
-def _one_line(words: str) -> str:
-    return " ".join(str(words).split())[:400]
+def _deliver(raw: bytes, recipients: list[str]) -> str:
+    post = receive(raw, recipients)
+    return f"posted as reply {post.number}"
 
 
-class SMTPHandler:
+ROUTE = inbound_mail.Route("community reply addresses", lambda address: token_in([address]) is not None, _deliver)
+
+
+class SMTPHandler(inbound_mail.SMTPHandler):
     """The aiosmtpd handler of ``tenure community inbound-smtp``: it takes mail only for reply addresses, and answers
     each message 250 (posted) or 550 with the reason it was refused."""
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if token_in([address]) is None:
-            return "550 5.1.1 not a community reply address"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        from asgiref.sync import sync_to_async
-
-        raw = envelope.original_content or envelope.content or b""
-        try:
-            post = await sync_to_async(_receive_in_worker)(raw, list(envelope.rcpt_tos))
-        except Refused as refused:
-            return f"550 5.7.1 {_one_line(refused)}"
-        return f"250 OK: posted as reply {post.number}"
-
-
-def _receive_in_worker(raw: bytes, recipients: list[str]) -> Post:
-    close_old_connections()
-    try:
-        return receive(raw, recipients)
-    finally:
-        close_old_connections()
+    def __init__(self):
+        super().__init__([ROUTE])

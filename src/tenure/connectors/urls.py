@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenure.connectors import views
+from tenure.connectors import mail_views, views
 
 app_name = "connectors"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("setup/connections/conflicts/<int:pk>/", views.resolve, name="resolve"),
     path("setup/connections/events/<int:pk>/retry/", views.retry_event, name="retry-event"),
     path("connectors/<int:pk>/webhook/", views.webhook, name="webhook"),
+    # Email capture: each staff user's own address and captured mail
+    path("connectors/mail/", mail_views.mail_page, name="mail"),
+    path("connectors/mail/renew/", mail_views.renew, name="mail-renew"),
+    path("connectors/mail/<int:pk>/assign/", mail_views.assign, name="mail-assign"),
 ]

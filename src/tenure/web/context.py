@@ -22,6 +22,7 @@ SETUP = (  # the pages CS operations use, under one menu; the others read most o
     ("risk:settings", "Signal settings"),
     ("accounts:assignment", "Assignment rules"),
     ("connectors:connections", "Connections"),
+    ("connectors:mail", "Email capture"),  # every staff user's own capture address
     ("integrations:webhooks", "Webhooks"),
     ("web:audit", "Audit"),
 )

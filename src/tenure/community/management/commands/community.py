@@ -9,6 +9,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from tenure.community import digest, inbound
+from tenure.integrations import inbound_mail
 
 
 class Command(BaseCommand):
@@ -49,11 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Posted as reply {post.number} in “{post.thread.title}” (thread {post.thread_id}).")
 
     def _serve(self, host: str, port: int):
-        from aiosmtpd.controller import Controller
-
-        controller = Controller(inbound.SMTPHandler(), hostname=host, port=port,
-                                data_size_limit=inbound.MAX_MESSAGE_BYTES)
-        controller.start()
+        controller = inbound_mail.start_listener([inbound.ROUTE], host, port)
         self.stdout.write(f"Receiving community replies by SMTP on {host}:{port} (Ctrl-C or SIGTERM stops).")
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

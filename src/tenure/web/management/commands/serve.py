@@ -37,15 +37,44 @@ class Command(BaseCommand):
             "--no-jobs", action="store_true", help="do not run jobs here (separate `tenure worker` processes do)"
         )
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations first")
+        parser.add_argument(
+            "--smtp-port", type=int, default=None,
+            help="also receive mail by SMTP on this port: community replies and email capture (default "
+                 "TENURE_SMTP_PORT; 0: no listener)",
+        )
+        parser.add_argument("--smtp-host", default=None, help="address the SMTP listener listens on (TENURE_SMTP_HOST)")
 
-    def handle(self, *args, port, host, threads, processes, no_jobs, no_migrate, **opts):
+    def handle(self, *args, port, host, threads, processes, no_jobs, no_migrate, smtp_port, smtp_host, **opts):
         if processes < 1 or threads < 1:
             raise CommandError("--processes and --threads take a number of at least 1")
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
-        if processes > 1:
-            return self._serve_processes(host, port, threads, processes, no_jobs)
-        return self._serve_one(host, port, threads, no_jobs)
+        listener = self._start_smtp(smtp_host or settings.TENURE_SMTP_HOST,
+                                    settings.TENURE_SMTP_PORT if smtp_port is None else smtp_port)
+        try:
+            if processes > 1:
+                return self._serve_processes(host, port, threads, processes, no_jobs)
+            return self._serve_one(host, port, threads, no_jobs)
+        finally:
+            if listener is not None:
+                listener.stop()
+
+    def _start_smtp(self, host, port):
+        """One SMTP listener for every address Tenure takes mail at, routed by recipient: community reply
+        addresses and CSMs' capture addresses. In this process only (the web processes are forked after it, with
+        none: the listener's thread is not inherited)."""
+        if not port:
+            return None
+        from tenure.community.inbound import ROUTE as COMMUNITY_REPLIES
+        from tenure.connectors.mail_capture import ROUTE as MAIL_CAPTURE
+        from tenure.integrations.inbound_mail import start_listener
+
+        try:
+            listener = start_listener([COMMUNITY_REPLIES, MAIL_CAPTURE], host, port)
+        except (OSError, RuntimeError) as e:
+            raise CommandError(f"cannot listen for mail on {host}:{port}: {e}") from None
+        self.stdout.write(f"Receiving mail by SMTP on {host}:{port} (community replies, email capture).")
+        return listener
 
     def _serve_one(self, host, port, threads, no_jobs):
         import waitress
