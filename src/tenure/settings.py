@@ -221,6 +221,8 @@ TENURE_COMMUNITY_WORD_LIST = [w.strip() for w in env("TENURE_COMMUNITY_WORD_LIST
 # must reach `tenure community inbound-smtp` (or be piped to `tenure community read-mail -`). A reply address stays
 # good this many days.
 TENURE_COMMUNITY_REPLY_DOMAIN = env("TENURE_COMMUNITY_REPLY_DOMAIN", "")
+# Encrypts connection credentials at rest (tenure.connectors.secrets); unset, derived from the secret key.
+TENURE_CONNECTOR_KEY = env("TENURE_CONNECTOR_KEY", "")
 TENURE_COMMUNITY_REPLY_DAYS = envint("TENURE_COMMUNITY_REPLY_DAYS", 90)
 # Email capture (connectors.mail_capture): each staff user's address is csm+<token>@<this domain> (default:
 # TENURE_BASE_URL's host); mail to it must reach the SMTP listener of `tenure serve` (TENURE_SMTP_PORT, 0: none) or be

@@ -108,3 +108,14 @@ def test_tenure_connect_hubspot_with_credentials_and_options(hubspot, capsys):
     assert connection.options == {"write_back": False, "api_base": hubspot.url}
     with pytest.raises(CommandError, match="NAME=VALUE"):
         call_command("connect", "hubspot", "--credential", "token")
+
+
+def test_credentials_follow_the_key_and_a_rotated_key_still_reads_them(settings):
+    settings.TENURE_CONNECTOR_KEY = "old-passphrase"
+    sealed = secrets.seal({"api_key": "sk_live_x"})
+    settings.TENURE_CONNECTOR_KEY = "new-passphrase,old-passphrase"  # rotated: the new one first
+    assert secrets.unseal(sealed) == {"api_key": "sk_live_x"}
+    assert secrets.unseal(secrets.seal({"a": "b"})) == {"a": "b"}
+    settings.TENURE_CONNECTOR_KEY = "new-passphrase"  # the old key dropped too soon: said in words
+    with pytest.raises(secrets.CredentialsUnreadable, match="TENURE_CONNECTOR_KEY"):
+        secrets.unseal(sealed)

@@ -8,7 +8,6 @@ back through any page: the pages show only which fields are set."""
 import base64
 import hashlib
 import json
-import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -29,7 +28,7 @@ def _fernet_key(text: str) -> bytes:
 
 
 def _keys() -> MultiFernet:
-    configured = [k for k in os.environ.get("TENURE_CONNECTOR_KEY", "").split(",") if k.strip()]
+    configured = [k for k in (settings.TENURE_CONNECTOR_KEY or "").split(",") if k.strip()]
     return MultiFernet([Fernet(_fernet_key(k)) for k in configured or [settings.SECRET_KEY]])
 
 
