@@ -266,3 +266,24 @@ def test_a_wrong_key_fails_in_words_and_backs_off(stripe_connection):
 ])
 def test_mrr_as_stripe_counts_it(sub, mrr):
     assert subscription_mrr(sub, now=1_800_000_000) == mrr
+
+
+def test_a_batch_of_subscription_events_with_one_bad_event_applies_the_others(stripe_connection, stripe_api, book):
+    sync.run_sync(stripe_connection)
+    later = int(time.time()) + 5
+    events = []
+    for n, name in enumerate(("Acme", "Globex", "Hooli")):
+        sub = stripe_api.subscriptions.retrieve(book[name].id).to_dict()
+        item = sub["items"]["data"][0]
+        events.append(event("customer.subscription.updated",
+                            {**sub, "items": {"data": [{**item, "quantity": item["quantity"] + 10}]}},
+                            created=later + n))
+    stray = {**events[1]["data"]["object"], "id": "sub_stray", "customer": "cus_unknown"}
+    events.insert(1, event("customer.subscription.created", stray, created=later))
+    for e in events:
+        sync.receive(stripe_connection, *signed(e))
+    run = sync.process_inbox(stripe_connection)
+    seats = dict(Subscription.objects.filter(account__name__in=["Acme", "Globex", "Hooli"])
+                 .values_list("account__name", "seats"))
+    assert seats == {"Acme": 22, "Globex": 11, "Hooli": 12}
+    assert run.failed == 1 and InboxEvent.objects.get(event_id__contains="sub_stray").status == "pending"

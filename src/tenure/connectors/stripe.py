@@ -335,16 +335,19 @@ class Stripe(Source):
         each_or_page(tally, "subscriptions", records,
                      lambda rows, t: self._store_subscriptions(t, rows, now, event_time))
 
-    def _store_subscriptions(self, tally: Tally, records: list, now: int, event_time: int | None) -> None:
-        version, from_event = event_time or now, event_time is not None
+    def _store_subscriptions(self, tally: Tally, records: list, now: int, event_time) -> None:
+        """``event_time``: None (a listing, as of now), an event's time, or one time per record (a batch of
+        events)."""
+        times = event_time if isinstance(event_time, list) else [event_time] * len(records)
         known = links(self.connection, "subscriptions", [s["id"] for s in records])
         stored = Subscription.objects.in_bulk([lk.record_id for lk in known.values()])
         by_external = {s.external_id.lower(): s for s in Subscription.objects.annotate(_key=Lower("external_id"))
                        .filter(_key__in=[r["id"].lower() for r in records])}
         owners = self._accounts_for(s.get("customer") for s in records)
-        effective = _day(event_time) if event_time else None
         new, new_dates, changes, written = [], [], [], []
-        for sub in records:
+        for sub, when in zip(records, times, strict=True):
+            version, from_event = when or now, when is not None
+            effective = _day(when) if when else None
             lk = known.get(sub["id"])
             record = (stored.get(lk.record_id) if lk else None) or by_external.get(sub["id"].lower())
             if _stale(lk, version, from_event) or (lk and record and lk.fingerprint == fingerprint(sub)) or (
@@ -361,16 +364,16 @@ class Stripe(Source):
                 new_dates.append(effective)
                 tally.add("subscriptions", "created")
             else:
-                when = effective
+                on = effective
                 if fields["status"] == SubscriptionStatus.CANCELED and record.status != SubscriptionStatus.CANCELED:
-                    when = fields["end_date"] and fields["end_date"] + dt.timedelta(days=1)  # the day it ended
-                changes.append((record, {**fields, "account": account, **({"effective_on": when} if when else {})}))
-            written.append((sub, record))
+                    on = fields["end_date"] and fields["end_date"] + dt.timedelta(days=1)  # the day it ended
+                changes.append((record, {**fields, "account": account, **({"effective_on": on} if on else {})}))
+            written.append((sub, record, version))
         billing.create_subscriptions(new, source="stripe", effective_on=new_dates)
         updated = {id(r) for r in billing.update_subscriptions(changes, source="stripe")}
         for record, _ in changes:
             tally.add("subscriptions", "updated" if id(record) in updated else "unchanged")
-        save_links(self.connection, "subscriptions", [(s["id"], r.pk, {}, s, version) for s, r in written])
+        save_links(self.connection, "subscriptions", [(s["id"], r.pk, {}, s, v) for s, r, v in written])
 
     def store_invoices(self, tally: Tally, records: list, now: int, event_time: int | None = None) -> None:
         each_or_page(tally, "invoices", records, lambda rows, t: self._store_invoices(t, rows, now, event_time))
@@ -443,6 +446,15 @@ class Stripe(Source):
         else:
             key = _id(obj.get("invoice")) or _id(obj.get("charge")) or obj.get("id")
         return str(event["id"])[:200], str(event["type"])[:100], str(key or "")[:200], int(event.get("created") or 0)
+
+    def batch_kind(self, event: dict) -> str | None:
+        """Subscription events are stored many at a time (a renewal day brings thousands)."""
+        return "subscriptions" if str(event.get("type", "")).startswith("customer.subscription.") else None
+
+    def process_batch(self, tally: Tally, events: list[dict]) -> None:
+        objects = [e["data"]["object"] for e in events]
+        times = [int(e.get("created") or time.time()) for e in events]
+        all_or_nothing(tally, self.store_subscriptions, objects, int(time.time()), event_time=times)
 
     def process(self, tally: Tally, event: dict) -> None:
         kind, obj, when = event["type"], event["data"]["object"], int(event.get("created") or time.time())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tenure.connectors import secrets
@@ -130,6 +131,13 @@ class Source:
         raise NotImplementedError
 
     def process(self, tally: Tally, event: dict) -> None:
+        raise NotImplementedError
+
+    def batch_kind(self, event: dict) -> str | None:
+        """Events of the same batch kind (one object each) may be processed together by ``process_batch``."""
+        return None
+
+    def process_batch(self, tally: Tally, events: list[dict]) -> None:
         raise NotImplementedError
 
     def write_field(self, object_type: str, record_id: int, field: str, value: str, *, by=None) -> None:
@@ -464,31 +472,67 @@ def process_inbox(connection: Connection, *, trigger: str = "webhooks", limit: i
     return run
 
 
+BATCH = 200  # events of one kind processed in one transaction
+
+
 def _process_pending(connection: Connection, source: Source, tally: Tally, limit: int = 50_000) -> None:
-    """The pending events, oldest first. One that fails is retried on the next call (up to MAX_ATTEMPTS); while
-    it waits, later events of the same object wait too, so one object's changes apply in order."""
-    pending = (InboxEvent.objects.filter(connection=connection, status=InboxStatus.PENDING)
-               .order_by("occurred", "pk")[:limit])
+    """The pending events, oldest first. Consecutive events of one batch kind, each of another object, go
+    together in one transaction; if the batch fails, its events go one by one. One that fails is retried on the
+    next call (up to MAX_ATTEMPTS); while it waits, later events of the same object wait too, so one object's
+    changes apply in order."""
+    pending = list(InboxEvent.objects.filter(connection=connection, status=InboxStatus.PENDING)
+                   .order_by("occurred", "pk")[:limit])
     blocked: set[str] = set()
     with audit.acting_as(label=source.label):
+        batch: list[InboxEvent] = []
         for event in pending:
-            if event.ordering_key and event.ordering_key in blocked:
+            kind = source.batch_kind(event.payload)
+            if batch and (kind != source.batch_kind(batch[0].payload)
+                          or event.ordering_key in {e.ordering_key for e in batch} or len(batch) >= BATCH):
+                _process_batch(connection, source, tally, batch, blocked)
+                batch = []
+            if kind is not None and not (event.ordering_key and event.ordering_key in blocked):
+                batch.append(event)
                 continue
-            event.attempts += 1
-            try:
-                with transaction.atomic():
-                    source.process(tally, event.payload)
-                event.status, event.error = InboxStatus.DONE, ""
-            except Exception as exc:  # bad data in one event: kept with its reason, the others go on
-                log.warning("event %s of %s failed: %s", event.event_id, connection, exc)
-                event.error = f"{type(exc).__name__}: {exc}"[:500]
-                tally.fail(event.event_type, event.event_id, event.error)
-                if event.attempts >= MAX_ATTEMPTS:
-                    event.status = InboxStatus.FAILED
-                elif event.ordering_key:
-                    blocked.add(event.ordering_key)
-            event.processed_at = timezone.now()
-            event.save(update_fields=["status", "error", "attempts", "processed_at"])
+            _process_one(connection, source, tally, event, blocked)
+        if batch:
+            _process_batch(connection, source, tally, batch, blocked)
+
+
+def _process_batch(connection, source, tally, batch: list[InboxEvent], blocked: set[str]) -> None:
+    if len(batch) > 1:
+        own = Tally()
+        try:
+            with transaction.atomic():
+                source.process_batch(own, [e.payload for e in batch])
+                InboxEvent.objects.filter(pk__in=[e.pk for e in batch]).update(
+                    status=InboxStatus.DONE, error="", attempts=F("attempts") + 1, processed_at=timezone.now())
+            tally.merge(own)
+            return
+        except Exception:  # one of them is bad: find which, one by one
+            pass
+    for event in batch:
+        _process_one(connection, source, tally, event, blocked)
+
+
+def _process_one(connection, source, tally, event: InboxEvent, blocked: set[str]) -> None:
+    if event.ordering_key and event.ordering_key in blocked:
+        return
+    event.attempts += 1
+    try:
+        with transaction.atomic():
+            source.process(tally, event.payload)
+        event.status, event.error = InboxStatus.DONE, ""
+    except Exception as exc:  # bad data in one event: kept with its reason, the others go on
+        log.warning("event %s of %s failed: %s", event.event_id, connection, exc)
+        event.error = f"{type(exc).__name__}: {exc}"[:500]
+        tally.fail(event.event_type, event.event_id, event.error)
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = InboxStatus.FAILED
+        elif event.ordering_key:
+            blocked.add(event.ordering_key)
+    event.processed_at = timezone.now()
+    event.save(update_fields=["status", "error", "attempts", "processed_at"])
 
 
 # ---- conflicts --------------------------------------------------------------------------------------------------
