@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account, Contact
@@ -135,3 +136,22 @@ def test_health_and_churn_are_written_back_only_when_asked(hubspot_connection, h
         assert properties["tenure_health_score"] == (str(round(health.score)) if health and health.score is not None
                                                      else "")
     assert any(p["tenure_health_band"] for p in written.values())  # what was scored is written
+
+
+def test_a_leader_lets_the_crm_win_a_field_and_the_next_sync_follows(client, leader, hubspot_connection, hubspot,
+                                                                     book):
+    sync.run_sync(hubspot_connection)
+    acme = Account.objects.get(crm_id=book["acme"])
+    accounts.update_account(acme, name="ACME (our name)")
+    client.force_login(leader)
+    page = client.get(f"/setup/connections/{hubspot_connection.pk}/").content.decode()
+    assert "companies.name" in page and "Who wins" in page
+    response = client.post(f"/setup/connections/{hubspot_connection.pk}/rules/", {"companies.name": "source"})
+    assert response.status_code == 302
+    hubspot.put("companies", book["acme"], name="Acme Holdings")
+    hubspot_connection.refresh_from_db()
+    sync.run_sync(hubspot_connection)
+    acme.refresh_from_db()
+    assert acme.name == "Acme Holdings" and not Conflict.objects.filter(field="name", resolution="").exists()
+    with pytest.raises(ValidationError):
+        sync.set_rules(hubspot_connection, {"companies.price": "source"})

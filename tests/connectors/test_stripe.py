@@ -287,3 +287,23 @@ def test_a_batch_of_subscription_events_with_one_bad_event_applies_the_others(st
                  .values_list("account__name", "seats"))
     assert seats == {"Acme": 22, "Globex": 11, "Hooli": 12}
     assert run.failed == 1 and InboxEvent.objects.get(event_id__contains="sub_stray").status == "pending"
+
+
+def test_refunds_and_disputes_mark_the_invoice(stripe_connection, stripe_api, book):
+    sync.run_sync(stripe_connection)
+    invoice = stripe_api.invoices.list({"subscription": book["Acme"].id}).data[0].to_dict()
+    charge = invoice["charge"]["id"] if isinstance(invoice["charge"], dict) else invoice["charge"]
+    later = int(time.time()) + 5
+    refunded = {"id": charge, "object": "charge", "amount_refunded": 15000, "currency": "usd",
+                "invoice": invoice["id"]}
+    dispute = {"id": "dp_1", "object": "dispute", "charge": charge, "status": "needs_response"}
+    for e in (event("charge.refunded", refunded, created=later),
+              event("charge.dispute.created", dispute, created=later + 1)):
+        sync.receive(stripe_connection, *signed(e))
+    assert sync.process_inbox(stripe_connection).failed == 0
+    stored = Invoice.objects.get(external_id=invoice["id"])
+    assert (stored.amount_refunded, stored.disputed) == (Decimal("150.00"), True)
+    won = {**dispute, "status": "won"}
+    sync.receive(stripe_connection, *signed(event("charge.dispute.closed", won, created=later + 2)))
+    sync.process_inbox(stripe_connection)
+    assert Invoice.objects.get(external_id=invoice["id"]).disputed is False

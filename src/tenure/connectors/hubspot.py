@@ -77,6 +77,8 @@ class HubSpot(Source):
     default_rules = {"companies.name": "tenure", "companies.owner": "tenure", "companies.domain": "tenure",
                      "contacts.name": "tenure"}
 
+    more_rule_fields = ("companies.industry", "contacts.title")
+
     @property
     def api(self) -> JsonApi:
         token = self.credentials.get("access_token")

@@ -68,6 +68,8 @@ class Salesforce(Source):
     default_rules = {"accounts.name": "tenure", "accounts.owner": "tenure", "accounts.domain": "tenure",
                      "contacts.name": "tenure"}
 
+    more_rule_fields = ("accounts.industry", "contacts.title")
+
     @property
     def api(self) -> JsonApi:
         token = self.credentials.get("access_token")

@@ -152,6 +152,13 @@ class Source:
     def after_sync(self, tally: Tally) -> None:
         """Work after a sync's pages are stored (e.g. writing Tenure's scores back to a CRM)."""
 
+    @classmethod
+    def rule_fields(cls) -> tuple[str, ...]:
+        """The "object.field" names a person may set who wins for (the page's *Who wins* table)."""
+        return tuple(sorted(set(cls.default_rules) | set(cls.more_rule_fields)))
+
+    more_rule_fields: tuple[str, ...] = ()
+
     def rule(self, name: str) -> str:
         return (self.options.get("rules") or {}).get(name) or self.default_rules.get(name, "source")
 
@@ -207,6 +214,18 @@ def credentials_set(connection: Connection) -> list[str]:
     except secrets.CredentialsUnreadable:
         return []
     return [label for key, label in SOURCES[connection.kind].credential_fields if stored.get(key)]
+
+
+def set_rules(connection: Connection, rules: dict[str, str]) -> None:
+    """Who wins each field when a person changed it in Tenure and the source says otherwise."""
+    fields = SOURCES[connection.kind].rule_fields()
+    unknown = set(rules) - set(fields)
+    if unknown:
+        raise ValidationError({"rules": f"no rule for {', '.join(sorted(unknown))}"})
+    if set(rules.values()) - {"source", "tenure"}:
+        raise ValidationError({"rules": "a rule is 'source' or 'tenure'"})
+    connection.options = {**(connection.options or {}), "rules": dict(rules)}
+    connection.save(update_fields=["options"])
 
 
 def pause(connection: Connection, paused: bool) -> None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("setup/connections/<int:pk>/sync/", views.sync_now, name="sync"),
     path("setup/connections/<int:pk>/pause/", views.pause, name="pause"),
     path("setup/connections/<int:pk>/credentials/", views.credentials, name="credentials"),
+    path("setup/connections/<int:pk>/rules/", views.rules, name="rules"),
     path("setup/connections/conflicts/<int:pk>/", views.resolve, name="resolve"),
     path("setup/connections/events/<int:pk>/retry/", views.retry_event, name="retry-event"),
     path("connectors/<int:pk>/webhook/", views.webhook, name="webhook"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tenure.connectors import sync
+from tenure.connectors import secrets, sync
 from tenure.connectors.models import Conflict, Connection, InboxEvent, InboxStatus
 from tenure.paging import paged
 from tenure.users.permissions import require_setup
@@ -70,6 +70,10 @@ def connections_page(request):
 def connection_page(request, pk: int):
     connection = get_object_or_404(Connection, pk=pk)
     runs = paged(request, connection.runs.all(), 25)
+    try:
+        source = sync.source_for(connection)
+    except (sync.SourceError, secrets.CredentialsUnreadable):
+        source = None
     return render(request, "connectors/connection.html", {
         "connection": connection, "runs": runs, "can_manage": request.user.manages_setup,
         "credentials": sync.credentials_set(connection),
@@ -80,6 +84,7 @@ def connection_page(request, pk: int):
         "failed_events": connection.inbox.exclude(status__in=[InboxStatus.DONE, InboxStatus.SKIPPED])
         .exclude(attempts=0).order_by("-received_at")[:50],
         "pending": connection.inbox.filter(status=InboxStatus.PENDING).count(),
+        "rules": [(name, source.rule(name)) for name in type(source).rule_fields()] if source else [],
     })
 
 
@@ -116,6 +121,20 @@ def credentials(request, pk: int):
     sync.set_credentials(connection, {k: request.POST.get(k, "") for k, _ in sync.SOURCES[connection.kind]
                                       .credential_fields})
     messages.success(request, "Credentials saved (blank fields kept their stored value).")
+    return redirect("connectors:detail", pk)
+
+
+@require_POST
+def rules(request, pk: int):
+    require_setup(request, "manage connections")
+    connection = get_object_or_404(Connection, pk=pk)
+    chosen = {name: request.POST.get(name, "") for name in sync.SOURCES[connection.kind].rule_fields()}
+    try:
+        sync.set_rules(connection, {k: v for k, v in chosen.items() if v})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Saved who wins each field; the next sync follows it.")
     return redirect("connectors:detail", pk)
 
 
