@@ -273,35 +273,6 @@ INVOICE_FIELDS = ("account", "subscription", "number", "status", "currency", "am
                   "last_payment_failure_at", "needs_customer_action", "disputed")
 
 
-@transaction.atomic
-def save_invoice(external_id: str, **fields) -> tuple[Invoice, str]:
-    """Create or update the invoice with this billing-system id. Returns it and what happened: created,
-    updated or unchanged."""
-
-    unknown = set(fields) - set(INVOICE_FIELDS)
-    if unknown:
-        raise ValidationError({f: "not an invoice field" for f in sorted(unknown)})
-    for key in ("amount_due", "amount_paid", "amount_refunded"):
-        if key in fields:
-            fields[key] = parse_money(fields[key])
-    if fields.get("currency"):
-        fields["currency"] = fields["currency"].strip().upper()
-    invoice = Invoice.objects.select_for_update().filter(external_id=external_id).first()
-    if invoice is None:
-        invoice = Invoice(external_id=external_id, **fields)
-        invoice.full_clean()
-        invoice.save()
-        return invoice, "created"
-    diff = {k: v for k, v in fields.items() if getattr(invoice, k) != v}
-    if not diff:
-        return invoice, "unchanged"
-    for key, value in diff.items():
-        setattr(invoice, key, value)
-    invoice.full_clean()
-    invoice.save()
-    return invoice, "updated"
-
-
 def mark_past_due(sub: Subscription, on: dt.date, source: str) -> bool:
     """A failed payment: the subscription is past due from ``on`` (the payment-failed signal reads it at once)."""
     if sub.status != SubscriptionStatus.ACTIVE:
@@ -311,7 +282,8 @@ def mark_past_due(sub: Subscription, on: dt.date, source: str) -> bool:
 
 @transaction.atomic
 def save_invoices(rows: Sequence[tuple[str, dict]]) -> list[tuple[Invoice, str]]:
-    """``save_invoice`` for a page of (external id, fields) in a fixed number of queries; in the rows' order."""
+    """Create or update invoices by the billing system's id: rows of (external id, fields), in a fixed number of
+    queries. Returns each invoice with created, updated or unchanged, in the rows' order."""
     for _, fields in rows:
         unknown = set(fields) - set(INVOICE_FIELDS)
         if unknown:
@@ -321,25 +293,4 @@ def save_invoices(rows: Sequence[tuple[str, dict]]) -> list[tuple[Invoice, str]]
                 fields[key] = parse_money(fields[key])
         if fields.get("currency"):
             fields["currency"] = fields["currency"].strip().upper()
-    stored = {i.external_id: i for i in Invoice.objects.select_for_update().filter(
-        external_id__in=[external_id for external_id, _ in rows])}
-    result, new, changed, names = [], [], [], set()
-    for external_id, fields in rows:
-        invoice = stored.get(external_id)
-        if invoice is None:
-            invoice = stored[external_id] = Invoice(external_id=external_id, **fields)
-            bulk.clean_changed(invoice, ())
-            new.append(invoice)
-            result.append((invoice, "created"))
-            continue
-        diff = {k: v for k, v in fields.items() if getattr(invoice, k) != v}
-        for key, value in diff.items():
-            setattr(invoice, key, value)
-        if diff and invoice.pk is not None:
-            bulk.clean_changed(invoice, diff)
-            changed.append(invoice)
-            names.update(k if k not in ("account", "subscription") else f"{k}_id" for k in diff)
-        result.append((invoice, "updated" if diff else "unchanged"))
-    bulk.insert(Invoice, new)
-    bulk.save_changed(Invoice, changed, names)
-    return result
+    return bulk.save_by_key(Invoice, rows)

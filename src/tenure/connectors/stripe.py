@@ -505,7 +505,7 @@ class Stripe(Source):
         from tenure.billing.models import Invoice
 
         invoice = Invoice.objects.get(pk=lk.record_id)
-        _, outcome = billing.save_invoice(invoice.external_id, **changes)
+        [(_, outcome)] = billing.save_invoices([(invoice.external_id, changes)])
         tally.add("charges", outcome)
 
 

@@ -312,25 +312,4 @@ def save_deals(source: str, rows) -> list[tuple[Deal, str]]:
             fields["amount"] = fields["amount"].quantize(Decimal("0.01"))
         if "name" in fields:
             fields["name"] = (fields["name"] or "").strip()[:300] or "(no name)"
-    stored = {d.external_id: d for d in Deal.objects.filter(source=source,
-                                                           external_id__in=[i for i, _ in rows])}
-    result, new, changed, names = [], [], [], set()
-    for external_id, fields in rows:
-        deal = stored.get(external_id)
-        if deal is None:
-            deal = stored[external_id] = Deal(source=source, external_id=external_id, **fields)
-            bulk.clean_changed(deal, ())
-            new.append(deal)
-            result.append((deal, "created"))
-            continue
-        diff = {k: v for k, v in fields.items() if getattr(deal, k) != v}
-        for key, value in diff.items():
-            setattr(deal, key, value)
-        if diff and deal.pk is not None:
-            bulk.clean_changed(deal, diff)
-            changed.append(deal)
-            names.update(f"{k}_id" if k in ("account", "owner") else k for k in diff)
-        result.append((deal, "updated" if diff else "unchanged"))
-    bulk.insert(Deal, new)
-    bulk.save_changed(Deal, changed, names)
-    return result
+    return bulk.save_by_key(Deal, rows, scope={"source": source})
