@@ -153,8 +153,8 @@ def _everything(account, n: int) -> None:
 # (only the chart's days for an account no usage reached);
 # health panel: the trend, the two compared snapshots, the latest pulse: 3; churn panel: the prediction with its
 # model: 1; signals: 1; tasks (open, and closed in 30 days): 1; onboarding and success plan: projects, their
-# milestones with owners, goals: 3.
-PINNED = 10 + 5 + 3 + 1 + 1 + 1 + 3
+# milestones with owners, goals: 3; billing and the CRM: the latest invoices, the deals with their owners: 2.
+PINNED = 10 + 5 + 3 + 1 + 1 + 1 + 3 + 2
 
 
 def _page_facts_queries() -> int:

@@ -59,6 +59,12 @@ def test_backfill_companies_contacts_owners_and_deals(hubspot_connection, book):
     assert (won.account, won.kind, won.status, won.amount, str(won.close_date)) == (
         acme, "renewal", "won", 24000, "2026-11-30")
     assert Deal.objects.get(account=globex).kind == "expansion"
+    from django.test import Client
+
+    page = Client()
+    page.force_login(alice)
+    shown = page.get(f"/accounts/{globex.pk}/").content.decode()
+    assert "Deals in the CRM" in shown and "Globex +50 seats" in shown
     assert Conflict.objects.filter(field="name", source_value="Globex").exists()
 
 

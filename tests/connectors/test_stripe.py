@@ -191,7 +191,8 @@ def test_webhooks_are_checked_stored_once_and_applied_in_order(client, stripe_co
     assert sync.process_inbox(stripe_connection) is None  # nothing left: processed once
 
 
-def test_a_failed_payment_makes_the_subscription_past_due_at_once(client, stripe_connection, stripe_api, book):
+def test_a_failed_payment_makes_the_subscription_past_due_at_once(client, stripe_connection, stripe_api, book,
+                                                                   leader):
     sync.run_sync(stripe_connection)
     invoice = stripe_api.invoices.list({"subscription": book["Globex"].id}).data[0].to_dict()
     failed = {**invoice, "status": "open", "paid": False, "amount_paid": 0, "attempt_count": 2}
@@ -209,6 +210,9 @@ def test_a_failed_payment_makes_the_subscription_past_due_at_once(client, stripe
 
     facts = load_facts([globex.account_id], dt.date.today())[globex.account_id]
     assert payment_failed(facts, Thresholds())
+    client.force_login(leader)  # and the account page shows it beside the subscription
+    page = client.get(f"/accounts/{globex.account_id}/").content.decode()
+    assert "payment trouble" in page and "2 failed attempts" in page
 
 
 def test_an_event_for_an_unknown_customer_waits_and_says_why(stripe_connection, stripe_api):

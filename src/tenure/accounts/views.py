@@ -26,6 +26,7 @@ from tenure.facts import load_facts
 from tenure.facts.account import KEY_ROLES, ROLE_LABELS
 from tenure.health.panels import account_health_panel
 from tenure.predict.panels import account_panel as account_churn_panel
+from tenure.renewals.panels import account_billing_panel
 from tenure.risk.services import account_signals_panel, account_tasks_panel
 from tenure.support.models import UNRESOLVED_STATUSES, TicketPriority
 from tenure.usage.panels import account_usage_panel
@@ -359,6 +360,7 @@ def _account_context(account: Account, touch_form: TouchForm | None) -> dict:
         **account_usage_panel(account, account_facts=facts),
         **health,
         **account_churn_panel(account, latest_health=health["health"]),
+        **account_billing_panel(account),
         **account_signals_panel(account),
         **account_tasks_panel(account),
         **plan_context(account),

@@ -10,6 +10,7 @@ from tenure.accounts.models import Account
 from tenure.connectors import mail_capture
 from tenure.connectors.models import CapturedMail, CaptureStatus
 from tenure.paging import paged
+from tenure.users.permissions import require_writer
 
 ACCOUNT_CHOICES = 1000  # the accounts offered to assign unmatched mail to (the user's own first)
 
@@ -32,6 +33,7 @@ def mail_page(request):
 
 @require_POST
 def renew(request):
+    require_writer(request)  # a read-only user's mail goes on no timeline: their address is theirs to read only
     mail_capture.renew_address(request.user)
     messages.success(request, "Your capture address is new: the old one no longer takes mail.")
     return redirect("connectors:mail")
