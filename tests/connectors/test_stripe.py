@@ -311,3 +311,16 @@ def test_refunds_and_disputes_mark_the_invoice(stripe_connection, stripe_api, bo
     sync.receive(stripe_connection, *signed(event("charge.dispute.closed", won, created=later + 2)))
     sync.process_inbox(stripe_connection)
     assert Invoice.objects.get(external_id=invoice["id"]).disputed is False
+
+
+def test_the_minute_job_syncs_what_is_due_and_leaves_the_rest(stripe_connection, book):
+    from tenure import jobs
+
+    jobs.sync_connections.call_local()
+    run = SyncRun.objects.get(connection=stripe_connection)
+    assert run.status == RunStatus.SUCCEEDED, (run.message, run.errors)
+    assert Account.objects.count() == 6  # due at once after it was added
+    stripe_connection.refresh_from_db()
+    assert stripe_connection.next_sync_at - stripe_connection.last_synced_at == dt.timedelta(minutes=60)
+    jobs.sync_connections.call_local()  # not due again for an hour
+    assert SyncRun.objects.filter(connection=stripe_connection).count() == 1

@@ -22,7 +22,7 @@ def test_every_periodic_job_is_declared_in_the_schedule():
         "tenure.jobs.refresh_changed_accounts", "tenure.jobs.requeue_stalled_refreshes", "tenure.jobs.retry_webhooks",
         "tenure.jobs.hourly_digests", "tenure.jobs.hourly_community_standings", "tenure.jobs.hourly_community_digests",
         "tenure.jobs.daily_churn_predictions", "tenure.jobs.daily_refresh", "tenure.jobs.weekly_churn_model_retrain",
-        "tenure.jobs.maintain_event_log", "tenure.jobs.daily_sort_totals",
+        "tenure.jobs.maintain_event_log", "tenure.jobs.daily_sort_totals", "tenure.jobs.sync_connections",
     }
 
 

@@ -308,7 +308,7 @@ def run_sync(connection: Connection, *, trigger: str = "schedule", full: bool = 
         log.exception("sync of %s failed", connection)
         _finish(run, tally, failed=f"{type(exc).__name__}: {exc}")
     else:
-        _finish(run, tally, scheduled=False)
+        _finish(run, tally)
     return run
 
 
