@@ -49,6 +49,8 @@ RATE = float(os.environ.get("BENCH_RATE", 50))
 # Web processes: 2 (gunicorn, one per core of the 2-core machine this was tuned on: page rendering is Python time,
 # one process uses one core); 1 serves from one waitress process, as the embedded mode does.
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", 2))
+# Request threads per process: serve's default (2 per process with several) unless BENCH_THREADS says otherwise.
+THREADS = int(os.environ.get("BENCH_THREADS", 0))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
 GIVE_UP = 15  # seconds past the run: requests not sent by then count as missed (an overloaded page)
 TARGET_ACCOUNTS = 100_000
@@ -211,7 +213,8 @@ def serve(port: int) -> subprocess.Popen:
         env[key] = value
     with open(os.path.join(DATA_DIR, "server.log"), "a") as log:  # waitress's queue warnings, any traceback
         process = subprocess.Popen([sys.executable, "-m", "tenure", "serve", "--no-jobs", "--no-migrate",
-                                    "--port", str(port), "--processes", str(PROCESSES)],
+                                    "--port", str(port), "--processes", str(PROCESSES),
+                                    *(["--threads", str(THREADS)] if THREADS else [])],
                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     return wait_until_serving(process, port)
 
@@ -324,7 +327,7 @@ def main() -> None:
     server = serve(port)
     try:
         print(f"\n{RATE:.0f} requests/s for {SECONDS:.0f} s per page, open loop, keep-alive, {PROCESSES} web "
-              f"process{'es' if PROCESSES > 1 else ''}; target p99 ≤ {TARGET_P99_MS} ms; load {os.getloadavg()}")
+              f"process{'es' if PROCESSES > 1 else ''} × {THREADS or 'default'} threads; target p99 ≤ {TARGET_P99_MS} ms; load {os.getloadavg()}")
         print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}  errors")
         only = os.environ.get("BENCH_PAGES", "")  # e.g. "My work|API": pages whose label contains one of these
         for label, paths, headers in targets:

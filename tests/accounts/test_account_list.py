@@ -238,3 +238,33 @@ def test_every_column_at_once_still_runs_a_pinned_number_of_queries(csm_client, 
     with django_assert_num_queries(pinned):
         response = csm_client.get(URL, query)
     assert len(listed(response)) == 50
+
+
+@pytest.fixture
+def small_large_count(monkeypatch):
+    """Counts from 3 accounts up count as large (reused for a while); the cache is emptied after."""
+    from django.core.cache import cache
+
+    from tenure.accounts import views
+
+    monkeypatch.setattr(views, "LARGE_COUNT", 3)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _shown_total(response) -> str:
+    return response.content.decode().split(" of ", 1)[1].split(" account", 1)[0]
+
+
+def test_a_large_count_is_reused_for_a_while_and_a_small_one_is_exact(csm_client, book, small_large_count):
+    from django.core.cache import cache
+
+    assert _shown_total(csm_client.get(URL, ALL)) == "4"
+    make_account(name="Echo")
+    assert _shown_total(csm_client.get(URL, ALL)) == "4"  # the same filters within the window: the count kept
+    assert _shown_total(csm_client.get(URL, {"stage": "mature"})) == "1"  # under the threshold: counted each time
+    make_account(name="Foxtrot", stage="mature")
+    assert _shown_total(csm_client.get(URL, {"stage": "mature"})) == "2"
+    cache.clear()  # the window over
+    assert _shown_total(csm_client.get(URL, ALL)) == "6"

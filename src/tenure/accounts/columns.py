@@ -4,6 +4,7 @@ Each column names the facts it shows (``parts``: the groups ``tenure.facts.load_
 ``None`` for a field of the account itself or a score another room stores beside it), the sort it offers (the
 stored sort totals or an indexed field, never a per-row computation) and its cells in a CSV download. Nothing here
 computes a fact: the values come from the facts the list loads, as every other page reads them.
+Their cells in the page's table: ``tenure.web.account_cells``.
 """
 
 from __future__ import annotations

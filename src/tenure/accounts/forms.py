@@ -9,6 +9,7 @@ from tenure.accounts.models import Account, CommunityRole, Contact, LifecycleSta
 from tenure.accounts.services import ACTIVE, owns_accounts, segments
 from tenure.engagement.models import Sentiment, TouchKind
 from tenure.users.models import Role, User
+from tenure.users.services import person_choices
 
 UNASSIGNED = "none"
 ALL_STAGES = "all"
@@ -35,13 +36,8 @@ class AccountFilterForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         # Anyone who owns an account or carries a book of business can be picked: one query.
-        owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts()).order_by(
-            "first_name", "last_name", "username")
-        self.fields["owner"].choices = [
-            ("", "All owners"),
-            (UNASSIGNED, "Unassigned"),
-            *[(str(u.pk), str(u)) for u in owners],
-        ]
+        owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts())
+        self.fields["owner"].choices = [("", "All owners"), (UNASSIGNED, "Unassigned"), *person_choices(owners)]
         self.fields["segment"].choices = [("", "All segments"), *[(s, s) for s in segments()]]
 
     def _valid_data(self) -> dict:
@@ -149,9 +145,8 @@ class BulkAccountsForm(forms.Form):
         super().__init__(data, **kwargs)
         ids = data.getlist("account_ids") if data is not None and hasattr(data, "getlist") else []
         self.fields["account_ids"].choices = [(i, i) for i in ids]
-        people = User.objects.filter(is_active=True, role__in=(Role.CSM, Role.LEADER, Role.ADMIN)).order_by(
-            "first_name", "last_name", "username")
-        self.fields["owner"].choices = [("", "Keep"), (UNASSIGNED, "Nobody"), *[(str(u.pk), str(u)) for u in people]]
+        people = User.objects.filter(is_active=True, role__in=(Role.CSM, Role.LEADER, Role.ADMIN))
+        self.fields["owner"].choices = [("", "Keep"), (UNASSIGNED, "Nobody"), *person_choices(people)]
 
     def clean_account_ids(self):
         ids = self.cleaned_data["account_ids"]

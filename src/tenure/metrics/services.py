@@ -21,6 +21,7 @@ from tenure.facts.history import last_known_day, load_changes
 from tenure.metrics import calc
 from tenure.renewals import forecast
 from tenure.users.models import Role, User
+from tenure.users.services import person_choices
 
 DEFAULT_MONTHS = 12
 
@@ -124,7 +125,7 @@ def filter_choices(history: History) -> dict:
     return {
         "segments": sorted(s for s in history.accounts["segment"].unique() if s),
         "plans": sorted(set(history.plans.dropna())),
-        "owners": [(str(u.pk), str(u)) for u in owners.order_by("first_name", "last_name", "username")],
+        "owners": person_choices(owners),
         "cohorts": sorted(set(cohort_of(history)), reverse=True),
     }
 

@@ -23,6 +23,7 @@ from tenure.renewals.digest import preference_for
 from tenure.renewals.forms import CloseOpportunityForm, CloseRenewalForm, DigestPreferenceForm
 from tenure.renewals.models import ChurnReason, Opportunity, Renewal, RenewalOutcome, RenewalStatus
 from tenure.users.models import Role, User
+from tenure.users.services import person_choices
 
 PER_PAGE = 50
 CSV_COLUMNS = ["account", "owner", "subscription", "plan", "seats", "renewal_date", "days_left", "status",
@@ -81,13 +82,12 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
     elif owner:
         opportunities = opportunities.filter(account__owner_id=int(owner))
     opportunity_page = paged(request, opportunities, PER_PAGE, "opage")
-    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts()).order_by(
-        "first_name", "last_name", "username")
+    owners = User.objects.filter(Q(role=Role.CSM, is_active=True) | owns_accounts())
     return render(request, "renewals/list.html", {
         "forecast": found, "totals": found.totals, "days": days, "windows": forecast.WINDOWS, "sort": sort,
         "band": band, "owner": owner, "bands": forecast.BANDS, "sorts": forecast.SORTS,
         "owner_choices": [("", "Everyone"), ("mine", "My accounts"), ("none", "Unassigned"),
-                          *[(str(u.pk), str(u)) for u in owners]],
+                          *person_choices(owners)],
         "page": page, "renewals": page.object_list,
         "page_url": f"{base}?{_with(kept, sort=sort)}page=",
         "sort_url": f"{base}?{_with(kept)}sort=",

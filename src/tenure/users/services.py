@@ -28,3 +28,11 @@ def revoke_token(token: ApiToken) -> None:
 def user_for_token(raw: str) -> User | None:
     token = ApiToken.find_active(raw, ApiToken.objects.select_related("user").filter(user__is_active=True))
     return token.user if token else None
+
+
+def person_choices(users) -> list[tuple[str, str]]:
+    """(id, name as User.__str__ writes it) for a select, ordered by name: read as values, not as model instances (a
+    company's hundred CSMs in two selects on every list page)."""
+    rows = users.order_by("first_name", "last_name", "username").values_list("pk", "first_name", "last_name",
+                                                                               "username")
+    return [(str(pk), f"{first} {last}".strip() or username) for pk, first, last, username in rows]

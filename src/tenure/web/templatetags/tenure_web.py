@@ -1,8 +1,11 @@
 """Template helpers the shared layout and every room's pages use."""
 
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -13,7 +16,17 @@ def money(value, places: int = 0) -> str:
     """1234.5 -> '1,235'; None -> an em dash, so empty cells read as empty rather than zero."""
     if value is None or value == "":
         return "—"
+    if not places and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        # Whole units, as floatformat rounds them (half up), without its locale machinery: a list page shows
+        # hundreds of these.
+        exact = Decimal(repr(value) if isinstance(value, float) else value)
+        if exact.is_finite() and abs(exact) < _LARGE:  # beyond: the context's precision, floatformat's own way
+            whole = exact.quantize(_UNIT, ROUND_HALF_UP)
+            return f"{whole:,}" if whole else "0"
     return floatformat(value, f"{int(places)}g")
+
+
+_UNIT, _LARGE = Decimal(1), Decimal(10**15)
 
 
 @register.filter
@@ -33,8 +46,8 @@ def options(choices, value) -> str:
     """The <option> elements of a select over ``choices`` ((value, label) pairs), ``value`` selected: one join in
     Python, where a form widget renders a template per option (a list of a hundred CSMs cost milliseconds)."""
     chosen = "" if value is None else str(value)
-    return format_html_join("", '<option value="{}"{}>{}</option>',
-                            ((v, _SELECTED if str(v) == chosen else "", label) for v, label in choices))
+    return mark_safe("".join(f'<option value="{escape(str(v))}"{_SELECTED if str(v) == chosen else ""}>'
+                             f"{conditional_escape(label)}</option>" for v, label in choices))
 
 
 ID_SLOT = "__ID__"
