@@ -21,6 +21,7 @@ from tenure.risk import evidence, work
 from tenure.risk import tasks as hand_tasks
 from tenure.risk.forms import BulkTaskForm, CloseForm, RiskSettingsForm, SnoozeForm, TaskForm
 from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Signal, Task
+from tenure.risk.rows import task_row
 from tenure.users.models import Role, User
 from tenure.users.permissions import require_setup
 
@@ -30,12 +31,12 @@ WORK_FILTERS = ("owner", "due", "status", "page")
 COUNT_CAP = 10_000
 
 
-ID_SLOT = "__ID__"  # where tenure_web's with_id filter puts a row's id
+ID_SLOT = "__ID__"  # where a row's task id goes in the forms rendered once per page
 
 
 def _task_forms(request, today: dt.date) -> str:
     """The snooze and close forms of an open task, rendered once for a whole page with ``__ID__`` where a row's
-    task id goes (each row fills it in with tenure_web's ``with_id``): the same HTML, without rendering the forms
+    task id goes (each row fills it in): the same HTML, without rendering the forms
     once per row."""
     slot = 987_654_321_987  # reversed as any id would be, then swapped for the slot
     snooze_url, close_url = (reverse(name, args=[slot]).replace(str(slot), ID_SLOT)
@@ -74,6 +75,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if not show_all:
         tasks = tasks.filter(due_on__lte=horizon)
     page, groups = work.work_by_account(tasks, request.GET.get("page"))
+    forms = _task_forms(request, today) if user.can_write else ""
+    for group in groups:
+        for t in group.tasks:
+            t.row = task_row(t, today=today, can_act=user.can_write, forms=forms.replace(ID_SLOT, str(t.pk)))
     csms = (list(User.objects.filter(Q(role=Role.CSM) | owns_accounts()).order_by("first_name", "last_name",
                                                                                    "username"))
             if user.is_leader else [])
@@ -84,7 +89,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "later": later, "show_all": show_all, "snoozed": snoozed, "assignable": _bulk_owners(user),
         "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
         "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
-        "task_forms": _task_forms(request, today) if user.can_write else "",
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
     })
 
@@ -101,12 +105,17 @@ def _task(pk: int) -> Task:
 
 
 def _row(request, task: Task, form=None, action: str = "", status: int = 200) -> HttpResponse:
+    """The task's row again, for htmx to swap in: with its own forms and their errors when ``form`` failed."""
     today = timezone.localdate()
-    return render(request, "risk/_task_row.html", {
-        "t": task, "today": today, "can_act": request.user.can_write, "form": form, "action": action,
-        "task_forms": _task_forms(request, today) if form is None else "",
-        "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
-    }, status=status)
+    if form is None:
+        forms = _task_forms(request, today).replace(ID_SLOT, str(task.pk))
+    else:
+        forms = render_to_string("risk/_task_forms.html", {
+            "task_id": task.pk, "snooze_url": reverse("risk:snooze", args=[task.pk]),
+            "close_url": reverse("risk:close", args=[task.pk]), "form": form, "action": action, "today": today,
+            "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
+        }, request)
+    return HttpResponse(task_row(task, today=today, can_act=request.user.can_write, forms=forms), status=status)
 
 
 def _act(request, pk: int, form_class, apply, done_message: str) -> HttpResponse:

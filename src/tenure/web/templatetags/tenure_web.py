@@ -49,12 +49,3 @@ def options(choices, value) -> str:
     return mark_safe("".join(f'<option value="{escape(str(v))}"{_SELECTED if str(v) == chosen else ""}>'
                              f"{conditional_escape(label)}</option>" for v, label in choices))
 
-
-ID_SLOT = "__ID__"
-
-
-@register.filter
-def with_id(html: str, pk: int) -> str:
-    """A fragment rendered once with ``__ID__`` for a row's id (a form's URLs and field ids), filled in for one row:
-    a string replace where rendering the fragment again per row cost a page of a hundred rows tens of ms."""
-    return mark_safe(str(html).replace(ID_SLOT, str(int(pk))))
