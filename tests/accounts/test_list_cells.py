@@ -14,10 +14,9 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def _account(**over):
-    health = SimpleNamespace(score=41.6, band="red", change=-7.4, day=dt.date(2026, 6, 14),
-                             get_band_display=lambda: "At risk")
+    health = SimpleNamespace(score=41.6, band="red", change=-7.4, day=dt.date(2026, 6, 14))
     values = dict(pk=7, name="Acme <Labs>", domain="acme.example", crm_id="", industry="Software", segment="smb",
-                  stage="renewing", get_stage_display=lambda: "Renewing", owner=None, coverage="pooled",
+                  stage="renewing", owner=None, coverage="pooled",
                   live_seats=1200, live_mrr=5000.4, live_arr=60004.8, next_renewal=dt.date(2026, 6, 1),
                   renewal_days=-14, health=health, churn_prediction=SimpleNamespace(probability=0.347))
     return SimpleNamespace(**(values | over))
@@ -71,11 +70,11 @@ def test_a_passed_renewal_is_marked_and_a_near_one_warned():
 
 def test_health_shows_score_band_and_the_weeks_move():
     (score,) = cells(_account(), _facts(), "score")
-    assert 'class="pill band-red" title="At risk since the 14 Jun score">42</span>' in score
+    assert 'class="pill band-red" title="Red since the 14 Jun score">42</span>' in score
     assert "▼" in score and "down 7 in a week" in score
-    up = SimpleNamespace(score=80, band="green", change=3.2, day=TODAY, get_band_display=lambda: "Healthy")
+    up = SimpleNamespace(score=80, band="green", change=3.2, day=TODAY)
     assert "up 3 in a week" in cells(_account(health=up), _facts(), "score")[0]
-    flat = SimpleNamespace(score=80, band="green", change=1, day=TODAY, get_band_display=lambda: "Healthy")
+    flat = SimpleNamespace(score=80, band="green", change=1, day=TODAY)
     assert "within 3 points" in cells(_account(health=flat), _facts(), "score")[0]
     assert "—" in cells(_account(health=None), _facts(), "score")[0]
 

@@ -146,12 +146,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
     parts = columns.facts_parts(chosen)
     today = timezone.localdate()
     facts = load_facts([a.pk for a in page.object_list], today, parts=parts) if parts else {}
+    url_of = account_cells.account_urls()
     for a in page.object_list:
         a.facts = f = facts.get(a.pk)
         live = f is not None and bool(f.subscriptions)  # no live subscription: empty cells, not zeros
         a.live_seats, a.live_mrr, a.next_renewal = (f.seats, f.mrr, f.next_renewal_on) if live else (None, None, None)
         a.live_arr, a.renewal_days = (f.arr, f.days_to_renewal) if live else (None, None)
-        a.cells = account_cells.html_cells(chosen, a, f, today)
+        a.cells = account_cells.html_cells(chosen, a, f, today, url_of)
 
     # Links that change only the sort or only the page keep every filter, the columns and the opened view.
     list_url = reverse("accounts:list")

@@ -13,7 +13,12 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from tenure.accounts.models import LifecycleStage
+from tenure.health.models import Band
 from tenure.web.templatetags.tenure_web import money
+
+# Labels by value, read once: a model's get_…_display() normalises its field's choices on every call.
+_STAGES, _BANDS = dict(LifecycleStage.choices), dict(Band.choices)
 
 _NONE = '<span class="muted">—</span>'
 
@@ -92,8 +97,9 @@ def _score(a, f, today, url):
     else:
         move = ('<span class="muted" title="within 3 points of last week" aria-hidden="true">▬</span>'
                 '<span class="visually-hidden"> within 3 points of last week</span>')
+    since = f"{health.day.day} {_MONTHS[health.day.month]}"
     return (f'<td class="num score-cell"><span class="pill band-{escape(health.band)}" title="'
-            f'{escape(health.get_band_display())} since the {health.day.day} {_MONTHS[health.day.month]} score">'
+            f'{escape(_BANDS.get(health.band, health.band))} since the {since} score">'
             f'{floatformat(health.score, 0)}</span>{move}</td>')
 
 
@@ -132,7 +138,7 @@ _CELLS = {
     "industry": lambda a, f, today, url: _td(a.industry),
     "segment": lambda a, f, today, url: _td(a.segment),
     "stage": lambda a, f, today, url: (f'<td><span class="pill stage-{escape(a.stage)}">'
-                                       f"{escape(a.get_stage_display())}</span></td>"),
+                                       f"{escape(_STAGES.get(a.stage, a.stage))}</span></td>"),
     "owner": _owner,
     "seats": lambda a, f, today, url: _num(money(a.live_seats)),
     "mrr": lambda a, f, today, url: _num(money(a.live_mrr)),
@@ -155,8 +161,19 @@ _CELLS = {
 }
 
 
-def html_cells(columns, account, facts, today: dt.date) -> SafeString:
+_SLOT = 987_654_321
+
+
+def account_urls():
+    """The account page's address for an id: reversed once, then filled in per row (a reverse per row cost more
+    than the row's cells)."""
+    head, tail = reverse("accounts:detail", args=[_SLOT]).split(str(_SLOT))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def html_cells(columns, account, facts, today: dt.date, url_of=None) -> SafeString:
     """One row of the accounts table: a ``<td>`` per column (``account`` with its live totals set by the list,
-    ``facts`` its loaded account facts, None when the columns read none)."""
-    url = reverse("accounts:detail", args=[account.pk])
+    ``facts`` its loaded account facts, None when the columns read none; ``url_of``: ``account_urls()``, made
+    once per page)."""
+    url = (url_of or account_urls())(account.pk)
     return mark_safe("".join(_CELLS[c.key](account, facts, today, url) for c in columns))
