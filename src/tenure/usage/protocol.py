@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import NamedTuple
 
+import orjson
+
 MAX_MESSAGE_BYTES = 32 * 1024
 # What the store holds (usage.models, accounts.models): checked before anything is written.
 MAX_ID, MAX_GROUP_ID, ANON_PREFIX = 200, 100, "anon:"
@@ -81,14 +83,31 @@ def decode_body(raw: bytes, content_encoding: str = "") -> dict:
     if len(raw) > MAX_REQUEST_BYTES:
         raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB")
     try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # not strict JSON: read it as the standard library does, for its message or its NaN (refused per message)
+    else:
+        return CheckedJSON(body) if isinstance(body, dict) else _not_an_object()
+    try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
     except RecursionError:
         raise ProtocolError(400, "invalid_json", "the body is nested too deeply") from None
     if not isinstance(body, dict):
-        raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
+        _not_an_object()
     return body
+
+
+def _not_an_object():
+    raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
+
+
+class CheckedJSON(dict):
+    """A request body, or a message of it, read by orjson: strict JSON, so no NaN or Infinity, no lone surrogate,
+    nesting within 1,024 levels. Its stored text is written by orjson as well (a tenth of the standard library's
+    time, which was a third of a batch's). Integers past 64 bits are read as floats, as JavaScript senders hold them.
+    Anything else (a body only the standard library reads, a message built in Python) is checked the slow way."""
 
 
 def write_key_from(authorization: str, body: dict) -> str:
@@ -120,11 +139,12 @@ def messages_in(body: dict, endpoint: str) -> list[dict]:
         context = body.get("context") if isinstance(body.get("context"), dict) else {}
         integrations = body.get("integrations") if isinstance(body.get("integrations"), dict) else {}
         merged = []
+        copy = CheckedJSON if isinstance(body, CheckedJSON) else dict
         for msg in batch:
             if not isinstance(msg, dict):
                 merged.append(msg)
                 continue
-            msg = dict(msg)
+            msg = copy(msg)
             msg_context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
             msg["context"] = {**context, **msg_context}
             msg_integrations = msg.get("integrations") if isinstance(msg.get("integrations"), dict) else {}
@@ -135,6 +155,8 @@ def messages_in(body: dict, endpoint: str) -> list[dict]:
             merged.append(msg)
         return merged
     msg = {k: v for k, v in body.items() if k != "writeKey"}
+    if isinstance(body, CheckedJSON):
+        msg = CheckedJSON(msg)
     msg.setdefault("type", endpoint)
     if msg["type"] != endpoint:
         raise ProtocolError(400, "wrong_type", f"a message of type {msg['type']!r} was sent to /v1/{endpoint}")
@@ -196,6 +218,15 @@ def corrected_time(client: dt.datetime | None, sent_at: dt.datetime | None, rece
 def _stored_text(msg: dict) -> str:
     """The message as stored: refused when it holds NaN or Infinity, text that is not valid UTF-8 (a lone
     surrogate), a NUL character, or nesting deeper than a JSON column takes."""
+    if type(msg) is CheckedJSON:
+        try:
+            text = orjson.dumps(msg).decode()
+        except orjson.JSONEncodeError:  # nested past orjson's writing limit (254): the standard library's turn
+            pass
+        else:
+            if "\\u0000" in text and _NUL.search(text):
+                raise InvalidMessage("the message holds a NUL character")
+            return text
     try:
         text = json.dumps(msg, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
         text.encode()
@@ -257,7 +288,9 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
     context = _object(msg, "context")
     if context.get("groupId") is not None:
         _text(context, "groupId", limit=MAX_GROUP_ID)  # names an account: a string or number, like groupId
-    _check_traits(_object(msg, "traits"))
+    traits = _object(msg, "traits")
+    if traits:
+        _check_traits(traits)
     client_time = parse_time(msg.get("originalTimestamp"), "originalTimestamp") or parse_time(
         msg.get("timestamp"), "timestamp"
     )
@@ -274,9 +307,9 @@ def parse_message(msg, received_at: dt.datetime) -> Message:
         received_at=received_at,
         group_id=group_id,
         previous_id=previous_id,
-        traits=_object(msg, "traits"),
+        traits=traits,
         properties=_object(msg, "properties"),
-        context=_object(msg, "context"),
+        context=context,
         payload=msg,
         payload_json=stored,
     )

@@ -365,6 +365,9 @@ def ingest_parsed(messages: list[Message], *, write_key: WriteKey | None = None)
     return result
 
 
+_ACCOUNT = store.EVENT_COLUMNS.index("account_id")
+
+
 def store_messages(messages: list[Message], *, write_key: WriteKey | None = None,
                    result: IngestResult | None = None) -> IngestResult:
     """Store valid messages inside the caller's transaction: identity and raw events (once per message id), for the
@@ -391,23 +394,20 @@ def store_messages(messages: list[Message], *, write_key: WriteKey | None = None
         fresh = [m for m in unique if m.message_id not in already]
         result.duplicates += len(unique) - len(fresh)
     ids = _Identities(fresh)
+    key_id = getattr(write_key, "pk", None)
     rows = []
     for m in fresh:
         account_id = m.account_id if m.account_id is not None else _apply_identity(m, ids)
-        rows.append({
-            "message_id": m.message_id, "type": m.type, "event": m.event, "user_id": m.user_id,
-            "anonymous_id": m.anonymous_id, "account_id": account_id, "timestamp": m.timestamp,
-            "original_timestamp": m.original_timestamp, "sent_at": m.sent_at, "received_at": m.received_at,
-            "write_key_id": getattr(write_key, "pk", None),
-            "payload": m.payload_json or json.dumps(m.payload),
-        })
+        rows.append((m.message_id, m.type, m.event, m.user_id, m.anonymous_id, account_id, m.timestamp,
+                     m.original_timestamp, m.sent_at, m.received_at, key_id, m.payload_json or json.dumps(m.payload),
+                     None))  # in store.EVENT_COLUMNS' order; no backfill
     ids.save_moves()
     ids.save_changes()
     inserted = store.insert_events(rows)
     result.accepted += len(inserted)
     result.duplicates += len(rows) - len(inserted)
     result.unattributed += sum(1 for m, row in zip(fresh, rows, strict=True)
-                               if row["account_id"] is None and m.type in USAGE_TYPES and m.message_id in inserted)
+                               if row[_ACCOUNT] is None and m.type in USAGE_TYPES and m.message_id in inserted)
     return result
 
 
