@@ -71,7 +71,7 @@ def _parts(parts: tuple[str, ...]) -> tuple[str, ...]:
 def _load(account_ids, as_of: dt.date, w: a.Windows, parts: tuple[str, ...], counted: _Counted | None,
           ) -> dict[int, a.AccountFacts]:
     facts = {pk: a.AccountFacts(pk, as_of, stage, segment, w) for pk, stage, segment in
-             Account.objects.filter(pk__in=list(account_ids)).values_list("pk", "stage", "segment")}
+             Account.objects.filter(pk__in=list(account_ids)).order_by().values_list("pk", "stage", "segment")}
     ids = sorted(facts)
     if ids:
         for part in PARTS:
