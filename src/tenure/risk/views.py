@@ -24,6 +24,7 @@ from tenure.risk.models import PERSON_CLOSE_REASONS, Outcome, RiskSettings, Sign
 from tenure.risk.rows import task_row
 from tenure.users.models import Role, User
 from tenure.users.permissions import require_setup
+from tenure.users.services import person_choices
 
 SOON_DAYS = 14
 WORK_FILTERS = ("owner", "due", "status", "page")
@@ -79,14 +80,13 @@ def my_work(request: HttpRequest) -> HttpResponse:
     for group in groups:
         for t in group.tasks:
             t.row = task_row(t, today=today, can_act=user.can_write, forms=forms.replace(ID_SLOT, str(t.pk)))
-    csms = (list(User.objects.filter(Q(role=Role.CSM) | owns_accounts()).order_by("first_name", "last_name",
-                                                                                   "username"))
-            if user.is_leader else [])
+    csms = person_choices(User.objects.filter(Q(role=Role.CSM) | owns_accounts())) if user.is_leader else []
     query = urlencode({k: v for k, v in (("owner", owner), ("due", "all" if show_all else ""),
                                          ("status", "snoozed" if snoozed else "")) if v})
     return render(request, "risk/my_work.html", {
         "groups": groups, "page": page, "task_count": _count_to(COUNT_CAP, tasks), "count_cap": COUNT_CAP,
-        "later": later, "show_all": show_all, "snoozed": snoozed, "assignable": _bulk_owners(user),
+        "later": later, "show_all": show_all, "snoozed": snoozed,
+        "assignable": [(str(u.pk), str(u)) for u in _bulk_owners(user)],
         "today": today, "horizon": horizon, "owner": owner, "csms": csms, "unassigned": work.UNASSIGNED,
         "pooled_key": work.POOLED, "works_pooled": pooled, "query": query, "can_act": user.can_write,
         "snooze_default": today + dt.timedelta(days=7), **ACTION_CHOICES,
