@@ -40,7 +40,7 @@ class InvalidMessage(Exception):
     """One message that cannot be stored as usage; the reason names the problem."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     type: str
     message_id: str
@@ -179,6 +179,11 @@ def _text(msg: dict, key: str, *, limit: int = 200) -> str:
     value = msg.get(key)
     if value is None:
         return ""
+    if type(value) is str:  # the common case first: this runs several times per message
+        text = value.strip()
+        if len(text) > limit:
+            raise InvalidMessage(f"{key} is longer than {limit} characters")
+        return text
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InvalidMessage(f"{key} must be a string")
     text = str(value).strip()
@@ -196,6 +201,9 @@ def _object(msg: dict, key: str) -> dict:
     return value
 
 
+_A_DAY = dt.timedelta(days=1)
+
+
 def corrected_time(client: dt.datetime | None, sent_at: dt.datetime | None, received_at: dt.datetime) -> dt.datetime:
     """The client's time corrected for its clock's skew; InvalidMessage when the result is outside the calendar or
     outside EARLIEST … tomorrow (a clock that far off, or a made-up date, would move "last seen" to year 9999)."""
@@ -206,7 +214,7 @@ def corrected_time(client: dt.datetime | None, sent_at: dt.datetime | None, rece
             corrected = client
         else:
             corrected = received_at - (sent_at - client)
-        too_late = corrected > received_at + dt.timedelta(days=1)
+        too_late = corrected > received_at + _A_DAY
     except OverflowError:
         raise InvalidMessage("timestamp and sentAt are too far apart to correct the clock") from None
     if corrected < EARLIEST or too_late:
