@@ -327,7 +327,8 @@ def main() -> None:
     server = serve(port)
     try:
         print(f"\n{RATE:.0f} requests/s for {SECONDS:.0f} s per page, open loop, keep-alive, {PROCESSES} web "
-              f"process{'es' if PROCESSES > 1 else ''} × {THREADS or 'default'} threads; target p99 ≤ {TARGET_P99_MS} ms; load {os.getloadavg()}")
+              f"process{'es' if PROCESSES > 1 else ''} × {THREADS or 'default'} threads; "
+              f"target p99 ≤ {TARGET_P99_MS} ms; load {os.getloadavg()}")
         print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}  errors")
         only = os.environ.get("BENCH_PAGES", "")  # e.g. "My work|API": pages whose label contains one of these
         for label, paths, headers in targets:
