@@ -65,3 +65,18 @@ def test_too_many_rollup_rows_to_hold_are_counted_day_by_day(world, monkeypatch)
     for day in grid:
         assert _as_dict(many[day]) == _as_dict(load_facts([account.pk], day))
     assert many[D][account.pk].active_users and many[D][account.pk].features[0].users_now
+
+
+def test_the_earlier_windows_users_are_a_part_of_their_own(world):  # noqa: F811
+    # The pages read "usage" (the last two windows) without the disengagement signal's third, earlier one.
+    account, _, _ = world
+    for u, back in (("p", 100), ("q", 95), ("p", 3)):  # two people in the earlier window (90 days back by default)
+        DailyUserActivity.objects.create(account=account, user_key=u, day=D - back * DAY, events=1)
+    full = load_facts([account.pk], D)[account.pk]
+    light = load_facts([account.pk], D, parts=("usage",))[account.pk]
+    assert full.active_users_earlier >= 2 and light.active_users_earlier == 0
+    assert (light.active_users, light.active_users_before) == (full.active_users, full.active_users_before)
+    for parts in (("usage",), ("usage_earlier",)):
+        many = load_facts_on_days([account.pk], [D - 7 * DAY, D], parts=parts)
+        for day, facts in many.items():
+            assert _as_dict(facts) == _as_dict(load_facts([account.pk], day, parts=parts))

@@ -34,8 +34,10 @@ from tenure.surveys.models import SurveyKind, SurveyResponse
 from tenure.usage.models import DailyAccountActivity, DailyUserActivity, DailyUserFeature, Feature
 
 # The groups of facts, each read by a fixed number of queries (listed with each reader below).
-PARTS = ("subscriptions", "usage", "features", "support", "people", "texts", "sentiment", "onboarding",
-         "knowledge", "community")
+# "usage_earlier" (active users in the "earlier" window, for the disengagement signal) is a group of its own: the
+# pages that show usage need only the last two windows, and reading a third doubled their largest query.
+PARTS = ("subscriptions", "usage", "usage_earlier", "features", "support", "people", "texts", "sentiment",
+         "onboarding", "knowledge", "community")
 
 
 def load_facts(account_ids, as_of: dt.date, windows: a.Windows | None = None,
@@ -63,8 +65,8 @@ def _parts(parts: tuple[str, ...]) -> tuple[str, ...]:
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"no such facts: {', '.join(sorted(unknown))}")
-    if "features" in parts:
-        parts = (*parts, "usage")  # key features are read only once usage is known (usage_known_since)
+    if "features" in parts or "usage_earlier" in parts:
+        parts = (*parts, "usage")  # read only once usage is known (usage_known_since)
     return parts
 
 
@@ -77,7 +79,7 @@ def _load(account_ids, as_of: dt.date, w: a.Windows, parts: tuple[str, ...], cou
         for part in PARTS:
             if part in parts:
                 reader = _READERS[part]
-                if counted is not None and part in ("usage", "features"):
+                if counted is not None and part in ("usage", "usage_earlier", "features"):
                     reader = functools.partial(reader, counted=counted)
                 reader(ids, as_of, w, facts)
     return facts
@@ -138,7 +140,7 @@ def _subscriptions(ids, as_of, w, facts) -> None:
 
 
 def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
-    (start, _), (before_start, _), (earlier_start, earlier_end) = _usage_windows(as_of, w)
+    (start, _), (before_start, _), _ = _usage_windows(as_of, w)
     first = DailyAccountActivity.objects.filter(day__lte=as_of).aggregate(first=Min("day"))["first"]
     for f in facts.values():
         f.usage_known_since = first
@@ -148,12 +150,10 @@ def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
     if counted is not None:
         counted.active_users(ids, as_of, facts)
     else:
-        in_earlier = Q(day__range=(earlier_start, earlier_end))
-        rows = DailyUserActivity.objects.filter(account_id__in=ids,
-                                                day__range=(min(before_start, earlier_start), as_of))
-        for account_id, now, before, earlier in _distinct_users(rows, [in_now, in_before, in_earlier]):
+        rows = DailyUserActivity.objects.filter(account_id__in=ids, day__range=(before_start, as_of))
+        for account_id, now, before in _distinct_users(rows, [in_now, in_before]):
             f = facts[account_id]
-            f.active_users, f.active_users_before, f.active_users_earlier = now, before, earlier
+            f.active_users, f.active_users_before = now, before
     for account_id, now, before, last in (
         DailyAccountActivity.objects.filter(account_id__in=ids, day__range=(as_of - span(w.activity - 1), as_of))
         .values("account_id")
@@ -162,6 +162,18 @@ def _usage(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
     ):
         f = facts[account_id]
         f.logins, f.logins_before, f.last_active_on = now or 0, before or 0, last
+
+
+def _usage_earlier(ids, as_of, w, facts, counted: _Counted | None = None) -> None:
+    if next(iter(facts.values())).usage_known_since is None:
+        return
+    if counted is not None:
+        counted.active_users_earlier(ids, as_of, facts)
+        return
+    _, _, earlier = _usage_windows(as_of, w)
+    rows = DailyUserActivity.objects.filter(account_id__in=ids, day__range=earlier)
+    for account_id, n in _distinct_users(rows, [Q(day__range=earlier)]):
+        facts[account_id].active_users_earlier = n
 
 
 def _distinct_users(rows, windows: list[Q], by: tuple[str, ...] = ("account_id",)) -> list[tuple]:
@@ -380,6 +392,7 @@ def _knowledge(ids, as_of, w, facts) -> None:
         facts[account_id].knowledge.people = len(who)
 
 
-_READERS = {"subscriptions": _subscriptions, "usage": _usage, "features": _features, "support": _support,
+_READERS = {"subscriptions": _subscriptions, "usage": _usage, "usage_earlier": _usage_earlier,
+            "features": _features, "support": _support,
             "people": _people, "texts": _texts, "sentiment": _sentiment, "onboarding": _onboarding,
             "knowledge": _knowledge, "community": read_community}

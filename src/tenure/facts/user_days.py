@@ -96,13 +96,22 @@ class _Counted:
         return user_days.count(day_number(window[0]), day_number(window[1]))
 
     def active_users(self, ids, as_of: dt.date, facts) -> None:
-        now, before, earlier = (self._window_counts(self.users, window) for window in _usage_windows(as_of, self.w))
+        """The "usage" part's active users: the window ending on the day and the one before."""
+        now, before, _ = _usage_windows(as_of, self.w)
+        now, before = self._window_counts(self.users, now), self._window_counts(self.users, before)
         for account_id in ids:
             i = self.users.code.get(account_id)
             if i is not None:  # no rollup row in any window: no active users (the defaults)
                 f = facts[account_id]
                 f.active_users, f.active_users_before = int(now[i]), int(before[i])
-                f.active_users_earlier = int(earlier[i])
+
+    def active_users_earlier(self, ids, as_of: dt.date, facts) -> None:
+        """The "usage_earlier" part: active users in the "earlier" window."""
+        earlier = self._window_counts(self.users, _usage_windows(as_of, self.w)[2])
+        for account_id in ids:
+            i = self.users.code.get(account_id)
+            if i is not None:
+                facts[account_id].active_users_earlier = int(earlier[i])
 
     def feature_users(self, ids, as_of: dt.date, events: list[str]) -> list[tuple[int, str, int, int]] | None:
         """(account, event, users now, users before) for the key features the account's people used in the

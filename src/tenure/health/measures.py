@@ -87,7 +87,8 @@ DEFAULT_DEFINITION = {
 
 # The groups of account facts (tenure.facts.load.PARTS) the measures read: a score loads only these. A measure
 # reading another group adds it here (tests/health/test_measures.py compares with every group loaded).
-FACTS = ("subscriptions", "usage", "features", "support", "people", "sentiment", "knowledge", "community")
+FACTS = ("subscriptions", "usage", "usage_earlier", "features", "support", "people", "sentiment", "knowledge",
+         "community")
 
 
 def raw_values(facts: dict[int, AccountFacts]) -> dict[int, dict[str, float | None]]:
