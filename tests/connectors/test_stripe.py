@@ -14,7 +14,7 @@ from tenure.accounts.models import Account
 from tenure.billing.models import Invoice, Subscription, SubscriptionChange
 from tenure.connectors import sync
 from tenure.connectors.models import Conflict, Cursor, InboxEvent, RunStatus, SyncRun
-from tenure.connectors.stripe import subscription_mrr
+from tenure.connectors.stripe_records import subscription_mrr
 
 pytestmark = pytest.mark.django_db
 

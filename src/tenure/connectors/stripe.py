@@ -1,11 +1,7 @@
 """Stripe: customers become accounts, subscriptions become Tenure subscriptions with Stripe's own MRR, invoices keep
 the payment story (failures, refunds, disputes). A backfill pages through Stripe's lists; after it, the events API
-(30 days of history) and signed webhooks keep Tenure current, both through the one inbox.
-
-MRR the way Stripe's billing analytics count it: active and past-due subscriptions count; trials, unpaid, paused,
-incomplete and canceled ones do not; each licensed item's price × quantity, normalised to a month (a year / 12, a
-week × 52 / 12, a day × 365 / 12, over the interval count); recurring discounts (forever, or repeating and not yet
-ended) applied, one-off ones not; tax never (prices before tax). Metered items add no MRR and no seats."""
+(30 days of history) and signed webhooks keep Tenure current, both through the one inbox. What a Stripe object
+means in Tenure (MRR, terms, invoices) is ``connectors.stripe_records``."""
 
 from __future__ import annotations
 
@@ -13,7 +9,6 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -22,10 +17,11 @@ from django.db.models.functions import Lower
 from tenure.accounts import services as accounts
 from tenure.accounts.models import Account
 from tenure.billing import services as billing
-from tenure.billing.models import BillingPeriod, Subscription, SubscriptionStatus
+from tenure.billing.models import Subscription, SubscriptionStatus
 from tenure.connectors import matching
 from tenure.connectors.models import SourceLink
 from tenure.connectors.records import Item, store_accounts, store_contacts
+from tenure.connectors.stripe_records import date_of, invoice_fields, major, subscription_fields, time_of
 from tenure.connectors.sync import (
     Page,
     Source,
@@ -42,148 +38,6 @@ from tenure.connectors.sync import (
 )
 
 PAGE = 100  # Stripe's largest page
-# Currencies Stripe counts in whole units (no cents).
-ZERO_DECIMAL = frozenset([
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof",
-    "xpf",
-])
-STATUS = {
-    "trialing": SubscriptionStatus.TRIALING,
-    "active": SubscriptionStatus.ACTIVE,
-    "past_due": SubscriptionStatus.PAST_DUE,
-    "unpaid": SubscriptionStatus.PAST_DUE,  # still the customer's, not paid: payment trouble, no MRR
-    "paused": SubscriptionStatus.PAST_DUE,  # a trial that ended without a payment method: the same
-    "canceled": SubscriptionStatus.CANCELED,
-    "incomplete_expired": SubscriptionStatus.CANCELED,
-}
-COUNTS_MRR = frozenset({"active", "past_due"})
-MONTHS_PER = {"day": Decimal(12) / 365, "week": Decimal(12) / 52, "month": Decimal(1), "year": Decimal(12)}
-
-
-def major(amount, currency: str) -> Decimal:
-    """An amount in Stripe's smallest unit (cents) in the currency's units."""
-    value = Decimal(int(amount or 0))
-    return value if (currency or "").lower() in ZERO_DECIMAL else value / 100
-
-
-def _price(item: dict) -> dict:
-    """An item's price, from the current API (``price``, ``recurring``) or the older one (``plan``)."""
-    price = item.get("price") or {}
-    plan = item.get("plan") or {}
-    recurring = price.get("recurring") or {}
-    return {
-        "id": price.get("id") or plan.get("id") or "",
-        "amount": price.get("unit_amount") if price.get("unit_amount") is not None else plan.get("amount"),
-        "currency": price.get("currency") or plan.get("currency") or "usd",
-        "interval": recurring.get("interval") or plan.get("interval") or "month",
-        "interval_count": recurring.get("interval_count") or plan.get("interval_count") or 1,
-        "usage_type": recurring.get("usage_type") or plan.get("usage_type") or "licensed",
-        "nickname": price.get("nickname") or plan.get("nickname") or plan.get("name") or "",
-        "product": price.get("product") or plan.get("product") or "",
-    }
-
-
-def _items(sub: dict) -> list[dict]:
-    items = (sub.get("items") or {}).get("data")
-    if items:
-        return items
-    return [{"plan": sub["plan"], "quantity": sub.get("quantity") or 1}] if sub.get("plan") else []
-
-
-def _discounted(monthly: Decimal, discount: dict | None, months_per_period: Decimal, now: int) -> Decimal:
-    coupon = (discount or {}).get("coupon") or {}
-    if not coupon or coupon.get("duration") == "once":
-        return monthly
-    if discount.get("end") and int(discount["end"]) <= now:
-        return monthly  # a repeating discount that has run out
-    if coupon.get("percent_off"):
-        monthly *= 1 - Decimal(str(coupon["percent_off"])) / 100
-    if coupon.get("amount_off"):
-        # an amount off each invoice: spread over the months one invoice covers
-        monthly -= major(coupon["amount_off"], coupon.get("currency") or "") / months_per_period
-    return max(monthly, Decimal(0))
-
-
-def subscription_mrr(sub: dict, now: int | None = None) -> Decimal:
-    """The subscription's monthly recurring revenue as Stripe's analytics count it (see the module's text)."""
-    if sub.get("status") not in COUNTS_MRR:
-        return Decimal("0.00")
-    now = int(time.time()) if now is None else now
-    total = Decimal(0)
-    months_per_period = Decimal(1)
-    for item in _items(sub):
-        price = _price(item)
-        if price["usage_type"] == "metered" or price["amount"] is None:
-            continue
-        months_per_period = MONTHS_PER.get(price["interval"], Decimal(1)) * int(price["interval_count"])
-        total += major(price["amount"], price["currency"]) * int(item.get("quantity") or 1) / months_per_period
-    total = _discounted(total, sub.get("discount"), months_per_period, now)
-    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _day(timestamp) -> dt.date | None:
-    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).date() if timestamp else None
-
-
-def _moment(timestamp) -> dt.datetime | None:
-    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC) if timestamp else None
-
-
-def _billing_period(sub: dict) -> str:
-    items = _items(sub)
-    price = _price(items[0]) if items else {"interval": "month", "interval_count": 1}
-    months = MONTHS_PER.get(price["interval"], Decimal(1)) * int(price["interval_count"])
-    return {Decimal(12): BillingPeriod.ANNUAL, Decimal(3): BillingPeriod.QUARTERLY}.get(months, BillingPeriod.MONTHLY)
-
-
-def subscription_fields(sub: dict, products: dict[str, str], now: int | None = None) -> dict:
-    """The Tenure subscription a Stripe subscription is (dates: Stripe's period end is exclusive, Tenure's end
-    date is the last paid day; a canceled subscription ends the day before it ended)."""
-    status = sub.get("status")
-    if status not in STATUS:
-        raise ValidationError(f"status {status!r} is not a subscription yet (its first payment is not complete)")
-    items = _items(sub)
-    licensed = [i for i in items if _price(i)["usage_type"] != "metered"]
-    prices = [_price(i) for i in items]
-    plan = " + ".join(products.get(p["product"]) or p["nickname"] or p["id"] for p in prices) or "Stripe"
-    start = _day(sub.get("start_date") or sub.get("created"))
-    if STATUS[status] == SubscriptionStatus.CANCELED:
-        end = _day(sub.get("ended_at") or sub.get("canceled_at") or sub.get("current_period_end"))
-        end = max(start, end - dt.timedelta(days=1)) if end else None
-    else:
-        end = billing.stored_end_date(_day(sub.get("current_period_end")), billing.EndDates.EXCLUSIVE)
-        end = max(start, end) if end else None
-    currency = (prices[0]["currency"] if prices else "usd").upper()
-    return {
-        "plan": plan[:100], "seats": sum(int(i.get("quantity") or 1) for i in licensed),
-        "mrr": subscription_mrr(sub, now), "currency": currency, "start_date": start, "end_date": end,
-        "status": STATUS[status], "billing_period": _billing_period(sub),
-    }
-
-
-INVOICE_STATUS = {"draft", "open", "paid", "void", "uncollectible"}
-
-
-def invoice_fields(invoice: dict) -> dict:
-    """What Tenure keeps of a Stripe invoice: its amounts, dates and how its payment went."""
-    status = invoice.get("status") or ("paid" if invoice.get("paid") else "open")
-    if status not in INVOICE_STATUS:
-        raise ValidationError(f"status {status!r} is not an invoice status")
-    currency = invoice.get("currency") or "usd"
-    charge = invoice.get("charge")
-    paid_at = (invoice.get("status_transitions") or {}).get("paid_at") or invoice.get("created")
-    fields = {
-        "number": invoice.get("number") or "", "status": status, "currency": currency,
-        "amount_due": major(invoice.get("amount_due"), currency),
-        "amount_paid": major(invoice.get("amount_paid"), currency),
-        "issued_on": _day(invoice.get("created") or invoice.get("date")), "due_on": _day(invoice.get("due_date")),
-        "paid_at": _moment(paid_at) if status == "paid" else None,
-        "payment_failures": max(int(invoice.get("attempt_count") or 0) - (1 if status == "paid" else 0), 0),
-    }
-    if isinstance(charge, dict) and charge.get("amount_refunded") is not None:
-        fields["amount_refunded"] = major(charge["amount_refunded"], currency)
-    return fields
-
 
 @register
 class Stripe(Source):
@@ -347,7 +201,7 @@ class Stripe(Source):
         new, new_dates, changes, written = [], [], [], []
         for sub, when in zip(records, times, strict=True):
             version, from_event = when or now, when is not None
-            effective = _day(when) if when else None
+            effective = date_of(when) if when else None
             lk = known.get(sub["id"])
             record = (stored.get(lk.record_id) if lk else None) or by_external.get(sub["id"].lower())
             if _stale(lk, version, from_event) or (lk and record and lk.fingerprint == fingerprint(sub)) or (
@@ -476,7 +330,7 @@ class Stripe(Source):
     def _invoice_event(self, tally: Tally, kind: str, invoice: dict, when: int) -> None:
         extra = {}
         if kind == "invoice.payment_failed":
-            extra["last_payment_failure_at"] = _moment(when)
+            extra["last_payment_failure_at"] = time_of(when)
         if kind == "invoice.payment_action_required":
             extra["needs_customer_action"] = True
         if kind == "invoice.paid":
@@ -487,9 +341,9 @@ class Stripe(Source):
             return
         # at once, without waiting for Stripe's own subscription update: the payment-failed signal reads it
         if kind == "invoice.payment_failed":
-            billing.mark_past_due(sub, _day(when), source="stripe")
+            billing.mark_past_due(sub, date_of(when), source="stripe")
         elif kind == "invoice.paid" and sub.status == SubscriptionStatus.PAST_DUE:
-            billing.update_subscription(sub, status=SubscriptionStatus.ACTIVE, effective_on=_day(when),
+            billing.update_subscription(sub, status=SubscriptionStatus.ACTIVE, effective_on=date_of(when),
                                         source="stripe")
 
     def _charge_event(self, tally: Tally, charge: dict, **changes) -> None:
