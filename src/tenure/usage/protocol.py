@@ -83,24 +83,18 @@ def decode_body(raw: bytes, content_encoding: str = "") -> dict:
     if len(raw) > MAX_REQUEST_BYTES:
         raise ProtocolError(400, "request_too_large", f"the request is over {MAX_REQUEST_BYTES // 1024} KB")
     try:
-        body = orjson.loads(raw)
+        body, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
-        pass  # not strict JSON: read it as the standard library does, for its message or its NaN (refused per message)
-    else:
-        return CheckedJSON(body) if isinstance(body, dict) else _not_an_object()
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ProtocolError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
-    except RecursionError:
-        raise ProtocolError(400, "invalid_json", "the body is nested too deeply") from None
+        # Not strict JSON: read it as the standard library does, for its message or its NaN (refused per message).
+        try:
+            body, strict = json.loads(raw), False
+        except (UnicodeDecodeError, ValueError) as e:
+            raise ProtocolError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
+        except RecursionError:
+            raise ProtocolError(400, "invalid_json", "the body is nested too deeply") from None
     if not isinstance(body, dict):
-        _not_an_object()
-    return body
-
-
-def _not_an_object():
-    raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
+        raise ProtocolError(400, "invalid_json", "the body must be a JSON object")
+    return CheckedJSON(body) if strict else body
 
 
 class CheckedJSON(dict):
