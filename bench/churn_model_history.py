@@ -18,9 +18,12 @@ learned from); and the seconds each step took.
 
     PYTHONPATH=src .venv/bin/python bench/churn_model_history.py
 
-BENCH_ACCOUNTS (default 3000) and BENCH_SEED (default 7) change the history; BENCH_DATABASE_URL measures another
-database (default: SQLite in a new temporary directory); BENCH_EVENTS_SCALE (default 1.0) scales the events per
-active user-day.
+BENCH_ACCOUNTS (default 3000) and BENCH_SEED (default 7) change the history; BENCH_SHAPE picks its maker:
+``fade`` (default; leavers often fade out first) or ``utility`` (habits fixed per member, each monthly renewal
+decided by the satisfaction of that term's usage, as in the published churn simulations); BENCH_FOLDER
+re-evaluates the history an earlier run left in its folder, without generating or importing it again;
+BENCH_DATABASE_URL measures another database (default: SQLite in a new temporary directory);
+BENCH_EVENTS_SCALE (default 1.0) scales the events per active user-day.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import numpy as np
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 3000))
 SEED = int(os.environ.get("BENCH_SEED", 7))
 EVENTS_SCALE = float(os.environ.get("BENCH_EVENTS_SCALE", 1.0))
+SHAPE = os.environ.get("BENCH_SHAPE", "fade")
 FIRST = dt.date(2025, 1, 1)  # the first day of usage
 LAST = dt.date(2025, 6, 30)  # the last day the export knows
 MONTHLY_CHURN = 0.03
@@ -133,23 +137,7 @@ def generate(accounts: int, seed: int, folder: Path) -> dict:
             truth["churned"] += 1
             truth["faded"] += days_active[-1][3] > 0
         events += account_events(rng, crm, users, mix, names, days_active)
-    truth["monthly_churn"] = truth["churned"] / max(truth["term_decisions"], 1)
-    paths = {}
-    for kind, rows in (("accounts", acc_rows), ("subscriptions", sub_rows), ("events", events)):
-        path = folder / f"{kind}.csv"
-        with path.open("w", newline="") as fh:
-            if kind == "events":
-                writer = csv.writer(fh)
-                writer.writerow(["account_crm_id", "user_id", "event", "timestamp"])
-                writer.writerows(rows)
-            else:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        paths[kind] = path
-    truth.update(accounts=len(acc_rows), terms=len(sub_rows), events=len(events))
-    truth["terms_of"] = {crm: sorted(terms) for crm, terms in truth["terms_of"].items()}
-    return {"paths": paths, "truth": truth}
+    return write_history(acc_rows, sub_rows, events, truth, folder)
 
 
 def account_events(rng, crm: str, users: int, mix, names, terms) -> list[tuple]:
@@ -179,11 +167,132 @@ def account_events(rng, crm: str, users: int, mix, names, terms) -> list[tuple]:
     return rows
 
 
+# ---- the second shape: usage habits fixed per account, churn decided at each renewal from the term's usage --
+
+
+# Per-month means of each behaviour by channel, and what each adds to or takes from the member's satisfaction.
+UTILITY_EVENTS = ("post", "new_friend", "like", "ad_view", "dislike", "unfriend", "message", "reply")
+UTILITY_MEANS = {"appstore1": (20, 5, 40, 20, 10, 1, 20, 5), "appstore2": (25, 6, 45, 14, 7, 1, 16, 4),
+                 "web": (15, 4, 30, 26, 12, 1.5, 24, 7)}
+UTILITY_SHARES = {"appstore1": 0.3, "appstore2": 0.55, "web": 0.15}
+UTILITY_WEIGHTS = np.array([1.0, 6.0, 0.5, -1.5, -1.0, -10.0, 1.0, 1.0])
+
+
+def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
+    """A history in the manner of the published churn simulations: each member keeps habits (monthly rates of
+    eight behaviours, correlated and fat-tailed around their channel's means) and a hidden temper that age
+    shifts a little; at each monthly renewal they leave with a probability that falls as the satisfaction of
+    that term's counts rises (each behaviour saturating, ad views, dislikes and unfriending taking away). One
+    user per account, no seats, one price; a first cohort joins in the first month and each later month
+    brings 10% more new members than the last."""
+    rng = np.random.default_rng(seed)
+    k = len(UTILITY_EVENTS)
+    corr = np.full((k, k), 0.55) + np.eye(k) * 0.45
+    corr[6:, :6] = corr[:6, 6:] = 0.2
+    corr[6, 7] = corr[7, 6] = 0.95
+    chol = np.linalg.cholesky(corr)
+    pooled = sum(np.array(UTILITY_MEANS[c]) * w for c, w in UTILITY_SHARES.items())
+    scale_u = pooled * UTILITY_WEIGHTS
+
+    def habits(channel):
+        """Monthly rates: log-normal with the channel's means as medians, correlated, spread wider for the more
+        frequent behaviours (a log-spread growing with the log of the mean), never quite zero."""
+        means = np.array(UTILITY_MEANS[channel], dtype="float64")
+        spread = np.sqrt(np.log(np.maximum(means, 1.0)) * 0.47)
+        return np.maximum(means * np.exp(spread * (chol @ rng.standard_normal(k))) - 0.67, 0.33)
+
+    def utility(counts, temper):
+        u = float((scale_u * (1 - np.exp(-2 * counts / pooled))).sum())
+        return u * temper if u > 0 else u / temper
+
+    def leave_probability(counts, temper, offset):
+        return 1 - 1 / (1 + np.exp(-utility(counts, temper) / volatility + offset))
+
+    # how steeply the leave probability falls with satisfaction: one over the root of the typical member's
+    volatility = float(np.sqrt(max(scale_u.sum(), 1.0)))
+    # the joining plan: a first cohort, then 10% more new members each month than the month before
+    months = (LAST.year - FIRST.year) * 12 + LAST.month - FIRST.month + 1
+    first = max(1, int(accounts * 0.55))
+    later = accounts - first
+    growth = [1.1 ** m for m in range(months - 1)]
+    per_month = [first] + [round(later * g / sum(growth)) for g in growth]
+    day_factor = {}
+    acc_rows, sub_rows, events = [], [], []
+    truth = {"churned": 0, "faded": 0, "term_decisions": 0, "terms_of": {}}
+    offset = -0.1  # tuned so that about MONTHLY_CHURN of renewals end the membership
+    n = 0
+    for m, count in enumerate(per_month):
+        month_start = month_anchor(FIRST, m)
+        days_in = (month_anchor(FIRST, m + 1) - month_start).days
+        for _ in range(count):
+            crm = f"M{n:05d}"
+            n += 1
+            channel = rng.choice(list(UTILITY_SHARES), p=list(UTILITY_SHARES.values()))
+            country = rng.choice(COUNTRIES, p=[0.3, 0.1, 0.1, 0.08, 0.1, 0.1, 0.06, 0.06, 0.05, 0.05])
+            age = float(rng.uniform(13, 80))
+            born = month_start - dt.timedelta(days=int(age * 365.25))
+            temper = 2.0 ** (rng.uniform(-1.5, 1.5) + 0.5 * (46.5 - age) / 67)
+            rates = habits(channel)
+            acc_rows.append({"crm_id": crm, "name": f"Member {crm}", "channel": channel, "country": country,
+                             "date_of_birth": born.isoformat()})
+            start = month_start + dt.timedelta(days=int(rng.integers(days_in)))
+            term, term_start = 0, start
+            while term_start <= LAST:
+                end = month_anchor(start, term + 1)
+                length = (end - term_start).days
+                factors = np.array([day_factor.setdefault(term_start + dt.timedelta(days=d), float(
+                    rng.uniform(1.0, 1.2) if (term_start + dt.timedelta(days=d)).weekday() >= 4
+                    else rng.uniform(0.82, 1.02))) for d in range(length)])
+                daily = rng.poisson(np.outer(factors, rates / 30 * EVENTS_SCALE))  # (days, behaviours)
+                for d, e in zip(*np.nonzero(daily), strict=True):
+                    day = term_start + dt.timedelta(days=int(d))
+                    if day > LAST:
+                        continue
+                    for _ in range(int(daily[d, e])):
+                        second = int(rng.integers(86400))
+                        events.append((crm, f"{crm}-u0", UTILITY_EVENTS[e],
+                                       f"{day.isoformat()}T{second // 3600:02d}:{second // 60 % 60:02d}:"
+                                       f"{second % 60:02d}Z"))
+                q = leave_probability(daily.sum(axis=0) / EVENTS_SCALE, temper, offset)
+                leaves = end <= LAST and rng.random() < q
+                truth["term_decisions"] += end <= LAST
+                truth["terms_of"].setdefault(crm, []).append((term_start, end, float(q)))
+                sub_rows.append({"external_id": f"{crm}-{term:02d}", "account_crm_id": crm, "plan": "Member",
+                                 "mrr": "9.99", "start_date": term_start.isoformat(), "end_date": end.isoformat(),
+                                 "status": "canceled" if leaves else "active", "billing_period": "monthly"})
+                if leaves:
+                    truth["churned"] += 1
+                    break
+                term += 1
+                term_start = end
+    return write_history(acc_rows, sub_rows, events, truth, folder)
+
+
+def write_history(acc_rows, sub_rows, events, truth, folder: Path) -> dict:
+    truth["monthly_churn"] = truth["churned"] / max(truth["term_decisions"], 1)
+    paths = {}
+    for kind, rows in (("accounts", acc_rows), ("subscriptions", sub_rows), ("events", events)):
+        path = folder / f"{kind}.csv"
+        with path.open("w", newline="") as fh:
+            if kind == "events":
+                writer = csv.writer(fh)
+                writer.writerow(["account_crm_id", "user_id", "event", "timestamp"])
+                writer.writerows(rows)
+            else:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        paths[kind] = path
+    truth.update(accounts=len(acc_rows), terms=len(sub_rows), events=len(events))
+    truth["terms_of"] = {crm: sorted(terms) for crm, terms in truth["terms_of"].items()}
+    return {"paths": paths, "truth": truth}
+
+
 # ---- the run ----------------------------------------------------------------------------------------------
 
 
 def setup() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="tenure-bench-churn-history-"))
+    folder = Path(os.environ.get("BENCH_FOLDER") or tempfile.mkdtemp(prefix="tenure-bench-churn-history-"))
     os.environ["TENURE_DATA_DIR"] = str(folder)
     os.environ.setdefault("TENURE_DEBUG", "false")
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/tenure.sqlite3"
@@ -196,6 +305,11 @@ def setup() -> Path:
 
     call_command("migrate", verbosity=0)
     return folder
+
+
+def scored(test):
+    """The test observations the back-test scores (each renewal once, where renewals decide churn)."""
+    return test[test["scored"].to_numpy(dtype=bool)] if "scored" in test else test
 
 
 def plain_logistic(data, report: dict) -> dict:
@@ -215,7 +329,7 @@ def plain_logistic(data, report: dict) -> dict:
         test_days = [days.day_number(dt.date.fromisoformat(d)) for d in fold["test_dates"]]
         last_train = days.day_number(dt.date.fromisoformat(fold["last_train_date"]))
         train = frame[frame["as_of"] <= last_train]
-        test = frame[frame["as_of"].isin(test_days)]
+        test = scored(frame[frame["as_of"].isin(test_days)])
         model = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression())
         model.fit(train[data.columns].to_numpy(dtype="float64"), train["label"].to_numpy())
         ps.append(model.predict_proba(test[data.columns].to_numpy(dtype="float64"))[:, 1])
@@ -232,7 +346,7 @@ def generators_own(data, report: dict, terms_of: dict) -> dict:
 
     crm_of = dict(Account.objects.values_list("pk", "crm_id"))
     test_days = {days.day_number(dt.date.fromisoformat(d)) for d in report["test_dates"]}
-    test = data.frame[data.frame["as_of"].isin(test_days)]
+    test = scored(data.frame[data.frame["as_of"].isin(test_days)])
     p = []
     for account_id, day in zip(test["account_id"].tolist(), test["as_of"].tolist(), strict=True):
         date = days.to_date(day)
@@ -261,22 +375,28 @@ def main() -> None:
     from tenure.predict import services
 
     timings = {}
-    t = time.perf_counter()
-    made = generate(ACCOUNTS, SEED, folder)
-    timings["generate"] = time.perf_counter() - t
-    truth = made["truth"]
-    print(f"history (seed {SEED}): {truth['accounts']:,} accounts, {truth['terms']:,} monthly terms, "
-          f"{truth['events']:,} events from {FIRST} to {LAST}; {truth['churned']} accounts left in it "
-          f"({truth['monthly_churn']:.1%} of monthly renewals), {truth['faded']} of them after fading out; files and "
-          f"database in {folder}")
-
-    for kind in ("accounts", "subscriptions", "events"):
+    if os.environ.get("BENCH_FOLDER"):  # an earlier run's folder: its history is imported already
+        truth = json.loads((folder / "truth.json").read_text())
+        truth["terms_of"] = {crm: [(dt.date.fromisoformat(a), dt.date.fromisoformat(b), q) for a, b, q in terms]
+                             for crm, terms in truth["terms_of"].items()}
+        print(f"history of {folder} (imported by an earlier run)")
+    else:
         t = time.perf_counter()
-        out = io.StringIO()
-        call_command("import", kind, str(made["paths"][kind]), stdout=out, stderr=io.StringIO())
-        timings[f"import {kind}"] = time.perf_counter() - t
-        said = " ".join(out.getvalue().split())
-        print(f"import {kind}: {said[:300]}")
+        made = (generate_utility if SHAPE == "utility" else generate)(ACCOUNTS, SEED, folder)
+        timings["generate"] = time.perf_counter() - t
+        truth = made["truth"]
+        (folder / "truth.json").write_text(json.dumps(truth, default=str))
+        print(f"history ({SHAPE}, seed {SEED}): {truth['accounts']:,} accounts, {truth['terms']:,} monthly terms, "
+              f"{truth['events']:,} events from {FIRST} to {LAST}; {truth['churned']} accounts left in it "
+              f"({truth['monthly_churn']:.1%} of monthly renewals), {truth['faded']} of them after fading out; "
+              f"files and database in {folder}")
+        for kind in ("accounts", "subscriptions", "events"):
+            t = time.perf_counter()
+            out = io.StringIO()
+            call_command("import", kind, str(made["paths"][kind]), stdout=out, stderr=io.StringIO())
+            timings[f"import {kind}"] = time.perf_counter() - t
+            said = " ".join(out.getvalue().split())
+            print(f"import {kind}: {said[:300]}")
 
     t = time.perf_counter()
     out = io.StringIO()
@@ -294,6 +414,8 @@ def main() -> None:
             continue
         chosen = "  <- chosen" if kind == report["chosen"] else ""
         print(line(kind, s) + chosen + f"  params {s.get('params')}")
+        if s.get("all_observations"):
+            print(line("  (every test observation)", s["all_observations"], "as above"))
 
     # the same feature frame the command built (same defaults), for the plain baseline
     t = time.perf_counter()

@@ -28,6 +28,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "contractions_180": ("Downgrades or seat cuts in 180 days", "count", "subscriptions"),
     "payment_issues_180": ("Failed payments in 180 days", "count", "subscriptions"),
     "tenure_days": ("Days as a customer", "days", "subscriptions"),
+    "term_days_in": ("Days into the current term", "days", "subscriptions"),
+    "term_days_left": ("Days left in the current term", "days", "subscriptions"),
     "first_quarter": ("In the first three months as a customer", "flag", "subscriptions"),
     "first_half_year": ("In the first six months as a customer", "flag", "subscriptions"),
     "events_7": ("Product events, last 7 days", "count", "usage"),
@@ -85,6 +87,7 @@ EVENT_PARTS = {
     "per_user_30": ("'{e}' per active user", "decimal"),
     "share_30": ("'{e}' share of all events", "percent"),
     "change_30": ("'{e}' vs the 30 days before", "logchange"),
+    "decisive_30": ("'{e}' expected in the 30 days before the term ends", "decimal"),
 }
 
 

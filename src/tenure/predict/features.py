@@ -149,6 +149,9 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
 
 MAX_DATES = 52  # observation dates at most, by default (a year of weeks)
 MIN_WARMUP, MAX_WARMUP = 14, 60  # days of history before the first observation date
+# Renewal-decided histories are back-tested on each renewal once, this many days ahead at least (a week to act)
+RENEWAL_LEAD = 8
+RENEWING_SHARE = 0.5  # the share of observations whose term ends within the horizon that makes a history so
 
 
 @dataclass
@@ -160,12 +163,36 @@ class Observation:
     warmup: int
     step: int
     settle: int  # horizon + grace: days after an observation before its label is final
+    renewals: bool = False  # the back-test scores each renewal once, RENEWAL_LEAD .. +step days ahead
 
     def describe(self) -> str:
         if not self.dates:
             return "no observation dates"
-        return (f"{len(self.dates)} observation dates {self.step} days apart, after a {self.warmup}-day warm-up, "
+        said = (f"{len(self.dates)} observation dates {self.step} days apart, after a {self.warmup}-day warm-up, "
                 f"the last {self.settle} days before the as-of day left for outcomes to settle")
+        if self.renewals:
+            lo, hi = self.renewal_window()
+            said += (f"; most terms end within the horizon, so the back-test scores each renewal once, {lo}-{hi} "
+                     f"days before it is decided (models learn from every observation)")
+        return said
+
+    def renewal_window(self) -> tuple[int, int]:
+        """Days from an observation to the renewal it scores: one observation date falls in it per renewal."""
+        return RENEWAL_LEAD, RENEWAL_LEAD + self.step - 1
+
+
+def at_renewal(frame: pd.DataFrame, observation: Observation, horizon: int) -> pd.Series | None:
+    """For a history whose renewals decide churn (most observations' terms end within the horizon, as monthly
+    payers' do), the observations that score a renewal in the back-test: those RENEWAL_LEAD .. +step days before
+    their term ends, so each renewal counts once, as the decision a CSM can still act on — not four times at
+    every lead from a month to a day. Otherwise None: every observation is scored."""
+    if not len(frame) or "term_days_left" not in frame:
+        return None
+    left = frame["term_days_left"]
+    if float((left <= horizon).mean()) < RENEWING_SHARE:
+        return None
+    lo, hi = observation.renewal_window()
+    return left.between(lo, hi)
 
 
 def plan_observations(inputs: Inputs, as_of: int, horizon: int, grace: int, step: int | None = None,
@@ -290,6 +317,15 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
                                          & (moves["status"] != "canceled")], idx)
     f["payment_issues_180"] = _count(moves[(moves["status"] == "past_due") & (moves["prev_status"] != "past_due")],
                                      idx)
+    # the current term: where the account stands in it. A monthly payer decides at each renewal, on what the
+    # term that is ending gave them, so its usage so far and the days left to the decision are what count.
+    latest = changes.sort_values("effective_on").drop_duplicates("subscription_id", keep="last")
+    terms = now[["account_id", "subscription_id"]].merge(
+        latest[["subscription_id", "start_date", "end_date"]], on="subscription_id")
+    term_start = terms.groupby("account_id")["start_date"].max().reindex(idx)
+    f["term_days_in"] = (day - term_start).astype("float64")
+    f["term_days_left"] = (terms[terms["end_date"] < FAR].groupby("account_id")["end_date"].min().reindex(idx)
+                           - day + 1).astype("float64")
     starts = cov.groupby("account_id")["start"].min().reindex(idx)
     f["tenure_days"] = (day - starts).astype("float64")
     # the first months are when most leave: steps the logistic model cannot draw from tenure's log alone
@@ -347,8 +383,17 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
             index=idx, columns=spec.events, fill_value=0).astype("float64")
     before = _in(fu, day - 30, 30).groupby(["account_id", "event"])["count"].sum().unstack(fill_value=0).reindex(
         index=idx, columns=spec.events, fill_value=0).astype("float64")
+    # what the term's last 30 days (the month that decides a renewal) will hold: the days of it already seen,
+    # plus the days still to come at the pace of the last 90 days (or of the days since the account began)
+    to_come = (f["term_days_left"] - 1).clip(lower=0, upper=30).fillna(0)
+    seen_from = day + to_come - 29
+    seen = fu[(fu["day"].to_numpy() >= fu["account_id"].map(seen_from).to_numpy()) & (fu["day"] > day - 30)]
+    so_far = seen.groupby(["account_id", "event"])["count"].sum().unstack(fill_value=0).reindex(
+        index=idx, columns=spec.events, fill_value=0).astype("float64")
+    paced = (f["tenure_days"] + 1).clip(lower=1, upper=90)
     for event in spec.events:
         key = slug(event)
+        f[f"ev:{key}:decisive_30"] = so_far[event] + per_event[90][event] / paced * to_come
         f[f"ev:{key}:30"] = per_event[30][event]
         f[f"ev:{key}:90"] = per_event[90][event]
         f[f"ev:{key}:per_user_30"] = per_event[30][event] / f["mau_30"].replace(0, np.nan)
@@ -441,7 +486,7 @@ def build_features(inputs: Inputs, rows: pd.DataFrame, spec: Spec) -> pd.DataFra
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in ("account_id", "as_of", "label")]
+    return [c for c in frame.columns if c not in ("account_id", "as_of", "label", "scored")]
 
 
 def group_of(column: str) -> str:

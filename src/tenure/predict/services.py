@@ -107,6 +107,10 @@ def training_data(as_of: dt.date, horizon: int, grace: int, step: int | None = N
     frame = feat.build_features(inputs, rows, spec)
     if len(frame):
         frame["label"] = rows["label"].to_numpy()
+        scored = feat.at_renewal(frame, observation, horizon)
+        if scored is not None:
+            observation.renewals = True
+            frame["scored"] = scored.to_numpy()
     columns = feat.feature_columns(frame) if len(frame) else []
     # A column that never varies carries nothing to learn.
     columns = [c for c in columns if frame[c].nunique(dropna=False) > 1]

@@ -9,6 +9,10 @@ complexity knob — the L2 strength, the number of boosting iterations — by lo
 predictions with Platt scaling (a logistic fit on the model's log-odds), or isotonic regression once they hold
 at least 50 churns. Every training row serves: a short history cannot spare a time slice for tuning.
 
+Where renewals decide churn (most observations' terms end within the horizon, as monthly payers' do), the
+back-test scores each renewal once, one to two weeks before it is decided (``features.at_renewal``), and
+reports every observation's scores beside (``all_observations``); the models learn from every observation.
+
 The back-test is time-ordered with a rolling origin: the last ~30% of observation dates are test dates,
 split into up to three blocks; each block is predicted by models fitted on the dates whose label window had
 settled by the block's first date (D + horizon + grace <= that date), as a model retrained then would have been, and
@@ -292,12 +296,16 @@ def backtest(data: pd.DataFrame, columns: list[str], settle_days: int, kinds=KIN
         return bt
     _, test_dates = split_dates(dates, settle_days, test_share)
     predicted: dict[str, list] = {kind: [] for kind in kinds}
+    everywhere: dict[str, list] = {kind: [] for kind in kinds}  # every test observation, when not all are scored
     tested = []
     for block in np.array_split(np.asarray(test_dates), min(retrains, len(test_dates))):
         first = int(block[0])
         known = [d for d in dates if d + settle_days <= first]
         train = data[data["as_of"].isin(known)]
         test = data[data["as_of"].isin(block.tolist())]
+        every = test
+        if "scored" in test:  # the observations the back-test scores (each renewal once); models learn from all
+            test = test[test["scored"].to_numpy(dtype=bool)]
         if train["label"].nunique() < 2 or not len(test):
             continue  # nothing to learn from yet
         for kind in kinds:
@@ -306,6 +314,8 @@ def backtest(data: pd.DataFrame, columns: list[str], settle_days: int, kinds=KIN
             try:
                 model = fit(kind, train, columns, settle_days, tree_budget)
                 predicted[kind].append((model.predict(test), model.calibrator.method, model.params))
+                if every is not test:
+                    everywhere[kind].append((every["label"].to_numpy(), model.predict(every)))
             except Exception as exc:  # one candidate's failure must not cost the other's result
                 bt.errors[kind] = f"{type(exc).__name__}: {exc}"
         tested.append(test)
@@ -328,6 +338,9 @@ def backtest(data: pd.DataFrame, columns: list[str], settle_days: int, kinds=KIN
         bt.results[kind]["calibration_method"] = predicted[kind][-1][1]  # the latest retrain's
         bt.results[kind]["calibration_methods"] = [method for _, method, _ in predicted[kind]]
         bt.results[kind]["params"] = [params for _, _, params in predicted[kind]]  # per retrain
+        if everywhere[kind]:
+            bt.results[kind]["all_observations"] = scores(np.concatenate([y for y, _ in everywhere[kind]]),
+                                                          np.concatenate([p for _, p in everywhere[kind]]))
     if {"logistic", "gradient_boosting"} <= set(probabilities):
         bt.comparison = compare(y, pooled["account_id"].to_numpy(), probabilities["gradient_boosting"],
                                 probabilities["logistic"])

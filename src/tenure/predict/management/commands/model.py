@@ -92,6 +92,11 @@ class Command(BaseCommand):
                 f"Brier {_pct(s['brier'])}  calibrated: {s.get('calibration_method', 'none')}  "
                 f"({s['rows']} rows, {s['churns']} churns){mark}"
             )
+            every = s.get("all_observations")
+            if every:
+                self.stdout.write(
+                    f"  {'':<26} every test observation: AUC {_pct(every['auc'])}  top-decile lift "
+                    f"{_pct(every['top_decile_lift'])}  ({every['rows']} rows, {every['churns']} churns)")
         diff = report.get("comparison") or {}
         if diff.get("interval_90"):
             low, high = diff["interval_90"]
