@@ -72,5 +72,10 @@ def test_the_churn_model_trains_on_the_imported_exports_with_its_defaults(export
     assert "Chosen for this history:" in text and "stored" in text
     model = ChurnModel.objects.get(is_active=True)
     assert model.as_of <= othergen.AS_OF and model.metrics["backtest"][model.kind]["auc"] is not None
+    # most pay month by month, each term ending on the next one's start: each renewal is scored once, and
+    # every test observation's scores are shown beside
+    assert "scores each renewal once" in model.metrics["observation"]
+    scored, every = model.metrics["backtest"][model.kind], model.metrics["backtest"][model.kind]["all_observations"]
+    assert 0 < scored["rows"] < every["rows"] and scored["churns"] <= every["churns"]
     assert othergen.AS_OF - dt.timedelta(days=7) <= model.as_of <= othergen.AS_OF  # its last usage, not today
     assert ChurnPrediction.objects.filter(as_of=model.as_of).exists()

@@ -108,7 +108,8 @@ def training_data(as_of: dt.date, horizon: int, grace: int, step: int | None = N
     if len(frame):
         frame["label"] = rows["label"].to_numpy()
         scored = feat.at_renewal(frame, observation, horizon)
-        if scored is not None:
+        # too few renewals decided in the observed span to score on: every observation is scored
+        if scored is not None and frame.loc[scored.to_numpy(), "label"].sum() >= MIN_CHURNS:
             observation.renewals = True
             frame["scored"] = scored.to_numpy()
     columns = feat.feature_columns(frame) if len(frame) else []
