@@ -16,14 +16,15 @@ from tests.predict.test_model import _synthetic
 D = dt.date
 
 
-def _inputs(terms: dict[int, list[tuple[dt.date, dt.date]]], usage: dict[int, list[int]]) -> feat.Inputs:
-    """Accounts paying month by month (one subscription row per term, end dates inclusive) and one 'post' a day
-    on the given days."""
+def _inputs(terms: dict[int, list[tuple]], usage: dict[int, list[int]]) -> feat.Inputs:
+    """Accounts paying month by month (one subscription row per term, end dates inclusive, status active unless
+    given) and one 'post' a day on the given days."""
     changes, n = [], 0
     for account, spans in terms.items():
-        for start, end in spans:
+        for start, end, *status in spans:
             n += 1
-            changes.append((n, account, start, n, 999, 1, "active", start, end, "Member", "monthly"))
+            changes.append((n, account, start, n, 999, 1, (status or ["active"])[0], start, end, "Member",
+                            "monthly"))
     fu = [(a, d, "post", 1) for a, days in usage.items() for d in days]
     act = [(a, d, 1, 1, 1) for a, days in usage.items() for d in days]
     return feat.Inputs(
@@ -61,6 +62,25 @@ def test_the_deciding_month_is_what_was_seen_of_it_plus_the_pace_for_the_days_to
     f = feat.features_as_of(inputs, day_number(D(2025, 4, 20)), [1, 2], spec)
     assert np.isclose(f.loc[2, "ev:post:decisive_30"], 15 + 85 / 90 * 10)
     assert f.loc[2, "term_days_in"] == 19
+
+
+def test_an_end_date_that_records_a_departure_is_no_term_end():
+    # one row per subscription: only the cancelled ones carry an end date, written when the customer left
+    days = list(range(day_number(D(2025, 1, 1)), day_number(D(2025, 6, 30)) + 1))
+    inputs = _inputs({1: [(D(2025, 1, 1), D(2025, 5, 9), "canceled")], 2: [(D(2025, 1, 1), None)],
+                      3: [(D(2025, 1, 1), None)]}, {1: days, 2: days, 3: days})
+    spec = feat.make_spec(inputs)
+    assert not spec.term_ends
+    f = feat.features_as_of(inputs, day_number(D(2025, 5, 1)), [1, 2, 3], spec)
+    assert f["term_days_left"].isna().all() and f["term_days_in"].isna().all()
+    assert (f["ev:post:decisive_30"] == f["ev:post:30"]).all()  # the last 30 days, whoever is leaving
+    # one row per term: every term's end is known when it starts, the last (cancelled) one's as well
+    months = [*MONTHS[:4], (*MONTHS[4], "canceled")]
+    inputs = _inputs({1: months, 2: MONTHS, 3: MONTHS}, {1: days, 2: days, 3: days})
+    spec = feat.make_spec(inputs)
+    assert spec.term_ends
+    f = feat.features_as_of(inputs, day_number(D(2025, 5, 20)), [1, 2, 3], spec)
+    assert f["term_days_left"].tolist() == [12, 12, 12]
 
 
 def test_each_renewal_is_scored_once_a_week_or_two_before_it_is_decided():

@@ -58,6 +58,9 @@ class Spec:
     custom_dates: list[str] = field(default_factory=list)  # dates known before the customer began: ages
     has_nps: bool = False
     has_health: bool = False
+    # the history writes each term with its end (billing exports: one row per term), so a term's end is known
+    # when it starts; otherwise an end date is most often a cancellation, known only after the fact
+    term_ends: bool = False
     health_measures: list[str] = field(default_factory=list)
 
 
@@ -141,7 +144,20 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
     levels["plan"] = [str(p) for p in plans.index[:MAX_LEVELS]]
     measures = [c[2:] for c in inputs.health.columns if c.startswith("m:") and inputs.health[c].notna().any()]
     return Spec(events, levels, custom_numeric, custom_dates, has_nps=len(inputs.nps) > 0,
-                has_health=len(inputs.health) > 0, health_measures=measures)
+                has_health=len(inputs.health) > 0, health_measures=measures, term_ends=writes_term_ends(inputs))
+
+
+TERM_ENDS_SHARE = 0.5  # of the live history entries carrying an end date, for a history that writes term ends
+MONTH_TERM = 35  # days: a term this short is a billing period whose end is known when it starts
+
+
+def writes_term_ends(inputs: Inputs) -> bool:
+    """Whether the history writes each term with its end, as billing exports do (one row per term, each ending
+    on the next one's start): most of its live entries carry an end date. A history where only cancelled
+    subscriptions carry one (one row per subscription) says when a customer left, not when a term was due."""
+    changes = inputs.changes
+    live = changes[changes["status"].isin(("trialing", "active", "past_due"))] if len(changes) else changes
+    return bool(len(live)) and float((live["end_date"] < FAR).mean()) >= TERM_ENDS_SHARE
 
 
 # ---- labels -------------------------------------------------------------------------------------------
@@ -318,14 +334,19 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     f["payment_issues_180"] = _count(moves[(moves["status"] == "past_due") & (moves["prev_status"] != "past_due")],
                                      idx)
     # the current term: where the account stands in it. A monthly payer decides at each renewal, on what the
-    # term that is ending gave them, so its usage so far and the days left to the decision are what count.
-    latest = changes.sort_values("effective_on").drop_duplicates("subscription_id", keep="last")
-    terms = now[["account_id", "subscription_id"]].merge(
-        latest[["subscription_id", "start_date", "end_date"]], on="subscription_id")
-    term_start = terms.groupby("account_id")["start_date"].max().reindex(idx)
-    f["term_days_in"] = (day - term_start).astype("float64")
-    f["term_days_left"] = (terms[terms["end_date"] < FAR].groupby("account_id")["end_date"].min().reindex(idx)
-                           - day + 1).astype("float64")
+    # term that is ending gave them, so its usage so far and the days left to the decision are what count. Only
+    # in a history that writes term ends, and a long cancelled term's end never: it records a departure.
+    f["term_days_in"] = f["term_days_left"] = pd.Series(np.nan, index=idx)
+    if getattr(spec, "term_ends", False):  # models trained before term features: none
+        latest = changes.sort_values("effective_on").drop_duplicates("subscription_id", keep="last")
+        terms = now[["account_id", "subscription_id"]].merge(
+            latest[["subscription_id", "start_date", "end_date", "status"]], on="subscription_id")
+        known = (terms["end_date"] < FAR) & ((terms["end_date"] - terms["start_date"] < MONTH_TERM)
+                                             | (terms["status"] != "canceled"))
+        terms = terms[known]
+        f["term_days_in"] = (day - terms.groupby("account_id")["start_date"].max().reindex(idx)).astype("float64")
+        f["term_days_left"] = (terms.groupby("account_id")["end_date"].min().reindex(idx) - day + 1).astype(
+            "float64")
     starts = cov.groupby("account_id")["start"].min().reindex(idx)
     f["tenure_days"] = (day - starts).astype("float64")
     # the first months are when most leave: steps the logistic model cannot draw from tenure's log alone
