@@ -45,6 +45,9 @@ ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 3000))
 SEED = int(os.environ.get("BENCH_SEED", 7))
 EVENTS_SCALE = float(os.environ.get("BENCH_EVENTS_SCALE", 1.0))
 SHAPE = os.environ.get("BENCH_SHAPE", "fade")
+# utility shape: the members still paying keep using the product to the end of their last term, past the export's
+# last day, as the published simulations write it (BENCH_TAIL=0: the events stop on the last day)
+TAIL = os.environ.get("BENCH_TAIL", "1") == "1"
 FIRST = dt.date(2025, 1, 1)  # the first day of usage
 LAST = dt.date(2025, 6, 30)  # the last day the export knows
 MONTHLY_CHURN = 0.03
@@ -246,7 +249,7 @@ def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
                 daily = rng.poisson(np.outer(factors, rates / 30 * EVENTS_SCALE))  # (days, behaviours)
                 for d, e in zip(*np.nonzero(daily), strict=True):
                     day = term_start + dt.timedelta(days=int(d))
-                    if day > LAST:
+                    if day > LAST and not TAIL:
                         continue
                     for _ in range(int(daily[d, e])):
                         second = int(rng.integers(86400))

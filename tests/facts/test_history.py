@@ -106,6 +106,26 @@ def test_a_history_that_stopped_is_read_as_of_its_last_day(db):
     assert last_known_day(today) == today  # usage flows: a live business stands on today
 
 
+def test_an_export_whose_usage_runs_to_the_ends_of_the_terms_is_read_as_of_its_last_term_start(db):
+    """As the published churn simulations write them: monthly terms recorded up to the export day, each customer's
+    events to the end of their current term. Read on the last usage day, everyone whose term ended since would
+    look lost; the last term start is the day the record stops."""
+    today = dt.date(2026, 12, 1)
+    export = dt.date(2025, 6, 30)
+    for i in range(10):
+        account = make_account(name=f"Member {i}")
+        start = dt.date(2025, 6, 1) + dt.timedelta(days=3 * i)  # the current term, started during June
+        end = dt.date(2025, 7, 1) + dt.timedelta(days=3 * i) - dt.timedelta(days=1)
+        make_subscription(account, start_date=start - dt.timedelta(days=30), end_date=start - dt.timedelta(days=1))
+        make_subscription(account, start_date=start, end_date=end)
+        DailyAccountActivity.objects.create(account=account, day=end, active_users=1)  # used to the term's end
+    assert last_known_day(today) == dt.date(2025, 6, 28)  # the last term start, not 27 July's usage
+    assert last_known_day(today) <= export
+    # usage that stops with the export: its last day, with the customers paying on it
+    DailyAccountActivity.objects.filter(day__gt=export).update(day=export)
+    assert last_known_day(today) == export
+
+
 def test_without_usage_a_history_stopped_when_nobody_pays_today(db):
     today = dt.date(2026, 12, 1)
     account = make_account()

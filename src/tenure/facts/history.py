@@ -25,7 +25,7 @@ from tenure.billing.models import Subscription, SubscriptionChange, live_q
 from tenure.engagement.models import Touch
 from tenure.facts.account import HIGH_PRIORITIES
 from tenure.facts.days import FAR, day_number, day_numbers, days
-from tenure.facts.outcomes import HISTORY_FIELDS, history_frame
+from tenure.facts.outcomes import HISTORY_FIELDS, LIVE, history_frame
 from tenure.facts.user_days import raw_rows
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
@@ -89,19 +89,44 @@ STOPPED_AFTER = 30  # days without any product usage after which usage that had 
 
 def last_known_day(today: dt.date | None = None) -> dt.date:
     """The day readers stand on by default: today while the data is live; for a history that stopped (an import
-    of a past period) the last day it knows: its latest usage day, or without usage its latest subscription change.
-    Read as of today, such a history would show every customer inactive or churned and leave nobody to score.
-    Stopped means: product usage had been flowing and none arrived in the last ``STOPPED_AFTER`` days; or, without
-    any usage, nobody's subscription covers today though some did."""
+    of a past period) the last day it knows: its latest usage day (or its latest term start, when the terms were
+    recorded only up to that and the usage runs on to the ends of the terms: ``_subscriptions_stopped``), or
+    without usage its latest subscription change. Read as of today, such a history would show every customer
+    inactive or churned and leave nobody to score. Stopped means: product usage had been flowing and none arrived
+    in the last ``STOPPED_AFTER`` days; or, without any usage, nobody's subscription covers today though some
+    did."""
     today = today or timezone.localdate()
     usage = DailyAccountActivity.objects.filter(day__lte=today).aggregate(d=Max("day"))["d"]
     if usage is not None:
         if (today - usage).days <= STOPPED_AFTER:
             return today
-        return usage  # a change dated later is scheduled (a cancellation at the term's end), not data arriving
+        # a change dated later is scheduled (a cancellation at the term's end), not data arriving
+        return _subscriptions_stopped(usage) or usage
     if not Subscription.objects.exists() or Subscription.objects.filter(live_q(today)).exists():
         return today
     return SubscriptionChange.objects.filter(effective_on__lte=today).aggregate(d=Max("effective_on"))["d"] or today
+
+
+LAST_TERM_DAYS = 31  # a month: usage past the latest term start by more than this is not a term running out
+
+
+def _subscriptions_stopped(usage: dt.date) -> dt.date | None:
+    """The latest term start, when the subscriptions were recorded up to it and the usage runs on past it: no
+    term started after it, and within a month of it most of the customers paying that day stopped paying while
+    still using the product. Exports written as the published churn simulations write them keep each customer's
+    events to the end of their current term, past the day of the export; read on their last usage day, every
+    customer whose term ended since would look lost. Else None."""
+    last_start = Subscription.objects.filter(start_date__lte=usage).aggregate(d=Max("start_date"))["d"]
+    if last_start is None or not 0 < (usage - last_start).days <= LAST_TERM_DAYS:
+        return None
+    paying = _paying_accounts(last_start)
+    return last_start if paying and _paying_accounts(usage) < paying / 2 else None
+
+
+def _paying_accounts(day: dt.date) -> int:
+    """Accounts with a term covering ``day``, by the facts' rule (a cancelled term runs to its end date)."""
+    covers = Q(start_date__lte=day) & (Q(end_date__gte=day) | Q(end_date__isnull=True, status__in=LIVE))
+    return Subscription.objects.filter(covers).values("account_id").distinct().count()
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------------
