@@ -12,6 +12,7 @@ from django.urls import reverse
 from tenure.metrics import calc
 from tenure.predict import drivers, services, training
 from tenure.predict import features as feat
+from tenure.predict import observations as obs
 from tenure.predict.models import ChurnPrediction
 from tests.conftest import rows_for_a_module
 from tests.metrics.histories import D, changes
@@ -25,7 +26,7 @@ def test_labels_mark_churn_within_the_horizon_only():
     today = calc.day_number(D(2025, 12, 31))
     found = calc.active_periods(calc.coverage(frame, today), today)
     dates = [calc.day_number(d) for d in (D(2025, 4, 1), D(2025, 5, 15), D(2025, 6, 10), D(2025, 7, 1))]
-    rows = feat.label_rows(found.periods, dates, horizon=30)
+    rows = obs.label_rows(found.periods, dates, horizon=30)
     got = {(calc.to_date(r.as_of), r.account_id): r.label for r in rows.itertuples()}
     assert got == {
         (D(2025, 4, 1), 1): 0, (D(2025, 4, 1), 2): 0,
@@ -39,7 +40,7 @@ def test_observation_dates_stop_where_labels_are_final():
     frame = changes((1, 1, D(2024, 1, 1), 100, "active", D(2024, 1, 1), None))
     inputs = feat.Inputs(frame, pd.DataFrame(), pd.DataFrame({"day": []}), *[pd.DataFrame()] * 5)
     today = calc.day_number(D(2025, 12, 31))
-    dates = feat.observation_dates(inputs, today, horizon=30, grace=7, step=30, max_dates=6)
+    dates = obs.observation_dates(inputs, today, horizon=30, grace=7, step=30, max_dates=6)
     assert len(dates) == 6 and dates[-1] == today - 37
     assert np.all(np.diff(dates) == 30)
 

@@ -10,6 +10,7 @@ import pandas as pd
 from tenure.facts.days import day_number
 from tenure.facts.outcomes import changes_frame
 from tenure.predict import features as feat
+from tenure.predict import observations as obs
 from tenure.predict import training
 from tests.predict.test_model import _synthetic
 
@@ -84,14 +85,14 @@ def test_an_end_date_that_records_a_departure_is_no_term_end():
 
 
 def test_each_renewal_is_scored_once_a_week_or_two_before_it_is_decided():
-    observation = feat.Observation(dates=[], first_day=0, warmup=30, step=7, settle=37)
+    observation = obs.Observation(dates=[], first_day=0, warmup=30, step=7, settle=37)
     weeks = pd.DataFrame({"term_days_left": [31, 24, 17, 10, 3, 28, 21, 14, 7]})  # two renewals, weekly
-    scored = feat.at_renewal(weeks, observation, horizon=30)
+    scored = obs.at_renewal(weeks, observation, horizon=30)
     assert scored.tolist() == [False, False, False, True, False, False, False, True, False]
     assert observation.renewal_window() == (8, 14)
     # annual terms (most renewals beyond the horizon) or open-ended ones: every observation is scored
-    assert feat.at_renewal(pd.DataFrame({"term_days_left": [200, 193, 186, 20]}), observation, 30) is None
-    assert feat.at_renewal(pd.DataFrame({"term_days_left": [np.nan] * 4}), observation, 30) is None
+    assert obs.at_renewal(pd.DataFrame({"term_days_left": [200, 193, 186, 20]}), observation, 30) is None
+    assert obs.at_renewal(pd.DataFrame({"term_days_left": [np.nan] * 4}), observation, 30) is None
 
 
 def test_the_backtest_scores_the_marked_rows_and_learns_from_all_of_them():

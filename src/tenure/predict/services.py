@@ -30,6 +30,7 @@ from tenure.metrics import calc
 from tenure.metrics import services as metrics
 from tenure.predict import drivers as drv
 from tenure.predict import features as feat
+from tenure.predict import observations as obs
 from tenure.predict import training
 from tenure.predict.models import ChurnModel, ChurnPrediction
 
@@ -91,7 +92,7 @@ class TrainingData:
     frame: pd.DataFrame  # account_id, as_of, label, features…
     columns: list[str]
     periods: pd.DataFrame
-    observation: feat.Observation | None = None
+    observation: obs.Observation | None = None
     as_of: dt.date | None = None
 
 
@@ -100,14 +101,14 @@ def training_data(as_of: dt.date, horizon: int, grace: int, step: int | None = N
     inputs = inputs or load_inputs(until=as_of)
     today = days.day_number(as_of)
     found = calc.active_periods(calc.coverage(inputs.changes, today), today, grace)
-    observation = feat.plan_observations(inputs, today, horizon, grace, step=step, max_dates=max_dates)
+    observation = obs.plan_observations(inputs, today, horizon, grace, step=step, max_dates=max_dates)
     dates = observation.dates
-    rows = feat.label_rows(found.periods, dates, horizon)
+    rows = obs.label_rows(found.periods, dates, horizon)
     spec = feat.make_spec(inputs)
     frame = feat.build_features(inputs, rows, spec)
     if len(frame):
         frame["label"] = rows["label"].to_numpy()
-        scored = feat.at_renewal(frame, observation, horizon)
+        scored = obs.at_renewal(frame, observation, horizon)
         # too few renewals decided in the observed span to score on: every observation is scored
         if scored is not None and frame.loc[scored.to_numpy(), "label"].sum() >= MIN_CHURNS:
             observation.renewals = True

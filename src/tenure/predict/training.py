@@ -10,7 +10,7 @@ predictions with Platt scaling (a logistic fit on the model's log-odds), or isot
 at least 50 churns. Every training row serves: a short history cannot spare a time slice for tuning.
 
 Where renewals decide churn (most observations' terms end within the horizon, as monthly payers' do), the
-back-test scores each renewal once, one to two weeks before it is decided (``features.at_renewal``), and
+back-test scores each renewal once, one to two weeks before it is decided (``observations.at_renewal``), and
 reports every observation's scores beside (``all_observations``); the models learn from every observation.
 
 The back-test is time-ordered with a rolling origin: the last ~30% of observation dates are test dates,
