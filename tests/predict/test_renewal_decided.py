@@ -18,14 +18,14 @@ D = dt.date
 
 
 def _inputs(terms: dict[int, list[tuple]], usage: dict[int, list[int]]) -> feat.Inputs:
-    """Accounts paying month by month (one subscription row per term, end dates inclusive, status active unless
-    given) and one 'post' a day on the given days."""
+    """Accounts paying term by term (one subscription row per term, end dates inclusive; each term's status and
+    billing period active and monthly unless given) and one 'post' a day on the given days."""
     changes, n = [], 0
     for account, spans in terms.items():
-        for start, end, *status in spans:
+        for start, end, *more in spans:
             n += 1
-            changes.append((n, account, start, n, 999, 1, (status or ["active"])[0], start, end, "Member",
-                            "monthly"))
+            status, period = more[0] if more else "active", more[1] if len(more) > 1 else "monthly"
+            changes.append((n, account, start, n, 999, 1, status, start, end, "Member", period))
     fu = [(a, d, "post", 1) for a, days in usage.items() for d in days]
     act = [(a, d, 1, 1, 1) for a, days in usage.items() for d in days]
     return feat.Inputs(
@@ -82,6 +82,12 @@ def test_an_end_date_that_records_a_departure_is_no_term_end():
     assert spec.term_ends
     f = feat.features_as_of(inputs, day_number(D(2025, 5, 20)), [1, 2, 3], spec)
     assert f["term_days_left"].tolist() == [12, 12, 12]
+    # a yearly term paid and then not renewed ends when it was known to end, as one renewed does
+    years = [(D(2024, 6, 1), D(2025, 5, 31), "active", "annual"), (D(2025, 6, 1), D(2026, 5, 31), "active", "annual")]
+    inputs = _inputs({1: [*years[:1], (D(2025, 6, 1), D(2026, 5, 31), "canceled", "annual")], 2: years},
+                     {1: days, 2: days})
+    f = feat.features_as_of(inputs, day_number(D(2025, 6, 20)), [1, 2], feat.make_spec(inputs))
+    assert f["term_days_left"].tolist() == [346, 346]
 
 
 def test_each_renewal_is_scored_once_a_week_or_two_before_it_is_decided():

@@ -149,7 +149,8 @@ def make_spec(inputs: Inputs, rows: int | None = None) -> Spec:
 
 
 TERM_ENDS_SHARE = 0.5  # of the live history entries carrying an end date, for a history that writes term ends
-MONTH_TERM = 35  # days: a term this short is a billing period whose end is known when it starts
+# days: a term no longer than its billing period (and a little slack) ends when it was known to end at its start
+TERM_DAYS = {"monthly": 35, "quarterly": 95, "annual": 370}
 
 
 def writes_term_ends(inputs: Inputs) -> bool:
@@ -217,10 +218,10 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
     f["subscriptions"] = _count(now, idx)
     f["past_due"] = (now.assign(x=(now["status"] == "past_due").astype(float)).groupby("account_id")["x"].max()
                      .reindex(idx, fill_value=0).astype("float64"))
+    # each subscription's latest entry known on the day: its term as written then
+    latest = changes.sort_values("effective_on").drop_duplicates("subscription_id", keep="last")
     renewing = now[(now["billing_period"] != "monthly")]
-    ends = renewing.merge(changes[["subscription_id", "end_date", "effective_on"]]
-                          .sort_values("effective_on").drop_duplicates("subscription_id", keep="last"),
-                          on="subscription_id", how="left")
+    ends = renewing.merge(latest[["subscription_id", "end_date"]], on="subscription_id", how="left")
     ends = ends[ends["end_date"] < FAR]
     f["days_to_renewal"] = (ends.groupby("account_id")["end_date"].min().reindex(idx) - day).astype("float64")
     f["annual"] = (now.assign(x=(now["billing_period"] == "annual").astype(float)).groupby("account_id")["x"]
@@ -237,13 +238,14 @@ def features_as_of(inputs: Inputs, day: int, account_ids, spec: Spec) -> pd.Data
                                      idx)
     # the current term: where the account stands in it. A monthly payer decides at each renewal, on what the
     # term that is ending gave them, so its usage so far and the days left to the decision are what count. Only
-    # in a history that writes term ends, and a long cancelled term's end never: it records a departure.
+    # in a history that writes term ends; a cancelled term longer than its billing period never: its end records
+    # a departure.
     f["term_days_in"] = f["term_days_left"] = pd.Series(np.nan, index=idx)
     if getattr(spec, "term_ends", False):  # models trained before term features: none
-        latest = changes.sort_values("effective_on").drop_duplicates("subscription_id", keep="last")
         terms = now[["account_id", "subscription_id"]].merge(
-            latest[["subscription_id", "start_date", "end_date", "status"]], on="subscription_id")
-        known = (terms["end_date"] < FAR) & ((terms["end_date"] - terms["start_date"] < MONTH_TERM)
+            latest[["subscription_id", "start_date", "end_date", "status", "billing_period"]], on="subscription_id")
+        period = terms["billing_period"].map(TERM_DAYS).fillna(TERM_DAYS["monthly"])
+        known = (terms["end_date"] < FAR) & ((terms["end_date"] - terms["start_date"] < period)
                                              | (terms["status"] != "canceled"))
         terms = terms[known]
         f["term_days_in"] = (day - terms.groupby("account_id")["start_date"].max().reindex(idx)).astype("float64")
