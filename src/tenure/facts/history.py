@@ -21,11 +21,11 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from tenure.accounts.models import Account, Contact
-from tenure.billing.models import Subscription, SubscriptionChange, live_q
+from tenure.billing.models import Subscription, SubscriptionChange, SubscriptionStatus, live_q
 from tenure.engagement.models import Touch
 from tenure.facts.account import HIGH_PRIORITIES
 from tenure.facts.days import FAR, day_number, day_numbers, days
-from tenure.facts.outcomes import HISTORY_FIELDS, LIVE, history_frame
+from tenure.facts.outcomes import HISTORY_FIELDS, history_frame
 from tenure.facts.user_days import raw_rows
 from tenure.support.models import Ticket
 from tenure.surveys.models import SurveyKind, SurveyResponse
@@ -124,9 +124,10 @@ def _subscriptions_stopped(usage: dt.date) -> dt.date | None:
 
 
 def _paying_accounts(day: dt.date) -> int:
-    """Accounts with a term covering ``day``, by the facts' rule (a cancelled term runs to its end date)."""
-    covers = Q(start_date__lte=day) & (Q(end_date__gte=day) | Q(end_date__isnull=True, status__in=LIVE))
-    return Subscription.objects.filter(covers).values("account_id").distinct().count()
+    """Accounts with a term covering ``day``: billing's live rule, plus the facts' (a cancelled term runs to its
+    end date)."""
+    paid_to_end = Q(status=SubscriptionStatus.CANCELED, start_date__lte=day, end_date__gte=day)
+    return Subscription.objects.filter(live_q(day) | paid_to_end).values("account_id").distinct().count()
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------------
