@@ -183,7 +183,7 @@ UTILITY_WEIGHTS = np.array([1.0, 6.0, 0.5, -1.5, -1.0, -10.0, 1.0, 1.0])
 
 def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
     """A history in the manner of the published churn simulations: each member keeps habits (monthly rates of
-    eight behaviours, correlated and fat-tailed around their channel's means) and a hidden temper that age
+    eight behaviours, correlated and log-normal around their channel's means) and a hidden temper that age
     shifts a little; at each monthly renewal they leave with a probability that falls as the satisfaction of
     that term's counts rises (each behaviour saturating, ad views, dislikes and unfriending taking away). One
     user per account, no seats, one price; a first cohort joins in the first month and each later month
@@ -208,11 +208,13 @@ def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
         u = float((scale_u * (1 - np.exp(-2 * counts / pooled))).sum())
         return u * temper if u > 0 else u / temper
 
-    def leave_probability(counts, temper, offset):
+    # how steeply the leave probability falls with satisfaction: over the root of the typical member's
+    volatility = float(np.sqrt(max(scale_u.sum(), 1.0)))
+    offset = -0.1  # tuned so that about MONTHLY_CHURN of renewals end the membership
+
+    def leave_probability(counts, temper):
         return 1 - 1 / (1 + np.exp(-utility(counts, temper) / volatility + offset))
 
-    # how steeply the leave probability falls with satisfaction: one over the root of the typical member's
-    volatility = float(np.sqrt(max(scale_u.sum(), 1.0)))
     # the joining plan: a first cohort, then 10% more new members each month than the month before
     months = (LAST.year - FIRST.year) * 12 + LAST.month - FIRST.month + 1
     first = max(1, int(accounts * 0.55))
@@ -222,7 +224,6 @@ def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
     day_factor = {}
     acc_rows, sub_rows, events = [], [], []
     truth = {"churned": 0, "faded": 0, "term_decisions": 0, "terms_of": {}}
-    offset = -0.1  # tuned so that about MONTHLY_CHURN of renewals end the membership
     n = 0
     for m, count in enumerate(per_month):
         month_start = month_anchor(FIRST, m)
@@ -256,7 +257,7 @@ def generate_utility(accounts: int, seed: int, folder: Path) -> dict:
                         events.append((crm, f"{crm}-u0", UTILITY_EVENTS[e],
                                        f"{day.isoformat()}T{second // 3600:02d}:{second // 60 % 60:02d}:"
                                        f"{second % 60:02d}Z"))
-                q = leave_probability(daily.sum(axis=0) / EVENTS_SCALE, temper, offset)
+                q = leave_probability(daily.sum(axis=0) / EVENTS_SCALE, temper)
                 leaves = end <= LAST and rng.random() < q
                 truth["term_decisions"] += end <= LAST
                 truth["terms_of"].setdefault(crm, []).append((term_start, end, float(q)))
